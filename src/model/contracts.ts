@@ -1,0 +1,222 @@
+import * as fs from "fs";
+import * as path from "path";
+import { LakeInputError } from "../errors";
+import { readJsonFile, schemaProblems } from "./schema-validation";
+import { foldValue, headerKey } from "./text";
+
+/** The project root: contracts/, quality-rules/ and the JSON Schemas live under it. */
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+export const DEFAULT_CONTRACTS_DIR = path.join(PROJECT_ROOT, "contracts");
+export const CONTRACT_SCHEMA_FILE = path.join(DEFAULT_CONTRACTS_DIR, "contract.schema.json");
+
+export type ColumnType =
+  | { readonly kind: "string" }
+  | { readonly kind: "integer" }
+  | { readonly kind: "decimal"; readonly precision: number; readonly scale: number }
+  | { readonly kind: "date" }
+  | { readonly kind: "timestamp" }
+  | { readonly kind: "boolean" };
+
+export interface Column {
+  readonly name: string;
+  /** The declared type as written in the contract, e.g. `decimal(18,3)`. */
+  readonly typeName: string;
+  readonly type: ColumnType;
+  readonly description: string;
+  /** Key columns are always required. */
+  readonly required: boolean;
+  readonly pii: boolean;
+  readonly aliases: readonly string[];
+  /** Folded source spelling -> canonical value; empty when the column is not an enum. */
+  readonly valueMap: ReadonlyMap<string, string>;
+}
+
+export interface Contract {
+  readonly name: string;
+  readonly description: string;
+  readonly file: string;
+  readonly fileNames: readonly string[];
+  readonly key: readonly string[];
+  readonly partitionColumn: string | undefined;
+  readonly dateFormats: readonly string[];
+  readonly timestampFormats: readonly string[];
+  readonly columns: readonly Column[];
+}
+
+export const DEFAULT_DATE_FORMATS = ["yyyy-MM-dd", "dd/MM/yyyy"];
+export const DEFAULT_TIMESTAMP_FORMATS = ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "dd/MM/yyyy HH:mm:ss", "dd/MM/yyyy HH:mm"];
+
+interface ContractDocument {
+  name: string;
+  description: string;
+  file_names: string[];
+  key: string[];
+  partition_column?: string;
+  date_formats?: string[];
+  timestamp_formats?: string[];
+  columns: {
+    name: string;
+    type: string;
+    description?: string;
+    required?: boolean;
+    pii?: boolean;
+    aliases?: string[];
+    values?: Record<string, string[]>;
+  }[];
+}
+
+export function parseColumnType(typeName: string): ColumnType {
+  const decimal = /^decimal\((\d+),(\d+)\)$/.exec(typeName);
+  if (decimal) return { kind: "decimal", precision: Number(decimal[1]), scale: Number(decimal[2]) };
+  switch (typeName) {
+    case "string":
+    case "integer":
+    case "date":
+    case "timestamp":
+    case "boolean":
+      return { kind: typeName };
+    default:
+      throw new LakeInputError(`unknown column type "${typeName}"; use string, integer, decimal(p,s), date, timestamp or boolean`);
+  }
+}
+
+/** Checks what JSON Schema cannot: references between fields of one contract. */
+function semanticProblems(file: string, doc: ContractDocument): string[] {
+  const problems: string[] = [];
+  const byName = new Map<string, number>();
+  doc.columns.forEach((c, i) => {
+    if (byName.has(c.name)) problems.push(`${file}: /columns/${i}/name: column "${c.name}" is declared twice; rename or remove one`);
+    byName.set(c.name, i);
+  });
+  doc.key.forEach((k, i) => {
+    if (!byName.has(k)) problems.push(`${file}: /key/${i}: key column "${k}" is not a column; declare it under columns or fix the name`);
+  });
+  if (doc.partition_column !== undefined) {
+    const i = byName.get(doc.partition_column);
+    const column = i === undefined ? undefined : doc.columns[i];
+    if (!column) {
+      problems.push(`${file}: /partition_column: "${doc.partition_column}" is not a column; name a date or timestamp column`);
+    } else if (column.type !== "date" && column.type !== "timestamp") {
+      problems.push(`${file}: /partition_column: "${column.name}" is ${column.type}; name a date or timestamp column`);
+    }
+  }
+  const headerOwner = new Map<string, string>();
+  doc.columns.forEach((c, i) => {
+    for (const [j, header] of [c.name, ...(c.aliases ?? [])].entries()) {
+      const key = headerKey(header);
+      const owner = headerOwner.get(key);
+      if (owner !== undefined && owner !== c.name) {
+        const where = j === 0 ? `/columns/${i}/name` : `/columns/${i}/aliases/${j - 1}`;
+        problems.push(`${file}: ${where}: header "${header}" already means column "${owner}"; a header may map to one column only`);
+      }
+      headerOwner.set(key, c.name);
+    }
+    if (c.values !== undefined && c.type !== "string") {
+      problems.push(`${file}: /columns/${i}/values: value normalisation applies to string columns only ("${c.name}" is ${c.type}); remove it`);
+    }
+    const spellingOwner = new Map<string, string>();
+    for (const [canonical, spellings] of Object.entries(c.values ?? {})) {
+      for (const spelling of [canonical, ...spellings]) {
+        const folded = foldValue(spelling);
+        const owner = spellingOwner.get(folded);
+        if (owner !== undefined && owner !== canonical) {
+          problems.push(`${file}: /columns/${i}/values/${canonical}: "${spelling}" already normalises to "${owner}"; list it under one value only`);
+        }
+        spellingOwner.set(folded, canonical);
+      }
+    }
+  });
+  return problems;
+}
+
+function toContract(file: string, doc: ContractDocument): Contract {
+  const keys = new Set(doc.key);
+  return {
+    name: doc.name,
+    description: doc.description,
+    file,
+    fileNames: doc.file_names,
+    key: doc.key,
+    partitionColumn: doc.partition_column,
+    dateFormats: doc.date_formats ?? DEFAULT_DATE_FORMATS,
+    timestampFormats: doc.timestamp_formats ?? DEFAULT_TIMESTAMP_FORMATS,
+    columns: doc.columns.map((c) => {
+      const valueMap = new Map<string, string>();
+      for (const [canonical, spellings] of Object.entries(c.values ?? {})) {
+        for (const spelling of [canonical, ...spellings]) valueMap.set(foldValue(spelling), canonical);
+      }
+      return {
+        name: c.name,
+        typeName: c.type,
+        type: parseColumnType(c.type),
+        description: c.description ?? "",
+        required: keys.has(c.name) || (c.required ?? false),
+        pii: c.pii ?? false,
+        aliases: c.aliases ?? [],
+        valueMap,
+      };
+    }),
+  };
+}
+
+/** Validates one contract document (schema, then cross-field rules); returns every problem found. */
+export function contractProblems(file: string, document: unknown): string[] {
+  const problems = schemaProblems(CONTRACT_SCHEMA_FILE, file, document);
+  return problems.length > 0 ? problems : semanticProblems(file, document as ContractDocument);
+}
+
+export function parseContract(file: string, document: unknown): Contract {
+  const problems = contractProblems(file, document);
+  if (problems.length > 0) throw new LakeInputError(`invalid contract ${file}:`, problems);
+  return toContract(file, document as ContractDocument);
+}
+
+/** Loads and validates every contracts/*.json (except the schema), sorted by dataset name. */
+export function loadContracts(dir: string = DEFAULT_CONTRACTS_DIR): Contract[] {
+  if (!fs.existsSync(dir)) throw new LakeInputError(`${dir}: contracts folder not found; pass --contracts DIR`);
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json"))
+    .sort();
+  if (files.length === 0) throw new LakeInputError(`${dir}: no contract files (*.json); add one per dataset`);
+  const problems: string[] = [];
+  const contracts: Contract[] = [];
+  for (const f of files) {
+    const file = path.join(dir, f);
+    const document = readJsonFile(file);
+    const found = contractProblems(path.relative(process.cwd(), file) || file, document);
+    if (found.length > 0) problems.push(...found);
+    else contracts.push(toContract(file, document as ContractDocument));
+  }
+  const seen = new Map<string, string>();
+  for (const c of contracts) {
+    const other = seen.get(c.name);
+    if (other) problems.push(`${c.file}: /name: dataset "${c.name}" is also declared in ${other}; dataset names must be unique`);
+    seen.set(c.name, c.file);
+  }
+  if (problems.length > 0) throw new LakeInputError(`invalid contracts in ${dir}:`, problems);
+  return contracts.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function columnOf(contract: Contract, name: string): Column {
+  const column = contract.columns.find((c) => c.name === name);
+  if (!column) throw new LakeInputError(`dataset "${contract.name}" has no column "${name}"; columns: ${contract.columns.map((c) => c.name).join(", ")}`);
+  return column;
+}
+
+/** Maps source headers to canonical columns; returns the mapping and the headers no column claims. */
+export function mapHeaders(contract: Contract, headers: readonly string[]): { mapping: (string | undefined)[]; unknown: string[]; missing: string[]; duplicated: string[] } {
+  const byKey = new Map<string, string>();
+  for (const c of contract.columns) for (const h of [c.name, ...c.aliases]) byKey.set(headerKey(h), c.name);
+  const mapping = headers.map((h) => byKey.get(headerKey(h)));
+  const unknown = headers.filter((_, i) => mapping[i] === undefined);
+  const seen = new Set<string>();
+  const duplicated: string[] = [];
+  for (const m of mapping) {
+    if (m === undefined) continue;
+    if (seen.has(m)) duplicated.push(m);
+    seen.add(m);
+  }
+  const missing = contract.columns.filter((c) => c.required && !seen.has(c.name)).map((c) => c.name);
+  return { mapping, unknown, missing, duplicated };
+}
