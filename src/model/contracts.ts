@@ -46,6 +46,14 @@ export interface Contract {
 export const DEFAULT_DATE_FORMATS = ["yyyy-MM-dd", "dd/MM/yyyy"];
 export const DEFAULT_TIMESTAMP_FORMATS = ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "dd/MM/yyyy HH:mm:ss", "dd/MM/yyyy HH:mm"];
 
+const ISO_DATE = "yyyy-MM-dd";
+const ISO_TIMESTAMP = "yyyy-MM-dd HH:mm:ss";
+
+/** ISO is always accepted: it is how typed values are written back as text (processed re-checks, Glue). */
+function withIso(formats: readonly string[], iso: string): string[] {
+  return formats.includes(iso) ? [...formats] : [...formats, iso];
+}
+
 interface ContractDocument {
   name: string;
   description: string;
@@ -138,8 +146,8 @@ function toContract(file: string, doc: ContractDocument): Contract {
     fileNames: doc.file_names,
     key: doc.key,
     partitionColumn: doc.partition_column,
-    dateFormats: doc.date_formats ?? DEFAULT_DATE_FORMATS,
-    timestampFormats: doc.timestamp_formats ?? DEFAULT_TIMESTAMP_FORMATS,
+    dateFormats: withIso(doc.date_formats ?? DEFAULT_DATE_FORMATS, ISO_DATE),
+    timestampFormats: withIso(doc.timestamp_formats ?? DEFAULT_TIMESTAMP_FORMATS, ISO_TIMESTAMP),
     columns: doc.columns.map((c) => {
       const valueMap = new Map<string, string>();
       for (const [canonical, spellings] of Object.entries(c.values ?? {})) {

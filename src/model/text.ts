@@ -5,14 +5,14 @@
 export const ACCENTED = "áàâäãåéèêëíìîïóòôöõúùûüñçýÿ";
 export const UNACCENTED = "aaaaaaeeeeiiiiooooouuuuncyy";
 
-/** Lower-case, accent-free, trimmed, with inner whitespace collapsed to one space. */
+/** Lower-case, accent-free and trimmed: the form enum values are matched on, in TypeScript and in SQL alike. */
 export function foldValue(value: string): string {
   let folded = "";
   for (const ch of value.trim().toLowerCase()) {
     const at = ACCENTED.indexOf(ch);
     folded += at >= 0 ? UNACCENTED[at] : ch;
   }
-  return folded.replace(/\s+/g, " ");
+  return folded;
 }
 
 /**
@@ -20,5 +20,5 @@ export function foldValue(value: string): string {
  * so "Nombre Proveedor", "nombre-proveedor" and " NOMBRE_PROVEEDOR " all match nombre_proveedor.
  */
 export function headerKey(header: string): string {
-  return foldValue(header.replace(/^\uFEFF/, "")).replace(/[\s.\-]+/g, "_").replace(/^"|"$/g, "");
+  return foldValue(header.replace(/^\uFEFF/, "").replace(/^\s*"|"\s*$/g, "")).replace(/[\s.\-]+/g, "_");
 }

@@ -1,0 +1,135 @@
+import { ColumnType } from "../model/contracts";
+
+export type DialectName = "duckdb" | "athena" | "spark";
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * What differs between the SQL engines the model is compiled to. Everything else (the typed view,
+ * the check aggregates) is written once against this interface.
+ */
+export interface Dialect {
+  readonly name: DialectName;
+  /** Quotes an identifier; refuses anything that is not a plain identifier, so no name can inject SQL. */
+  ident(name: string): string;
+  /** A string literal with every quote (and, for Spark, backslash) escaped. */
+  str(value: string): string;
+  sqlType(type: ColumnType): string;
+  tryCast(expr: string, type: ColumnType): string;
+  /** Removes leading and trailing whitespace (spaces, tabs, CR, LF). */
+  trimWhitespace(expr: string): string;
+  /** Parses with the first of the Java-style formats that fits, NULL when none does. */
+  parseDate(expr: string, formats: readonly string[]): string;
+  parseTimestamp(expr: string, formats: readonly string[]): string;
+  /** True when the whole value matches the regular expression. */
+  fullMatch(expr: string, pattern: string): string;
+  countIf(condition: string): string;
+  dateLiteral(isoDate: string): string;
+}
+
+function checkedIdentifier(name: string): string {
+  if (!IDENTIFIER.test(name)) {
+    throw new Error(`refusing to quote identifier ${JSON.stringify(name)}: only letters, digits and underscores are allowed`);
+  }
+  return name;
+}
+
+/** Java-style tokens (yyyy MM dd HH mm ss 'T') to strftime-style tokens, which DuckDB and Trino share but for minutes and seconds. */
+function toStrftime(format: string, minutes: string, seconds: string): string {
+  return format
+    .replace(/'T'/g, "T")
+    .replace(/yyyy/g, "%Y")
+    .replace(/MM/g, "%m")
+    .replace(/dd/g, "%d")
+    .replace(/HH/g, "%H")
+    .replace(/mm/g, minutes)
+    .replace(/ss/g, seconds);
+}
+
+function ansiString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+export const duckdb: Dialect = {
+  name: "duckdb",
+  ident: (name) => `"${checkedIdentifier(name)}"`,
+  str: ansiString,
+  sqlType(type) {
+    switch (type.kind) {
+      case "string": return "VARCHAR";
+      case "integer": return "BIGINT";
+      case "decimal": return `DECIMAL(${type.precision},${type.scale})`;
+      case "date": return "DATE";
+      case "timestamp": return "TIMESTAMP";
+      case "boolean": return "BOOLEAN";
+    }
+  },
+  tryCast(expr, type) { return `TRY_CAST(${expr} AS ${this.sqlType(type)})`; },
+  trimWhitespace: (expr) => `trim(${expr}, ' \t\r\n')`,
+  parseDate(expr, formats) {
+    return `CAST(try_strptime(${expr}, [${formats.map((f) => ansiString(toStrftime(f, "%M", "%S"))).join(", ")}]) AS DATE)`;
+  },
+  parseTimestamp(expr, formats) {
+    return `try_strptime(${expr}, [${formats.map((f) => ansiString(toStrftime(f, "%M", "%S"))).join(", ")}])`;
+  },
+  fullMatch: (expr, pattern) => `regexp_full_match(${expr}, ${ansiString(pattern)})`,
+  countIf: (condition) => `count_if(${condition})`,
+  dateLiteral: (isoDate) => `DATE ${ansiString(isoDate)}`,
+};
+
+export const athena: Dialect = {
+  name: "athena",
+  ident: (name) => `"${checkedIdentifier(name)}"`,
+  str: ansiString,
+  sqlType(type) {
+    switch (type.kind) {
+      case "string": return "varchar";
+      case "integer": return "bigint";
+      case "decimal": return `decimal(${type.precision},${type.scale})`;
+      case "date": return "date";
+      case "timestamp": return "timestamp";
+      case "boolean": return "boolean";
+    }
+  },
+  tryCast(expr, type) { return `TRY_CAST(${expr} AS ${this.sqlType(type)})`; },
+  trimWhitespace: (expr) => `trim(${expr})`,
+  parseDate(expr, formats) {
+    return `CAST(COALESCE(${formats.map((f) => `TRY(date_parse(${expr}, ${ansiString(toStrftime(f, "%i", "%s"))}))`).join(", ")}) AS date)`;
+  },
+  parseTimestamp(expr, formats) {
+    return `COALESCE(${formats.map((f) => `TRY(date_parse(${expr}, ${ansiString(toStrftime(f, "%i", "%s"))}))`).join(", ")})`;
+  },
+  fullMatch: (expr, pattern) => `regexp_like(${expr}, ${ansiString(`^(?:${pattern})$`)})`,
+  countIf: (condition) => `count_if(${condition})`,
+  dateLiteral: (isoDate) => `DATE ${ansiString(isoDate)}`,
+};
+
+/** Spark SQL for the Glue jobs; string literals escape backslashes because Spark's parser reads them as escapes. */
+export const spark: Dialect = {
+  name: "spark",
+  ident: (name) => `\`${checkedIdentifier(name)}\``,
+  str: (value) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`,
+  sqlType(type) {
+    switch (type.kind) {
+      case "string": return "STRING";
+      case "integer": return "BIGINT";
+      case "decimal": return `DECIMAL(${type.precision},${type.scale})`;
+      case "date": return "DATE";
+      case "timestamp": return "TIMESTAMP";
+      case "boolean": return "BOOLEAN";
+    }
+  },
+  tryCast(expr, type) { return `TRY_CAST(${expr} AS ${this.sqlType(type)})`; },
+  trimWhitespace: (expr) => `trim(BOTH ' \\t\\r\\n' FROM ${expr})`,
+  parseDate(expr, formats) {
+    return `COALESCE(${formats.map((f) => `to_date(${expr}, ${this.str(f)})`).join(", ")})`;
+  },
+  parseTimestamp(expr, formats) {
+    return `COALESCE(${formats.map((f) => `to_timestamp(${expr}, ${this.str(f)})`).join(", ")})`;
+  },
+  fullMatch(expr, pattern) { return `(${expr} RLIKE ${this.str(`^(?:${pattern})$`)})`; },
+  countIf: (condition) => `count_if(${condition})`,
+  dateLiteral(isoDate) { return `DATE ${this.str(isoDate)}`; },
+};
+
+export const DIALECTS: Record<DialectName, Dialect> = { duckdb, athena, spark };
