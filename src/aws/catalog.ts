@@ -1,0 +1,154 @@
+import { ColumnType, Contract } from "../model/contracts";
+import { Layer } from "./naming";
+
+/** A Glue column: name, Hive type and comment. */
+export interface GlueColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly comment?: string;
+}
+
+/** Everything a Glue table of one layer needs, as plain data (the component turns it into aws.glue.CatalogTable). */
+export interface GlueTablePlan {
+  readonly layer: Layer;
+  readonly name: string;
+  readonly description: string;
+  readonly columns: readonly GlueColumn[];
+  readonly partitionKeys: readonly GlueColumn[];
+  /** Key inside the layer's bucket the table lives under, with a trailing slash. */
+  readonly prefix: string;
+  readonly format: "csv" | "parquet";
+  /** Table parameters: classification and partition projection. `${bucket}` stands for the bucket name. */
+  readonly parameters: Readonly<Record<string, string>>;
+}
+
+export function glueType(type: ColumnType): string {
+  switch (type.kind) {
+    case "string": return "string";
+    case "integer": return "bigint";
+    case "decimal": return `decimal(${type.precision},${type.scale})`;
+    case "date": return "date";
+    case "timestamp": return "timestamp";
+    case "boolean": return "boolean";
+  }
+}
+
+/** Lineage columns every processed and curated row carries. */
+export const LINEAGE_COLUMNS: readonly GlueColumn[] = [
+  { name: "_load_date", type: "date", comment: "load the row arrived with" },
+  { name: "_source_file", type: "string", comment: "raw file the row came from" },
+  { name: "_row", type: "bigint", comment: "line of the row in its source file" },
+];
+
+export const QUARANTINE_EXTRA_COLUMNS: readonly GlueColumn[] = [
+  { name: "_source_file", type: "string", comment: "raw file the row came from" },
+  { name: "_row", type: "bigint", comment: "line of the row in its source file" },
+  { name: "_reason", type: "string", comment: "why the row could not be typed" },
+  { name: "_reason_kind", type: "string", comment: "value (a field did not type) or structure (the record did not parse)" },
+  { name: "_raw_line", type: "string", comment: "the source line, for records that did not parse" },
+];
+
+/** The first load date partition projection enumerates. */
+export const PROJECTION_START_DATE = "2020-01-01";
+
+const typedColumns = (contract: Contract): GlueColumn[] =>
+  contract.columns.map((c) => ({ name: c.name, type: glueType(c.type), comment: c.description }));
+
+const loadDateProjection = (prefix: string): Record<string, string> => ({
+  "projection.enabled": "true",
+  "projection.load_date.type": "date",
+  "projection.load_date.format": "yyyy-MM-dd",
+  "projection.load_date.range": `${PROJECTION_START_DATE},NOW`,
+  "projection.load_date.interval": "1",
+  "projection.load_date.interval.unit": "DAYS",
+  "storage.location.template": `s3://\${bucket}/${prefix}load_date=\${load_date}/`,
+});
+
+/** raw: the CSV as received, every column a string, partitioned by load date (projected). */
+export function rawTable(contract: Contract): GlueTablePlan {
+  const prefix = `${contract.name}/`;
+  return {
+    layer: "raw",
+    name: contract.name,
+    description: `${contract.description} As received (CSV, canonical column order).`,
+    columns: contract.columns.map((c) => ({ name: c.name, type: "string", comment: c.description })),
+    partitionKeys: [{ name: "load_date", type: "string" }],
+    prefix,
+    format: "csv",
+    parameters: { classification: "csv", "skip.header.line.count": "1", ...loadDateProjection(prefix) },
+  };
+}
+
+/** processed: typed Parquet plus lineage, partitioned year/month/day (projected, 4/2/2 digits). */
+export function processedTable(contract: Contract): GlueTablePlan {
+  const prefix = `${contract.name}/`;
+  return {
+    layer: "processed",
+    name: contract.name,
+    description: `${contract.description} Typed and normalised.`,
+    columns: [...typedColumns(contract), ...LINEAGE_COLUMNS],
+    partitionKeys: [
+      { name: "year", type: "string" },
+      { name: "month", type: "string" },
+      { name: "day", type: "string" },
+    ],
+    prefix,
+    format: "parquet",
+    parameters: {
+      classification: "parquet",
+      "parquet.compression": "ZSTD",
+      "projection.enabled": "true",
+      "projection.year.type": "integer",
+      "projection.year.range": "1900,2199",
+      "projection.year.digits": "4",
+      "projection.month.type": "integer",
+      "projection.month.range": "1,12",
+      "projection.month.digits": "2",
+      "projection.day.type": "integer",
+      "projection.day.range": "1,31",
+      "projection.day.digits": "2",
+      "storage.location.template": `s3://\${bucket}/${prefix}year=\${year}/month=\${month}/day=\${day}/`,
+    },
+  };
+}
+
+/** quarantine: every column as received (string) plus the reason, partitioned by load date (projected). */
+export function quarantineTable(contract: Contract): GlueTablePlan {
+  const prefix = `${contract.name}/`;
+  return {
+    layer: "quarantine",
+    name: contract.name,
+    description: `${contract.description} Rows that could not be typed, with the reason.`,
+    columns: [...contract.columns.map((c) => ({ name: c.name, type: "string", comment: c.description })), ...QUARANTINE_EXTRA_COLUMNS],
+    partitionKeys: [{ name: "load_date", type: "string" }],
+    prefix,
+    format: "parquet",
+    parameters: { classification: "parquet", ...loadDateProjection(prefix) },
+  };
+}
+
+/** curated: one row per key (latest load wins), typed, with lineage; not partitioned. */
+export function curatedTable(contract: Contract): GlueTablePlan {
+  return {
+    layer: "curated",
+    name: contract.name,
+    description: `${contract.description} One row per ${contract.key.join(", ")}, latest load wins.`,
+    columns: [...typedColumns(contract), ...LINEAGE_COLUMNS],
+    partitionKeys: [],
+    prefix: `${contract.name}/`,
+    format: "parquet",
+    parameters: { classification: "parquet", "parquet.compression": "ZSTD" },
+  };
+}
+
+export const TABLE_PLANNERS: Readonly<Record<Layer, (contract: Contract) => GlueTablePlan>> = {
+  raw: rawTable,
+  processed: processedTable,
+  curated: curatedTable,
+  quarantine: quarantineTable,
+};
+
+/** Substitutes the bucket into a plan's parameters (`${bucket}` placeholders). */
+export function tableParameters(plan: GlueTablePlan, bucket: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(plan.parameters).map(([k, v]) => [k, v.replace("${bucket}", bucket)]));
+}

@@ -1,0 +1,52 @@
+import { Contract } from "../model/contracts";
+import { headerKey } from "../model/text";
+import { spark } from "../sql/dialect";
+import { rowProblemsSql, typedViewSql } from "../sql/typed-view";
+import { LakeNames } from "./naming";
+
+/** The view name the Glue job registers the mapped batch under before running the typed view. */
+export const GLUE_BATCH_VIEW = "batch_input";
+
+/** What the Glue jobs need to know about one dataset: the same compiled SQL the local pipeline runs, in the Spark dialect. */
+export interface GlueDatasetPlan {
+  readonly name: string;
+  /** headerKey(source header) -> canonical column, for every name and alias. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly columns: readonly string[];
+  readonly required: readonly string[];
+  readonly key: readonly string[];
+  /** Date or timestamp column the processed year/month/day partitions come from; the load date when absent. */
+  readonly partition_column: string | null;
+  /** SELECT over `batch_input` (canonical columns as strings, `_source_file`, `_row`) giving the typed view. */
+  readonly typed_view_sql: string;
+  /** Expression over the typed view: why a row cannot be typed, NULL when it can. */
+  readonly row_problems_sql: string;
+  readonly ruleset: string;
+  readonly processed_database: string;
+}
+
+export interface GlueJobPlan {
+  readonly datasets: Readonly<Record<string, GlueDatasetPlan>>;
+}
+
+/** The plan uploaded next to the Glue scripts (glue/plan.json): generated from the contracts, never written by hand. */
+export function compileGluePlan(contracts: readonly Contract[], names: LakeNames): GlueJobPlan {
+  const datasets: Record<string, GlueDatasetPlan> = {};
+  for (const contract of contracts) {
+    const headers: Record<string, string> = {};
+    for (const column of contract.columns) for (const h of [column.name, ...column.aliases]) headers[headerKey(h)] = column.name;
+    datasets[contract.name] = {
+      name: contract.name,
+      headers,
+      columns: contract.columns.map((c) => c.name),
+      required: contract.columns.filter((c) => c.required).map((c) => c.name),
+      key: contract.key,
+      partition_column: contract.partitionColumn ?? null,
+      typed_view_sql: typedViewSql(spark, contract, GLUE_BATCH_VIEW),
+      row_problems_sql: rowProblemsSql(spark, contract),
+      ruleset: names.ruleset(contract.name),
+      processed_database: names.database("processed"),
+    };
+  }
+  return { datasets };
+}

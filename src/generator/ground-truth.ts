@@ -1,0 +1,55 @@
+import type { DefectKind } from "./defects";
+
+export type DatasetName = "providers" | "customers" | "transactions";
+
+/** "btg": Spanish headers and values as real exports come; "canonical": the contracts' own names. */
+export type GeneratorStyle = "btg" | "canonical";
+
+/**
+ * One kind of defect injected into one column of one dataset, and the exact lines that carry it.
+ *
+ * Every defective row carries exactly one defect and every other row is clean, so for the design's
+ * check semantics (run over the batch's typed view, quarantined rows included) the expected
+ * failure counts are exactly `count`:
+ *
+ * | kind | dataset.column | check that fails, and by how much |
+ * |---|---|---|
+ * | null_key | transactions.transaction_id | not_null: `count` rows (the id is empty) |
+ * | duplicate_key | transactions.transaction_id | unique: `count` (each line is an exact copy of an earlier clean row; it adds to count(non-null) but not to count(distinct)) |
+ * | bad_number | transactions.quantity_kwh or transactions.price (one entry per column) | type: `count` rows ("12x5", "N/A", ...; not counted by range, which sees typed values only) |
+ * | bad_date | transactions.transaction_date | type: `count` rows ("31/02/2024", "2024-13-01", "ayer", ...) |
+ * | unknown_enum | transactions.energy_type | accepted_values: `count` rows ("geotérmica", "carbón", ...: in no `values` map) |
+ * | negative_quantity | transactions.quantity_kwh | range: `count` rows (quantity < 0; clean quantities and prices are always > 0) |
+ * | orphan_counterparty | transactions.counterparty_id | references: `count` rows; two entries: detail "buy" (id matches no providers.provider_id nor any customer) and detail "sell" (id matches no customers.customer_id nor any provider) |
+ * | customers_null_name | customers.customer_name | not_null: `count` rows (no transaction references these customers, so quarantining them creates no orphans) |
+ * | providers_duplicate_key | providers.provider_id | unique: `count` (extra lines, exact copies of an earlier provider row) |
+ *
+ * Clean rows fail no check: keys unique and present, numbers and dates parse, enum spellings are all
+ * in the contracts' `values` maps, quantity_kwh > 0, price > 0, a buy's counterparty is a provider
+ * and a sell's a customer.
+ */
+export interface InjectedDefect {
+  readonly dataset: DatasetName;
+  readonly kind: DefectKind;
+  /** The canonical (contract) column name. */
+  readonly column: string;
+  readonly count: number;
+  /** 1-based physical line numbers in the file (the header is line 1), ascending; `count` of them. */
+  readonly lines: readonly number[];
+  /** Which half of a split kind this is (orphan_counterparty: "buy" | "sell"), or what was injected. */
+  readonly detail?: string;
+}
+
+/** What `generate` wrote: the manifest.json next to the files, and the truth a quality report is checked against. */
+export interface GroundTruth {
+  readonly generator: "energy-lake";
+  readonly version: 1;
+  readonly seed: number;
+  /** Data rows written per file, header excluded (providers include the duplicated rows). */
+  readonly rows: Readonly<Record<DatasetName, number>>;
+  /** File name (inside the output folder) per dataset. */
+  readonly files: Readonly<Record<DatasetName, string>>;
+  readonly style: GeneratorStyle;
+  /** Entries with a non-zero count only, in a fixed order. */
+  readonly defects: readonly InjectedDefect[];
+}

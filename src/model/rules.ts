@@ -1,0 +1,478 @@
+import Ajv2020, { ErrorObject, ValidateFunction } from "ajv/dist/2020";
+import * as fs from "fs";
+import * as path from "path";
+import { LakeInputError } from "../errors";
+import { Column, ColumnType, Contract, PROJECT_ROOT } from "./contracts";
+import { describeSchemaError, readJsonFile } from "./schema-validation";
+
+/**
+ * Quality rules: declared once per dataset in quality-rules/<dataset>.json, validated against
+ * quality-rules/rules.schema.json and the contracts, then compiled to DuckDB SQL, Athena SQL and
+ * DQDL (src/quality/). Semantics of every kind: docs/quality-rules.md.
+ */
+
+export const DEFAULT_RULES_DIR = path.join(PROJECT_ROOT, "quality-rules");
+export const RULES_SCHEMA_FILE = path.join(DEFAULT_RULES_DIR, "rules.schema.json");
+
+export type RuleSeverity = "error" | "warn";
+export type FilterValue = string | number | boolean;
+
+export const ROW_LEVEL_KINDS = ["not_null", "unique", "type", "accepted_values", "range", "pattern", "references"] as const;
+export const TABLE_LEVEL_KINDS = ["row_count", "freshness", "completeness"] as const;
+export type RuleKind = (typeof ROW_LEVEL_KINDS)[number] | (typeof TABLE_LEVEL_KINDS)[number];
+
+/** A row matches when the column's typed, normalised value is one of `values` (`equals` is a one-value list). */
+export interface Condition {
+  readonly column: string;
+  readonly values: readonly FilterValue[];
+}
+
+interface RuleBase {
+  readonly id: string;
+  readonly severity: RuleSeverity;
+  readonly description: string;
+  /** Largest failed ratio tolerated (row-level kinds); null: any failure fails. */
+  readonly threshold: number | null;
+  /** All must hold for a row to be checked; empty: every row. */
+  readonly where: readonly Condition[];
+}
+
+export interface NotNullRule extends RuleBase { readonly kind: "not_null"; readonly column: string }
+export interface TypeRule extends RuleBase { readonly kind: "type"; readonly column: string }
+export interface UniqueRule extends RuleBase { readonly kind: "unique"; readonly columns: readonly string[] }
+export interface AcceptedValuesRule extends RuleBase { readonly kind: "accepted_values"; readonly column: string; readonly values: readonly FilterValue[] }
+/** Inclusive bounds; numbers for numeric columns, ISO dates for date/timestamp columns. */
+export interface RangeRule extends RuleBase { readonly kind: "range"; readonly column: string; readonly min: number | string | null; readonly max: number | string | null }
+export interface PatternRule extends RuleBase { readonly kind: "pattern"; readonly column: string; readonly pattern: string }
+export interface ReferenceTarget { readonly dataset: string; readonly column: string; readonly when: Condition | null }
+export interface ReferencesRule extends RuleBase { readonly kind: "references"; readonly column: string; readonly targets: readonly ReferenceTarget[] }
+export interface RowCountRule extends RuleBase { readonly kind: "row_count"; readonly min: number | null; readonly max: number | null }
+export interface FreshnessRule extends RuleBase { readonly kind: "freshness"; readonly column: string; readonly maxAgeDays: number }
+export interface CompletenessRule extends RuleBase { readonly kind: "completeness"; readonly column: string; readonly minRatio: number }
+
+export type Rule =
+  | NotNullRule
+  | TypeRule
+  | UniqueRule
+  | AcceptedValuesRule
+  | RangeRule
+  | PatternRule
+  | ReferencesRule
+  | RowCountRule
+  | FreshnessRule
+  | CompletenessRule;
+
+export type RowLevelRule = NotNullRule | TypeRule | UniqueRule | AcceptedValuesRule | RangeRule | PatternRule | ReferencesRule;
+export type TableLevelRule = RowCountRule | FreshnessRule | CompletenessRule;
+
+export interface RuleSet {
+  readonly dataset: string;
+  readonly file: string;
+  readonly rules: readonly Rule[];
+}
+
+export function isTableLevel(rule: Rule): rule is TableLevelRule {
+  return (TABLE_LEVEL_KINDS as readonly string[]).includes(rule.kind);
+}
+
+/** The columns a rule is about (what the report shows next to it). */
+export function ruleColumns(rule: Rule): string[] {
+  switch (rule.kind) {
+    case "unique":
+      return [...rule.columns];
+    case "row_count":
+      return [];
+    default:
+      return [rule.column];
+  }
+}
+
+/** Every column the rule reads: its own, its `where` filters and its reference conditions. */
+export function columnsRead(rule: Rule): string[] {
+  const columns = [...ruleColumns(rule), ...rule.where.map((c) => c.column)];
+  if (rule.kind === "references") for (const t of rule.targets) if (t.when) columns.push(t.when.column);
+  return [...new Set(columns)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The file format (what JSON Schema has validated) and its translation to the typed model.
+
+interface FilterDocument { column: string; equals?: FilterValue; in?: FilterValue[] }
+interface RuleDocument {
+  id: string;
+  kind: RuleKind;
+  severity: RuleSeverity;
+  description: string;
+  threshold?: number;
+  where?: FilterDocument | FilterDocument[];
+  column?: string;
+  columns?: string[];
+  values?: FilterValue[];
+  min?: number | string;
+  max?: number | string;
+  pattern?: string;
+  targets?: { dataset: string; column: string; when?: FilterDocument }[];
+  max_age_days?: number;
+  min_ratio?: number;
+}
+interface RuleFileDocument { dataset: string; description?: string; rules: RuleDocument[] }
+
+const toCondition = (f: FilterDocument): Condition => ({ column: f.column, values: f.in ?? [f.equals as FilterValue] });
+const whereList = (where: RuleDocument["where"]): FilterDocument[] => (where === undefined ? [] : Array.isArray(where) ? where : [where]);
+
+function toRule(doc: RuleDocument): Rule {
+  const base = {
+    id: doc.id,
+    severity: doc.severity,
+    description: doc.description,
+    threshold: doc.threshold ?? null,
+    where: whereList(doc.where).map(toCondition),
+  };
+  const column = doc.column as string;
+  switch (doc.kind) {
+    case "not_null":
+    case "type":
+      return { ...base, kind: doc.kind, column };
+    case "unique":
+      return { ...base, kind: "unique", columns: doc.columns as string[] };
+    case "accepted_values":
+      return { ...base, kind: "accepted_values", column, values: doc.values as FilterValue[] };
+    case "range":
+      return { ...base, kind: "range", column, min: doc.min ?? null, max: doc.max ?? null };
+    case "pattern":
+      return { ...base, kind: "pattern", column, pattern: doc.pattern as string };
+    case "references":
+      return {
+        ...base,
+        kind: "references",
+        column,
+        targets: (doc.targets ?? []).map((t) => ({ dataset: t.dataset, column: t.column, when: t.when ? toCondition(t.when) : null })),
+      };
+    case "row_count":
+      return { ...base, kind: "row_count", min: (doc.min as number | undefined) ?? null, max: (doc.max as number | undefined) ?? null };
+    case "freshness":
+      return { ...base, kind: "freshness", column, maxAgeDays: doc.max_age_days as number };
+    case "completeness":
+      return { ...base, kind: "completeness", column, minRatio: doc.min_ratio as number };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema validation, with messages that say which field a kind does not take.
+
+// strictRequired off: the per-kind `then` branches require fields declared once at the rule level.
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+let validateRuleFile: ValidateFunction | undefined;
+
+function schemaValidator(): ValidateFunction {
+  validateRuleFile ??= ajv.compile(JSON.parse(fs.readFileSync(RULES_SCHEMA_FILE, "utf8")));
+  return validateRuleFile;
+}
+
+function kindAt(document: unknown, instancePath: string): string | undefined {
+  const match = /^\/rules\/(\d+)/.exec(instancePath);
+  if (!match || typeof document !== "object" || document === null) return undefined;
+  const rules = (document as { rules?: unknown }).rules;
+  const rule = Array.isArray(rules) ? (rules[Number(match[1])] as { kind?: unknown } | undefined) : undefined;
+  return typeof rule?.kind === "string" ? rule.kind : undefined;
+}
+
+function describeRuleSchemaError(file: string, document: unknown, error: ErrorObject): string {
+  if (error.keyword === "false schema") {
+    const field = error.instancePath.split("/").pop() ?? "";
+    return `${file}: ${error.instancePath}: a ${kindAt(document, error.instancePath) ?? "rule of this"} rule does not take "${field}"; remove it (docs/quality-rules.md lists the fields of each kind)`;
+  }
+  return describeSchemaError(file, error);
+}
+
+function schemaProblemsOf(file: string, document: unknown): string[] {
+  const validate = schemaValidator();
+  if (validate(document)) return [];
+  // if/then and oneOf/anyOf wrappers repeat what their branches already said: keep the causes.
+  const errors = (validate.errors ?? []).filter((e) => !["if", "oneOf", "anyOf"].includes(e.keyword) || (validate.errors ?? []).length === 1);
+  const lines = errors.map((e) => describeRuleSchemaError(file, document, e));
+  return [...new Set(lines)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Semantic checks: what the schema cannot know (columns, datasets, types, regexes).
+
+/** Levenshtein distance, to suggest the closest column name. */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+export function closestName(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(name, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/;
+
+export function isIsoDate(value: string): boolean {
+  const m = ISO_DATE.exec(value);
+  if (!m) return false;
+  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return date.getUTCFullYear() === Number(m[1]) && date.getUTCMonth() === Number(m[2]) - 1 && date.getUTCDate() === Number(m[3]);
+}
+
+function isIsoTimestamp(value: string): boolean {
+  const m = ISO_TIMESTAMP.exec(value);
+  return m !== null && isIsoDate(`${m[1]}-${m[2]}-${m[3]}`) && Number(m[4]) < 24 && Number(m[5]) < 60 && Number(m[6]) < 60;
+}
+
+const isNumeric = (t: ColumnType): boolean => t.kind === "integer" || t.kind === "decimal";
+const isTemporal = (t: ColumnType): boolean => t.kind === "date" || t.kind === "timestamp";
+
+/** Why a literal cannot be compared with a column of this type, or undefined when it can. */
+export function literalProblem(column: Column, value: FilterValue): string | undefined {
+  const t = column.type;
+  switch (t.kind) {
+    case "string":
+      return typeof value === "string" ? undefined : `"${column.name}" is a string column; write the value as text`;
+    case "integer":
+      return typeof value === "number" && Number.isSafeInteger(value) ? undefined : `"${column.name}" is an integer column; write a whole number`;
+    case "decimal":
+      return typeof value === "number" && Number.isFinite(value) ? undefined : `"${column.name}" is ${column.typeName}; write a number`;
+    case "date":
+      return typeof value === "string" && isIsoDate(value) ? undefined : `"${column.name}" is a date column; write an ISO date like "2024-05-01"`;
+    case "timestamp":
+      return typeof value === "string" && (isIsoDate(value) || isIsoTimestamp(value)) ? undefined : `"${column.name}" is a timestamp column; write "2024-05-01 13:45:00" or "2024-05-01"`;
+    case "boolean":
+      return typeof value === "boolean" ? undefined : `"${column.name}" is a boolean column; write true or false`;
+  }
+}
+
+/** A value an enum column can never hold after normalisation (it is not one of the canonical values). */
+function neverOccurs(column: Column, value: FilterValue): boolean {
+  return column.valueMap.size > 0 && typeof value === "string" && ![...column.valueMap.values()].includes(value);
+}
+
+/** RE2 (DuckDB) and Trino's regex engines share this subset; JavaScript checks the rest of the syntax. */
+export function patternProblem(pattern: string): string | undefined {
+  if (/\(\?<?[=!]/.test(pattern)) return "look-around is not supported by DuckDB (RE2); rewrite without (?= (?! (?<= (?<!";
+  if (/\\[1-9]/.test(pattern)) return "back-references are not supported by DuckDB (RE2); rewrite without \\1..\\9";
+  if (/\(\?</.test(pattern)) return "named groups are not needed (the whole value is matched); use (...)";
+  try {
+    new RegExp(pattern, "u");
+  } catch (err) {
+    return `not a valid regular expression (${(err as Error).message}); fix the syntax`;
+  }
+  return undefined;
+}
+
+interface Place { readonly file: string; readonly path: string }
+const at = (p: Place, suffix: string): string => `${p.file}: ${p.path}${suffix}`;
+
+class RuleChecker {
+  readonly problems: string[] = [];
+
+  constructor(
+    private readonly contract: Contract,
+    private readonly contracts: readonly Contract[],
+  ) {}
+
+  column(place: Place, suffix: string, name: string, contract: Contract = this.contract): Column | undefined {
+    const column = contract.columns.find((c) => c.name === name);
+    if (column) return column;
+    const suggestion = closestName(name, contract.columns.map((c) => c.name));
+    const hint = suggestion ? `did you mean "${suggestion}"?` : `use one of ${contract.columns.map((c) => c.name).join(", ")}`;
+    this.problems.push(at(place, `${suffix}: dataset "${contract.name}" has no column "${name}"; ${hint}`));
+    return undefined;
+  }
+
+  literals(place: Place, suffix: string, column: Column, values: readonly FilterValue[], what: string): void {
+    values.forEach((v, i) => {
+      const where = values.length === 1 && what === "equals" ? suffix : `${suffix}/${i}`;
+      const problem = literalProblem(column, v);
+      if (problem) this.problems.push(at(place, `${where}: ${JSON.stringify(v)} cannot be compared with the column: ${problem}`));
+      else if (neverOccurs(column, v)) {
+        const canonical = [...new Set(column.valueMap.values())];
+        this.problems.push(at(place, `${where}: "${String(v)}" is not a canonical value of "${column.name}", so it can never occur after normalisation; use one of ${canonical.join(", ")} (or add it to the contract's values)`));
+      }
+    });
+  }
+
+  filter(place: Place, suffix: string, filter: FilterDocument, contract: Contract = this.contract): void {
+    const column = this.column(place, `${suffix}/column`, filter.column, contract);
+    if (!column) return;
+    if (filter.in !== undefined) this.literals(place, `${suffix}/in`, column, filter.in, "in");
+    else this.literals(place, `${suffix}/equals`, column, [filter.equals as FilterValue], "equals");
+  }
+
+  rule(place: Place, doc: RuleDocument): void {
+    const where = doc.where;
+    if (Array.isArray(where)) where.forEach((f, i) => this.filter(place, `/where/${i}`, f));
+    else if (where !== undefined) this.filter(place, "/where", where);
+    const column = doc.column === undefined ? undefined : this.column(place, "/column", doc.column);
+    switch (doc.kind) {
+      case "unique":
+        (doc.columns ?? []).forEach((c, i) => this.column(place, `/columns/${i}`, c));
+        break;
+      case "type":
+        if (column?.type.kind === "string") {
+          this.problems.push(at(place, `/column: "${column.name}" is a string column, so every value casts and a type rule can never fail; remove the rule or check the column with pattern or accepted_values`));
+        }
+        break;
+      case "accepted_values":
+        if (column) this.literals(place, "/values", column, doc.values ?? [], "values");
+        break;
+      case "range":
+        if (column) this.range(place, column, doc);
+        break;
+      case "pattern": {
+        const problem = patternProblem(doc.pattern ?? "");
+        if (problem) this.problems.push(at(place, `/pattern: ${JSON.stringify(doc.pattern)} is ${problem.startsWith("not") ? "" : "rejected: "}${problem}`));
+        break;
+      }
+      case "references":
+        if (column) this.references(place, column, doc);
+        break;
+      case "row_count":
+        if (doc.min !== undefined && doc.max !== undefined && Number(doc.min) > Number(doc.max)) {
+          this.problems.push(at(place, `/min: min (${String(doc.min)}) is greater than max (${String(doc.max)}); swap or fix them`));
+        }
+        break;
+      case "freshness":
+        if (column && !isTemporal(column.type)) {
+          this.problems.push(at(place, `/column: freshness needs a date or timestamp column; "${column.name}" is ${column.typeName}`));
+        }
+        break;
+      case "not_null":
+      case "completeness":
+        break;
+    }
+  }
+
+  private range(place: Place, column: Column, doc: RuleDocument): void {
+    if (!isNumeric(column.type) && !isTemporal(column.type)) {
+      this.problems.push(at(place, `/column: range needs a numeric, date or timestamp column; "${column.name}" is ${column.typeName} (use accepted_values or pattern)`));
+      return;
+    }
+    for (const bound of ["min", "max"] as const) {
+      const value = doc[bound];
+      if (value === undefined) continue;
+      if (isNumeric(column.type) && typeof value !== "number") {
+        this.problems.push(at(place, `/${bound}: "${column.name}" is ${column.typeName}; write ${bound} as a number`));
+      } else if (isTemporal(column.type) && !(typeof value === "string" && isIsoDate(value))) {
+        this.problems.push(at(place, `/${bound}: "${column.name}" is a ${column.typeName} column; write ${bound} as an ISO date like "2024-05-01"`));
+      }
+    }
+    if (doc.min !== undefined && doc.max !== undefined && typeof doc.min === typeof doc.max && doc.min > doc.max) {
+      this.problems.push(at(place, `/min: min (${String(doc.min)}) is greater than max (${String(doc.max)}); swap or fix them`));
+    }
+  }
+
+  private references(place: Place, column: Column, doc: RuleDocument): void {
+    const targets = doc.targets ?? [];
+    targets.forEach((t, i) => {
+      const suffix = `/targets/${i}`;
+      const referenced = this.contracts.find((c) => c.name === t.dataset);
+      if (!referenced) {
+        const suggestion = closestName(t.dataset, this.contracts.map((c) => c.name));
+        this.problems.push(at(place, `${suffix}/dataset: no contract "${t.dataset}"; ${suggestion ? `did you mean "${suggestion}"?` : `use one of ${this.contracts.map((c) => c.name).join(", ")}`}`));
+      } else {
+        const target = this.column(place, `${suffix}/column`, t.column, referenced);
+        if (target && target.type.kind !== column.type.kind) {
+          this.problems.push(at(place, `${suffix}/column: "${referenced.name}.${target.name}" is ${target.typeName} but "${column.name}" is ${column.typeName}; reference a column of the same type`));
+        }
+      }
+      if (t.when) this.filter(place, `${suffix}/when`, t.when);
+    });
+    // DQDL expresses conditional targets as one composite key (condition column, value): see dqdl.ts.
+    const conditioned = targets.filter((t) => t.when !== undefined);
+    const whenColumns = new Set(conditioned.map((t) => t.when?.column));
+    if (whenColumns.size > 1) {
+      this.problems.push(at(place, `/targets: the targets' "when" filters use different columns (${[...whenColumns].join(", ")}); condition every target on the same column`));
+    }
+    if (conditioned.length > 0 && conditioned.length < targets.length - 1) {
+      this.problems.push(at(place, `/targets: at most one target may go without "when" (the fallback); add a "when" to the others`));
+    }
+  }
+}
+
+/** Every problem of one rule file, each "file: /json/path: what is wrong; how to fix it". */
+export function ruleFileProblems(file: string, document: unknown, contracts: readonly Contract[]): string[] {
+  const shown = path.relative(process.cwd(), file) || file;
+  const schema = schemaProblemsOf(shown, document);
+  if (schema.length > 0) return schema;
+  const doc = document as RuleFileDocument;
+  const problems: string[] = [];
+  const expected = path.basename(file, ".json");
+  if (doc.dataset !== expected) {
+    problems.push(`${shown}: /dataset: "${doc.dataset}" does not match the file name; rename the file to ${doc.dataset}.json or set dataset to "${expected}"`);
+  }
+  const contract = contracts.find((c) => c.name === doc.dataset);
+  if (!contract) {
+    const suggestion = closestName(doc.dataset, contracts.map((c) => c.name));
+    problems.push(`${shown}: /dataset: no contract "${doc.dataset}"; ${suggestion ? `did you mean "${suggestion}"?` : `use one of ${contracts.map((c) => c.name).join(", ")}`}`);
+    return problems;
+  }
+  const checker = new RuleChecker(contract, contracts);
+  const firstIndex = new Map<string, number>();
+  doc.rules.forEach((rule, i) => {
+    const first = firstIndex.get(rule.id);
+    if (first !== undefined) problems.push(`${shown}: /rules/${i}/id: "${rule.id}" is already the id of /rules/${first}; give every rule its own id`);
+    else firstIndex.set(rule.id, i);
+    checker.rule({ file: shown, path: `/rules/${i}` }, rule);
+  });
+  return [...problems, ...checker.problems];
+}
+
+/** Validates rule files (each named <dataset>.json); returns the files with problems and all their problems. */
+export function validateRuleFiles(files: string[], contracts: readonly Contract[]): { file: string; problems: string[] }[] {
+  const invalid: { file: string; problems: string[] }[] = [];
+  for (const file of files) {
+    let problems: string[];
+    try {
+      problems = ruleFileProblems(file, readJsonFile(file), contracts);
+    } catch (err) {
+      if (!(err instanceof LakeInputError)) throw err;
+      problems = [err.message];
+    }
+    if (problems.length > 0) invalid.push({ file, problems });
+  }
+  return invalid;
+}
+
+export function parseRuleSet(file: string, document: unknown, contracts: readonly Contract[]): RuleSet {
+  const problems = ruleFileProblems(file, document, contracts);
+  if (problems.length > 0) throw new LakeInputError(`invalid quality rules ${file}:`, problems);
+  const doc = document as RuleFileDocument;
+  return { dataset: doc.dataset, file, rules: doc.rules.map(toRule) };
+}
+
+/**
+ * Loads and validates every quality-rules/<dataset>.json (the schema file aside), in dataset order.
+ * Throws LakeInputError listing every problem of every file.
+ */
+export function loadRuleSets(contracts: readonly Contract[], dir: string = DEFAULT_RULES_DIR): RuleSet[] {
+  if (!fs.existsSync(dir)) throw new LakeInputError(`${dir}: quality rules folder not found; pass --rules DIR`);
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json"))
+    .sort()
+    .map((f) => path.join(dir, f));
+  const invalid = validateRuleFiles(files, contracts);
+  if (invalid.length > 0) throw new LakeInputError(`invalid quality rules in ${dir}:`, invalid.flatMap((i) => i.problems));
+  return files.map((file) => parseRuleSet(file, readJsonFile(file), contracts)).sort((a, b) => a.dataset.localeCompare(b.dataset));
+}

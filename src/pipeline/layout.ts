@@ -1,0 +1,29 @@
+import * as path from "path";
+
+/**
+ * Paths of the lake, relative to its root: the same keys locally and in the S3 buckets
+ * (one bucket per layer there, one folder per layer here).
+ */
+export const layerPaths = {
+  rawLoad: (dataset: string, loadDate: string): string => path.join("raw", dataset, `load_date=${loadDate}`),
+  processedDataset: (dataset: string): string => path.join("processed", dataset),
+  quarantineLoad: (dataset: string, loadDate: string): string => path.join("quarantine", dataset, `load_date=${loadDate}`),
+  curatedDataset: (dataset: string): string => path.join("curated", dataset),
+  curatedFile: (dataset: string): string => path.join("curated", dataset, "data.parquet"),
+  qualityLoad: (loadDate: string): string => path.join("quality", loadDate),
+};
+
+/** processed file names carry their load, so a re-run replaces exactly that load's files. */
+export const processedFilePattern = (loadDate: string): string => `load-${loadDate}_{i}`;
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function isIsoDate(value: string): boolean {
+  if (!ISO_DATE.test(value)) return false;
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(value);
+}
+
+export function todayUtc(): string {
+  return new Date().toISOString().slice(0, 10);
+}

@@ -1,0 +1,266 @@
+import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import * as fs from "fs";
+import * as path from "path";
+import { LakeInputError } from "../errors";
+import { Contract } from "../model/contracts";
+import { listParquet, processedFilesOfLoad } from "../sql/batch-source";
+import { duckdb as d } from "../sql/dialect";
+import { rowProblemsSql, typedViewSql } from "../sql/typed-view";
+import { discoverInputs } from "./discover";
+import { isIsoDate, layerPaths, processedFilePattern } from "./layout";
+import { CsvLayout, sniffCsv } from "./sniff";
+import { FailPoint, LakeTransaction } from "./transaction";
+
+export interface LoadOptions {
+  readonly inputDir: string;
+  readonly lakeDir: string;
+  /** ISO date of the load; a re-run of the same date replaces that load. */
+  readonly loadDate: string;
+  readonly contracts: readonly Contract[];
+  /** Progress lines for long loads (the CLI prints them on stderr). */
+  readonly onProgress?: (message: string) => void;
+  /** Test hook: die at this point as a killed process would. */
+  readonly failPoint?: FailPoint;
+}
+
+export interface FileLoad {
+  readonly file: string;
+  /** Where the file landed in raw/, relative to the lake. */
+  readonly rawPath: string;
+  readonly layout: CsvLayout;
+  /** Data records read (accepted and unparsable). */
+  readonly records: number;
+  /** Records that could not be split into the header's fields (ragged, bad encoding, bad quoting). */
+  readonly unparsable: number;
+}
+
+export interface DatasetLoad {
+  readonly name: string;
+  readonly files: readonly FileLoad[];
+  readonly rows: { readonly raw: number; readonly processed: number; readonly quarantined: number; readonly curated: number };
+  /** raw = processed + quarantined, counted from the files written. */
+  readonly reconciled: boolean;
+  readonly warnings: readonly string[];
+  readonly seconds: number;
+}
+
+export interface LoadResult {
+  readonly loadDate: string;
+  readonly lakeDir: string;
+  readonly datasets: readonly DatasetLoad[];
+  readonly seconds: number;
+}
+
+const sqlPath = (p: string): string => d.str(p.split(path.sep).join("/"));
+const parquetList = (files: readonly string[]): string => `read_parquet([${files.map(sqlPath).join(", ")}], union_by_name = true, hive_partitioning = false)`;
+
+async function scalar(connection: DuckDBConnection, sql: string): Promise<number> {
+  const reader = await connection.runAndReadAll(sql);
+  return Number(reader.getRows()[0][0]);
+}
+
+/** The DuckDB reject types, said the way a person fixing the export would say them. */
+function rejectReasonSql(): string {
+  return `CASE error_type
+    WHEN 'TOO MANY COLUMNS' THEN 'ragged row: ' || error_message
+    WHEN 'MISSING COLUMNS' THEN 'ragged row: ' || error_message
+    WHEN 'INVALID ENCODING' THEN 'invalid UTF-8 byte sequence; re-export the file as UTF-8'
+    WHEN 'UNQUOTED VALUE' THEN 'bad quoting: ' || error_message
+    ELSE lower(error_type) || ': ' || error_message END`;
+}
+
+interface StagedFile {
+  readonly parsedTable: string;
+  readonly rejectsTable: string;
+  readonly load: FileLoad;
+}
+
+/**
+ * Parses one CSV into a temporary table (all text, positional columns) and records unparsable
+ * records with their line. Line numbers: DuckDB reports the line of each rejected record; an
+ * accepted record's line is its position among accepted records plus the rejected records before it.
+ */
+async function parseFile(connection: DuckDBConnection, layout: CsvLayout, index: number, rawPath: string): Promise<StagedFile> {
+  const parsedTable = `parsed_${index}`;
+  const rejectsTable = `rejects_${index}`;
+  const columns = layout.headers.map((_, i) => `${d.str(`c${i}`)}: 'VARCHAR'`).join(", ");
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE ${parsedTable} AS SELECT * FROM read_csv(${sqlPath(layout.file)}, ` +
+      `delim = ${d.str(layout.delimiter)}, quote = '"', escape = '"', header = true, auto_detect = false, ` +
+      `columns = {${columns}}, encoding = ${d.str(layout.encoding)}, strict_mode = true, ` +
+      `store_rejects = true, rejects_table = '${rejectsTable}_all', rejects_scan = '${rejectsTable}_scan')`,
+  );
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE ${rejectsTable} AS SELECT line, ` +
+      `string_agg(${rejectReasonSql()}, '; ' ORDER BY column_idx) AS reason, ` +
+      `regexp_replace(first(csv_line), '^[\\r\\n]+|[\\r\\n]+$', '', 'g') AS raw_line ` +
+      `FROM ${rejectsTable}_all GROUP BY line`,
+  );
+  const accepted = await scalar(connection, `SELECT count(*) FROM ${parsedTable}`);
+  const unparsable = await scalar(connection, `SELECT count(*) FROM ${rejectsTable}`);
+  return { parsedTable, rejectsTable, load: { file: layout.file, rawPath, layout, records: accepted + unparsable, unparsable } };
+}
+
+/** The batch relation the typed view reads: canonical text columns, `_source_file` and `_row`, all files of the dataset. */
+function batchSql(contract: Contract, staged: readonly StagedFile[]): string {
+  const branches = staged.map(({ parsedTable, rejectsTable, load }) => {
+    const columns = contract.columns.map((c) => {
+      const at = load.layout.mapping.indexOf(c.name);
+      return `${at >= 0 ? d.ident(`c${at}`) : "CAST(NULL AS VARCHAR)"} AS ${d.ident(c.name)}`;
+    });
+    const source = d.str(path.basename(load.rawPath));
+    if (load.unparsable === 0) {
+      return `SELECT ${source} AS _source_file, CAST(rowid + 2 AS BIGINT) AS _row, ${columns.join(", ")} FROM ${parsedTable}`;
+    }
+    return (
+      `SELECT ${source} AS _source_file, CAST(p.rowid + 2 + coalesce(r.before, 0) AS BIGINT) AS _row, ${columns.join(", ")} ` +
+      `FROM (SELECT rowid, * FROM ${parsedTable}) p ASOF LEFT JOIN ` +
+      // Consecutive rejected lines share one "accepted before" count: keep the largest running total.
+      `(SELECT accepted_before, max(rejected) AS before FROM (SELECT line - 1 - n AS accepted_before, n AS rejected ` +
+      `FROM (SELECT line, row_number() OVER (ORDER BY line) AS n FROM ${rejectsTable})) GROUP BY accepted_before) r ` +
+      `ON p.rowid >= r.accepted_before`
+    );
+  });
+  return `(${branches.join(" UNION ALL ")})`;
+}
+
+function partitionDateSql(contract: Contract, loadDate: string): string {
+  const fallback = d.dateLiteral(loadDate);
+  return contract.partitionColumn === undefined ? fallback : `COALESCE(CAST(${d.ident(contract.partitionColumn)} AS DATE), ${fallback})`;
+}
+
+async function stageDataset(
+  connection: DuckDBConnection,
+  tx: LakeTransaction,
+  contract: Contract,
+  files: readonly string[],
+  loadDate: string,
+  firstIndex: number,
+  progress: (message: string) => void,
+): Promise<{ files: FileLoad[]; warnings: string[]; processedFiles: string[]; quarantined: number; processed: number }> {
+  const warnings: string[] = [];
+  const staged: StagedFile[] = [];
+  const usedNames = new Set<string>();
+  for (const [i, file] of files.entries()) {
+    const layout = sniffCsv(file, contract);
+    if (layout.ignoredHeaders.length > 0) {
+      warnings.push(`${file}: columns not in contract ${path.basename(contract.file)} kept in raw only: ${layout.ignoredHeaders.map((h) => `"${h}"`).join(", ")}`);
+    }
+    if (layout.headerOnly) warnings.push(`${file}: header only, no data rows`);
+    let name = path.basename(file);
+    for (let n = 2; usedNames.has(name); n++) name = `${path.basename(file, path.extname(file))}-${n}${path.extname(file)}`;
+    usedNames.add(name);
+    const rawPath = path.join(layerPaths.rawLoad(contract.name, loadDate), name);
+    fs.mkdirSync(path.dirname(tx.staged(rawPath)), { recursive: true });
+    fs.copyFileSync(file, tx.staged(rawPath));
+    const parsed = await parseFile(connection, { ...layout, file: tx.staged(rawPath) }, firstIndex + i, rawPath);
+    staged.push({ ...parsed, load: { ...parsed.load, file } });
+    progress(`${contract.name}: read ${parsed.load.records} records from ${path.basename(file)} (${layout.encoding}, delimiter ${JSON.stringify(layout.delimiter)})`);
+  }
+
+  const typed = `SELECT *, ${rowProblemsSql(d, contract)} AS _reason FROM (${typedViewSql(d, contract, batchSql(contract, staged))}) AS typed`;
+  const processedDir = tx.staged(layerPaths.processedDataset(contract.name));
+  fs.mkdirSync(path.dirname(processedDir), { recursive: true });
+  const dataColumns = contract.columns.map((c) => d.ident(c.name)).join(", ");
+  const partitionDate = partitionDateSql(contract, loadDate);
+  await connection.run(
+    `COPY (SELECT ${dataColumns}, ${d.dateLiteral(loadDate)} AS _load_date, _source_file, _row, ` +
+      `strftime(${partitionDate}, '%Y') AS year, strftime(${partitionDate}, '%m') AS month, strftime(${partitionDate}, '%d') AS day ` +
+      `FROM (${typed}) WHERE _reason IS NULL) TO ${sqlPath(processedDir)} ` +
+      `(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (year, month, day), FILENAME_PATTERN ${d.str(processedFilePattern(loadDate))}, OVERWRITE_OR_IGNORE)`,
+  );
+  const rawColumns = contract.columns.map((c) => `${d.ident(`${c.name}__raw`)} AS ${d.ident(c.name)}`).join(", ");
+  const nullColumns = contract.columns.map((c) => `CAST(NULL AS VARCHAR) AS ${d.ident(c.name)}`).join(", ");
+  const structural = staged.map(
+    ({ rejectsTable, load }) =>
+      `SELECT ${nullColumns}, ${d.str(path.basename(load.rawPath))} AS _source_file, CAST(line AS BIGINT) AS _row, reason AS _reason, 'structure' AS _reason_kind, raw_line AS _raw_line FROM ${rejectsTable}`,
+  );
+  const quarantineFile = tx.staged(path.join(layerPaths.quarantineLoad(contract.name, loadDate), "part-0.parquet"));
+  fs.mkdirSync(path.dirname(quarantineFile), { recursive: true });
+  await connection.run(
+    `COPY (SELECT ${rawColumns}, _source_file, _row, _reason, 'value' AS _reason_kind, CAST(NULL AS VARCHAR) AS _raw_line FROM (${typed}) WHERE _reason IS NOT NULL ` +
+      `UNION ALL ${structural.join(" UNION ALL ")} ORDER BY _source_file, _row) TO ${sqlPath(quarantineFile)} (FORMAT parquet, COMPRESSION zstd)`,
+  );
+  for (const { parsedTable, rejectsTable } of staged) {
+    await connection.run(`DROP TABLE ${parsedTable}; DROP TABLE ${rejectsTable}; DROP TABLE ${rejectsTable}_all; DROP TABLE ${rejectsTable}_scan`);
+  }
+  // Counted back from the files written, so the reconciliation checks the lake, not our own arithmetic.
+  const processedFiles = listParquet(processedDir);
+  const processed = processedFiles.length === 0 ? 0 : await scalar(connection, `SELECT count(*) FROM ${parquetList(processedFiles)}`);
+  const quarantined = await scalar(connection, `SELECT count(*) FROM read_parquet(${sqlPath(quarantineFile)})`);
+  return { files: staged.map((s) => s.load), warnings, processedFiles, processed, quarantined };
+}
+
+/** Curated = every load's processed rows, one per key, the latest load (then the last row read) winning. */
+async function stageCurated(connection: DuckDBConnection, tx: LakeTransaction, contract: Contract, lakeDir: string, loadDate: string, stagedProcessed: readonly string[]): Promise<number> {
+  const replaced = new Set(processedFilesOfLoad(lakeDir, contract.name, loadDate));
+  const kept = listParquet(path.join(lakeDir, layerPaths.processedDataset(contract.name))).filter((f) => !replaced.has(f));
+  const sources = [...kept, ...stagedProcessed];
+  const curatedFile = tx.staged(layerPaths.curatedFile(contract.name));
+  fs.mkdirSync(path.dirname(curatedFile), { recursive: true });
+  const key = contract.key.map((k) => d.ident(k)).join(", ");
+  const body =
+    sources.length === 0
+      ? `SELECT ${contract.columns.map((c) => `CAST(NULL AS ${d.sqlType(c.type)}) AS ${d.ident(c.name)}`).join(", ")}, CAST(NULL AS DATE) AS _load_date, CAST(NULL AS VARCHAR) AS _source_file, CAST(NULL AS BIGINT) AS _row WHERE FALSE`
+      : `SELECT * EXCLUDE (_rank) FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY _load_date DESC, _source_file DESC, _row DESC) AS _rank FROM ${parquetList(sources)}) WHERE _rank = 1 ORDER BY ${key}`;
+  await connection.run(`COPY (${body}) TO ${sqlPath(curatedFile)} (FORMAT parquet, COMPRESSION zstd)`);
+  return scalar(connection, `SELECT count(*) FROM read_parquet(${sqlPath(curatedFile)})`);
+}
+
+/**
+ * Loads one batch of CSV exports into the lake: raw as received, processed typed Parquet,
+ * quarantine with reasons, curated deduplicated; all written aside and swapped in at once.
+ */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const { lakeDir, loadDate, contracts } = options;
+  if (!isIsoDate(loadDate)) throw new LakeInputError(`--load-date "${loadDate}" is not a date; use YYYY-MM-DD, e.g. 2024-05-01`);
+  const started = Date.now();
+  const progress = (message: string): void => options.onProgress?.(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
+  const inputs = discoverInputs(options.inputDir, contracts);
+  const tx = LakeTransaction.begin(lakeDir);
+  const instance = await DuckDBInstance.create(":memory:", { temp_directory: path.join(tx.stagingDir, "_spill") });
+  const connection = await instance.connect();
+  try {
+    const staged: { contract: Contract; started: number; result: Awaited<ReturnType<typeof stageDataset>> }[] = [];
+    let fileIndex = 0;
+    for (const { contract, files } of inputs) {
+      const datasetStarted = Date.now();
+      const result = await stageDataset(connection, tx, contract, files, loadDate, fileIndex, progress);
+      fileIndex += files.length;
+      staged.push({ contract, started: datasetStarted, result });
+      progress(`${contract.name}: ${result.processed} processed, ${result.quarantined} quarantined`);
+    }
+    const datasets: DatasetLoad[] = [];
+    const remove: string[] = [];
+    for (const { contract, started: datasetStarted, result } of staged) {
+      const curated = await stageCurated(connection, tx, contract, lakeDir, loadDate, result.processedFiles);
+      progress(`${contract.name}: ${curated} curated rows`);
+      const raw = result.files.reduce((sum, f) => sum + f.records, 0);
+      datasets.push({
+        name: contract.name,
+        files: result.files,
+        rows: { raw, processed: result.processed, quarantined: result.quarantined, curated },
+        reconciled: raw === result.processed + result.quarantined,
+        warnings: result.warnings,
+        seconds: (Date.now() - datasetStarted) / 1000,
+      });
+      remove.push(
+        layerPaths.rawLoad(contract.name, loadDate),
+        layerPaths.quarantineLoad(contract.name, loadDate),
+        layerPaths.curatedDataset(contract.name),
+        ...processedFilesOfLoad(lakeDir, contract.name, loadDate).map((f) => path.relative(lakeDir, f)),
+      );
+    }
+    connection.closeSync();
+    instance.closeSync();
+    fs.rmSync(path.join(tx.stagingDir, "_spill"), { recursive: true, force: true });
+    tx.commit(remove, options.failPoint);
+    progress("load committed");
+    return { loadDate, lakeDir, datasets, seconds: (Date.now() - started) / 1000 };
+  } catch (err) {
+    connection.closeSync();
+    instance.closeSync();
+    tx.abort();
+    throw err;
+  }
+}

@@ -1,0 +1,137 @@
+import * as fs from "fs";
+import { LakeInputError } from "../errors";
+import { Contract, mapHeaders } from "../model/contracts";
+
+export type Encoding = "utf-8" | "latin-1";
+
+/** How a source file is read: found by looking at its first bytes, recorded with the load. */
+export interface CsvLayout {
+  readonly file: string;
+  readonly encoding: Encoding;
+  readonly delimiter: string;
+  readonly headers: readonly string[];
+  /** Canonical column per source position; undefined where the header is not in the contract. */
+  readonly mapping: readonly (string | undefined)[];
+  /** Headers the contract does not know: kept in raw, not loaded, reported. */
+  readonly ignoredHeaders: readonly string[];
+  /** True when the file has a header and no data rows. */
+  readonly headerOnly: boolean;
+}
+
+const SAMPLE_BYTES = 1 << 20;
+const DELIMITERS = [",", ";", "\t", "|"];
+
+function readSample(file: string): Buffer {
+  const fd = fs.openSync(file, "r");
+  try {
+    const buffer = Buffer.alloc(SAMPLE_BYTES);
+    const read = fs.readSync(fd, buffer, 0, SAMPLE_BYTES, 0);
+    return buffer.subarray(0, read);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * UTF-8 unless the sample has bytes above 0x7F and not one valid multi-byte UTF-8 sequence, which
+ * is what a Latin-1 / Windows-1252 export looks like. A UTF-8 file with a few broken bytes stays
+ * UTF-8: its broken rows are quarantined with the reason.
+ */
+export function detectEncoding(sample: Buffer): Encoding {
+  let high = 0;
+  let validMultiByte = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const b = sample[i];
+    if (b < 0x80) continue;
+    high++;
+    const length = b >= 0xf0 && b <= 0xf4 ? 4 : b >= 0xe0 ? 3 : b >= 0xc2 && b <= 0xdf ? 2 : 0;
+    if (length === 0 || i + length > sample.length) continue;
+    let ok = true;
+    for (let k = 1; k < length; k++) if ((sample[i + k] & 0xc0) !== 0x80) ok = false;
+    if (ok) {
+      validMultiByte++;
+      i += length - 1;
+    }
+  }
+  return high > 0 && validMultiByte === 0 ? "latin-1" : "utf-8";
+}
+
+/** Splits one CSV line into fields, honouring double quotes ("" is an escaped quote). */
+export function splitCsvLine(line: string, delimiter: string): string[] {
+  const fields: string[] = [];
+  let current = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        current += '"';
+        i++;
+      } else if (ch === '"') {
+        quoted = false;
+      } else {
+        current += ch;
+      }
+    } else if (ch === '"') {
+      quoted = true;
+    } else if (ch === delimiter) {
+      fields.push(current);
+      current = "";
+    } else {
+      current += ch;
+    }
+  }
+  fields.push(current);
+  return fields;
+}
+
+/** The delimiter that splits the header and the first data lines into the same, largest number of fields. */
+export function detectDelimiter(lines: readonly string[]): string {
+  let best = ",";
+  let bestScore = -1;
+  for (const d of DELIMITERS) {
+    const counts = lines.map((l) => splitCsvLine(l, d).length);
+    if (counts[0] < 2) continue;
+    const consistent = counts.filter((c) => c === counts[0]).length;
+    const score = consistent * 1000 + counts[0];
+    if (score > bestScore) {
+      best = d;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/** Reads a file's first lines and decides how to load it; bad files fail here with the file named. */
+export function sniffCsv(file: string, contract: Contract): CsvLayout {
+  if (!fs.existsSync(file)) throw new LakeInputError(`${file}: file not found; check the path`);
+  const sample = readSample(file);
+  const encoding = detectEncoding(sample);
+  const text = sample.toString(encoding === "utf-8" ? "utf8" : "latin1").replace(/^\uFEFF/, "");
+  if (text.trim() === "") throw new LakeInputError(`${file}: file is empty; export it again with a header line and data rows`);
+  const lines = text.split(/\r?\n/).filter((l, i) => i === 0 || l.trim() !== "");
+  const complete = sample.length < SAMPLE_BYTES ? lines : lines.slice(0, -1);
+  const delimiter = detectDelimiter(complete.slice(0, 20));
+  const headers = splitCsvLine(lines[0], delimiter).map((h) => h.trim());
+  const { mapping, unknown, missing, duplicated } = mapHeaders(contract, headers);
+  const problems: string[] = [];
+  if (headers.some((h) => h === "")) problems.push(`an empty header at position ${headers.indexOf("") + 1}; name every column`);
+  if (duplicated.length > 0) problems.push(`more than one header means ${duplicated.map((d) => `"${d}"`).join(", ")}; keep one`);
+  for (const m of missing) {
+    const column = contract.columns.find((c) => c.name === m);
+    problems.push(`required column "${m}" is missing; add a header named ${[m, ...(column?.aliases ?? [])].map((a) => `"${a}"`).join(" or ")}`);
+  }
+  if (mapping.every((m) => m === undefined)) {
+    problems.push(`no header matches dataset "${contract.name}" (found ${headers.map((h) => `"${h}"`).join(", ")}); is this the right file?`);
+  }
+  if (problems.length > 0) throw new LakeInputError(`${file}: the header does not fit dataset "${contract.name}" (contract ${contract.file}):`, problems);
+  return {
+    file,
+    encoding,
+    delimiter,
+    headers,
+    mapping,
+    ignoredHeaders: unknown,
+    headerOnly: complete.length <= 1 && sample.length < SAMPLE_BYTES,
+  };
+}

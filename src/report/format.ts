@@ -1,0 +1,84 @@
+/** Formatting shared by every rendering, so the text, Markdown, HTML and JUnit say the same thing. */
+import { exitCodeOf } from "./build";
+import type { QualityReport, RuleResult, RuleStatus, RunStatus } from "./types";
+
+export function formatCount(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/** A ratio as a percentage readable at a glance: 0%, <0.01%, 0.34%, 12.5%. */
+export function formatPercent(ratio: number): string {
+  if (ratio === 0) return "0%";
+  const percent = ratio * 100;
+  if (percent < 0.01) return "<0.01%";
+  return `${Number(percent.toFixed(2))}%`;
+}
+
+/** A null threshold tolerates no failing row, which reads as 0%. */
+export function formatThreshold(threshold: number | null): string {
+  return formatPercent(threshold ?? 0);
+}
+
+export function formatDuration(seconds: number): string {
+  return seconds < 60 ? `${Number(seconds.toFixed(2))} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${Number(value.toFixed(1))} ${units[unit]}`;
+}
+
+export function statusWord(status: RuleStatus | RunStatus): string {
+  return status.toUpperCase();
+}
+
+/** Most serious first: fail, error, warn, pass. */
+const STATUS_ORDER: Record<RuleStatus, number> = { fail: 0, error: 1, warn: 2, pass: 3 };
+
+/** Rules with the failing ones first, keeping the engine's order within a status. */
+export function failingFirst(rules: readonly RuleResult[]): RuleResult[] {
+  return rules
+    .map((rule, index) => ({ rule, index }))
+    .sort((a, b) => STATUS_ORDER[a.rule.status] - STATUS_ORDER[b.rule.status] || a.index - b.index)
+    .map((entry) => entry.rule);
+}
+
+export function columnsText(rule: RuleResult): string {
+  return rule.columns.length === 0 ? "(table)" : rule.columns.join(", ");
+}
+
+export function failedOfTotal(rule: RuleResult): string {
+  return `${formatCount(rule.failed)}/${formatCount(rule.total)}`;
+}
+
+/** What to show beside a rule's figures: its error message, else the sample of failing keys, else the measured figure. */
+export function ruleDetail(rule: RuleResult): string {
+  const parts: string[] = [];
+  if (rule.message !== null) parts.push(rule.message);
+  if (rule.sample.length > 0) parts.push(`sample: ${rule.sample.join(", ")}`);
+  if (rule.observed !== null) parts.push(`observed: ${formatCount(rule.observed)}`);
+  return parts.join("; ");
+}
+
+/** "raw = processed + quarantined" spelled out with the numbers, true or not. */
+export function reconciliationText(rows: { raw: number; processed: number; quarantined: number; reconciled: boolean }): string {
+  const sum = `${formatCount(rows.processed)} processed + ${formatCount(rows.quarantined)} quarantined`;
+  return rows.reconciled
+    ? `counts reconcile: ${formatCount(rows.raw)} raw = ${sum}`
+    : `counts do not reconcile: ${formatCount(rows.raw)} raw ≠ ${sum}`;
+}
+
+/** One sentence with the run's verdict, the rule tally, the datasets that lost rows and the exit code. */
+export function verdictText(report: QualityReport): string {
+  const s = report.summary;
+  const tally = `${formatCount(s.rules)} rules: ${formatCount(s.passed)} passed, ${formatCount(s.warned)} warned, ${formatCount(s.failed)} failed, ${formatCount(s.errored)} errored`;
+  const unreconciled = report.datasets.filter((d) => !d.rows.reconciled).map((d) => d.name);
+  const counts = unreconciled.length === 0 ? "all counts reconcile" : `counts do not reconcile for ${unreconciled.join(", ")}`;
+  return `${statusWord(report.status)}: ${tally}; ${counts}; exit code ${exitCodeOf(report)}`;
+}

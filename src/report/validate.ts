@@ -1,0 +1,45 @@
+import Ajv2020, { ValidateFunction } from "ajv/dist/2020";
+import * as fs from "fs";
+import * as path from "path";
+import { PROJECT_ROOT } from "../model/contracts";
+import { describeSchemaError } from "../model/schema-validation";
+import { summarise } from "./build";
+import type { QualityReport } from "./types";
+
+export const REPORT_SCHEMA_FILE = path.join(PROJECT_ROOT, "schemas", "report.schema.json");
+
+let compiled: ValidateFunction | undefined;
+
+function reportValidator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+    compiled = ajv.compile(JSON.parse(fs.readFileSync(REPORT_SCHEMA_FILE, "utf8")));
+  }
+  return compiled;
+}
+
+/**
+ * Every problem of a quality report, one line each ("report: /json/path: message; fix"); empty when
+ * it is valid. Beyond the schema it checks what JSON Schema cannot: failed <= total, and a summary
+ * that agrees with the rules, so a report can be trusted as written.
+ */
+export function validateReport(report: unknown, name = "report"): string[] {
+  const validate = reportValidator();
+  if (!validate(report)) return (validate.errors ?? []).map((e) => describeSchemaError(name, e));
+  const typed = report as QualityReport;
+  const problems: string[] = [];
+  typed.datasets.forEach((dataset, d) => {
+    dataset.rules.forEach((rule, r) => {
+      if (rule.failed > rule.total) {
+        problems.push(`${name}: /datasets/${d}/rules/${r}: failed (${rule.failed}) exceeds total (${rule.total}); failed counts rows among those looked at`);
+      }
+    });
+  });
+  const expected = summarise(typed.datasets);
+  for (const field of Object.keys(expected) as (keyof typeof expected)[]) {
+    if (typed.summary[field] !== expected[field]) {
+      problems.push(`${name}: /summary/${field}: is ${typed.summary[field]} but the rules give ${expected[field]}; rebuild the summary with summarise()`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,62 @@
+import { DuckDBInstance } from "@duckdb/node-api";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `energy-lake-${prefix}-`));
+}
+
+export function writeFiles(dir: string, files: Record<string, string | Buffer>): string {
+  for (const [name, content] of Object.entries(files)) {
+    const file = path.join(dir, name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+  }
+  return dir;
+}
+
+export function listFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else out.push(path.relative(dir, full));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+export async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/**
+ * The lake's content as data: each Parquet file's rows (sorted) and each other file's hash, by path.
+ * Two lakes with the same snapshot hold the same data, whatever the row order inside files.
+ */
+export async function snapshot(lakeDir: string): Promise<Record<string, unknown>> {
+  const state: Record<string, unknown> = {};
+  for (const file of listFiles(lakeDir)) {
+    if (file.startsWith("quality")) continue;
+    const full = path.join(lakeDir, file);
+    if (file.endsWith(".parquet")) {
+      const rows = await query(`SELECT * FROM read_parquet('${full}', hive_partitioning = false)`);
+      state[file] = rows.map((r) => JSON.stringify(r)).sort();
+    } else {
+      state[file] = crypto.createHash("sha256").update(fs.readFileSync(full)).digest("hex");
+    }
+  }
+  return state;
+}
