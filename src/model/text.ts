@@ -1,18 +1,14 @@
 /**
- * Accent folding shared by header matching and value normalisation. It is spelled as a
- * `translate()` table so that DuckDB, Trino (Athena) and Spark SQL fold exactly as TypeScript does.
+ * Spark SQL has no accent stripping: its dialect folds with this `translate()` table, which covers
+ * the accented letters of Spanish, Portuguese and French exports. DuckDB (strip_accents) and Trino
+ * (NFD, marks removed) fold every accent, as foldValue does.
  */
 export const ACCENTED = "áàâäãåéèêëíìîïóòôöõúùûüñçýÿ";
 export const UNACCENTED = "aaaaaaeeeeiiiiooooouuuuncyy";
 
 /** Lower-case, accent-free and trimmed: the form enum values are matched on, in TypeScript and in SQL alike. */
 export function foldValue(value: string): string {
-  let folded = "";
-  for (const ch of value.trim().toLowerCase()) {
-    const at = ACCENTED.indexOf(ch);
-    folded += at >= 0 ? UNACCENTED[at] : ch;
-  }
-  return folded;
+  return value.trim().toLowerCase().normalize("NFD").replace(/\p{Mn}/gu, "");
 }
 
 /**

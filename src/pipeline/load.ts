@@ -158,7 +158,13 @@ async function stageDataset(
     progress(`${contract.name}: read ${parsed.load.records} records from ${path.basename(file)} (${layout.encoding}, delimiter ${JSON.stringify(layout.delimiter)})`);
   }
 
-  const typed = `SELECT *, ${rowProblemsSql(d, contract)} AS _reason FROM (${typedViewSql(d, contract, batchSql(contract, staged))}) AS typed`;
+  // Row order matters only while parsing (it gives line numbers); past it DuckDB may write in parallel.
+  await connection.run("SET preserve_insertion_order = false");
+  // Typed once into a temporary table: both the processed and the quarantine writes read it.
+  const typedTable = `typed_${firstIndex}`;
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${typedTable} AS SELECT *, ${rowProblemsSql(d, contract)} AS _reason FROM (${typedViewSql(d, contract, batchSql(contract, staged))}) AS typed`);
+  progress(`${contract.name}: typed`);
+  const typed = `SELECT * FROM ${typedTable}`;
   const processedDir = tx.staged(layerPaths.processedDataset(contract.name));
   fs.mkdirSync(path.dirname(processedDir), { recursive: true });
   const dataColumns = contract.columns.map((c) => d.ident(c.name)).join(", ");
@@ -169,6 +175,7 @@ async function stageDataset(
       `FROM (${typed}) WHERE _reason IS NULL) TO ${sqlPath(processedDir)} ` +
       `(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (year, month, day), FILENAME_PATTERN ${d.str(processedFilePattern(loadDate))}, OVERWRITE_OR_IGNORE)`,
   );
+  progress(`${contract.name}: processed written`);
   const rawColumns = contract.columns.map((c) => `${d.ident(`${c.name}__raw`)} AS ${d.ident(c.name)}`).join(", ");
   const nullColumns = contract.columns.map((c) => `CAST(NULL AS VARCHAR) AS ${d.ident(c.name)}`).join(", ");
   const structural = staged.map(
@@ -181,6 +188,7 @@ async function stageDataset(
     `COPY (SELECT ${rawColumns}, _source_file, _row, _reason, 'value' AS _reason_kind, CAST(NULL AS VARCHAR) AS _raw_line FROM (${typed}) WHERE _reason IS NOT NULL ` +
       `UNION ALL ${structural.join(" UNION ALL ")} ORDER BY _source_file, _row) TO ${sqlPath(quarantineFile)} (FORMAT parquet, COMPRESSION zstd)`,
   );
+  await connection.run(`DROP TABLE ${typedTable}; SET preserve_insertion_order = true`);
   for (const { parsedTable, rejectsTable } of staged) {
     await connection.run(`DROP TABLE ${parsedTable}; DROP TABLE ${rejectsTable}; DROP TABLE ${rejectsTable}_all; DROP TABLE ${rejectsTable}_scan`);
   }
