@@ -72,9 +72,8 @@ h3 { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; color: v
 .passing li span { color: var(--ink); }
 .trend svg { display: block; }
 .trend table { border-collapse: collapse; font-size: 12px; width: 100%; margin-top: 6px; }
-.trend { overflow-x: auto; }
-.trend th, .trend td { text-align: right; padding: 2px 5px; border-bottom: 1px solid var(--line); white-space: nowrap; }
-.trend th { font-weight: 600; color: var(--muted); }
+.trend th, .trend td { text-align: right; padding: 2px 4px; border-bottom: 1px solid var(--line); white-space: nowrap; }
+.trend th { font-weight: 600; color: var(--muted); white-space: normal; vertical-align: bottom; }
 .trend th:first-child, .trend td:first-child { text-align: left; }
 .trend .worse { color: var(--fail); font-weight: 700; } .trend .better { color: var(--pass); font-weight: 700; }
 .none { color: var(--muted); font-size: 13px; }
@@ -86,20 +85,29 @@ const BAR_WIDTH = 300;
 const BAR_HEIGHT = 16;
 
 /**
- * The failed ratio against the threshold, on a scale fitted to the larger of the two so that small
- * ratios stay visible; the figures beside the bar carry the exact values.
+ * The largest figure any bar of the report shows (failed ratio or threshold of a rule that did not
+ * pass and was evaluated), with headroom: one common scale lets bars be compared at a glance.
  */
-function ratioBar(rule: RuleResult): string {
+export function barScale(report: QualityReport): number {
+  const figures = report.datasets
+    .flatMap((d) => d.rules)
+    .filter((r) => r.status === "fail" || r.status === "warn")
+    .flatMap((r) => [r.ratio, r.threshold ?? 0]);
+  const largest = Math.max(0, ...figures);
+  return largest === 0 ? 1 : Math.min(1, largest * 1.1);
+}
+
+/** The failed ratio as a bar on the report's common scale, the threshold as a dashed marker. */
+function ratioBar(rule: RuleResult, scaleMax: number): string {
   const threshold = rule.threshold ?? 0;
-  const scaleMax = Math.max(rule.ratio, threshold) * 1.25 || 1;
-  const fill = Math.max(rule.ratio > 0 ? 2 : 0, (rule.ratio / scaleMax) * BAR_WIDTH);
-  const marker = Math.min(BAR_WIDTH - 1, Math.max(1, (threshold / scaleMax) * BAR_WIDTH));
+  const fill = Math.max(rule.ratio > 0 ? 2 : 0, Math.min(1, rule.ratio / scaleMax) * BAR_WIDTH);
+  const marker = Math.min(BAR_WIDTH - 1.5, Math.max(1.5, Math.min(1, threshold / scaleMax) * BAR_WIDTH));
   const label = `${formatPercent(rule.ratio)} failed, threshold ${formatThreshold(rule.threshold)}`;
   return (
     `<svg class="bar" width="${BAR_WIDTH}" height="${BAR_HEIGHT + 4}" viewBox="0 0 ${BAR_WIDTH} ${BAR_HEIGHT + 4}" role="img" aria-label="${esc(label)}">` +
     `<rect x="0" y="2" width="${BAR_WIDTH}" height="${BAR_HEIGHT}" rx="3" fill="#eef1f4"/>` +
     `<rect x="0" y="2" width="${fill.toFixed(1)}" height="${BAR_HEIGHT}" rx="3" fill="var(--${rule.status})"/>` +
-    `<line x1="${marker.toFixed(1)}" x2="${marker.toFixed(1)}" y1="0" y2="${BAR_HEIGHT + 4}" stroke="#1f2328" stroke-width="2" stroke-dasharray="3 2"/>` +
+    `<line x1="${marker.toFixed(1)}" x2="${marker.toFixed(1)}" y1="0" y2="${BAR_HEIGHT + 4}" stroke="#1f2328" stroke-width="2.5" stroke-dasharray="3 2"/>` +
     `</svg>`
   );
 }
@@ -113,7 +121,7 @@ function ruleDetailHtml(rule: RuleResult): string {
   return parts.join("");
 }
 
-function ruleRow(rule: RuleResult): string {
+function ruleRow(rule: RuleResult, scaleMax: number): string {
   const observed = rule.observed === null ? "" : ` · observed ${esc(formatCount(rule.observed))}`;
   return (
     `<div class="rule ${rule.status}">` +
@@ -122,7 +130,7 @@ function ruleRow(rule: RuleResult): string {
     `<div class="what">${esc(rule.description)}</div></div>` +
     (rule.status === "error"
       ? `<div class="figures">Not evaluated · threshold ${esc(formatThreshold(rule.threshold))}</div>`
-      : `<div>${ratioBar(rule)}<div class="figures"><strong>${esc(formatCount(rule.failed))}</strong> of ${esc(formatCount(rule.total))} rows failed ` +
+      : `<div>${ratioBar(rule, scaleMax)}<div class="figures"><strong>${esc(formatCount(rule.failed))}</strong> of ${esc(formatCount(rule.total))} rows failed ` +
         `(${esc(formatPercent(rule.ratio))})<br>threshold ${esc(formatThreshold(rule.threshold))}${observed}</div></div>`) +
     ruleDetailHtml(rule) +
     `</div>`
@@ -182,14 +190,14 @@ function trendSection(rows: readonly HistoryRow[]): string {
   return `<div class="trend"><h3>Trend: failed rows per load</h3>${trendChart(recent)}${table}</div>`;
 }
 
-function datasetCard(dataset: DatasetReport, history: readonly HistoryRow[]): string {
+function datasetCard(dataset: DatasetReport, history: readonly HistoryRow[], scaleMax: number): string {
   const r = dataset.rows;
   const layer = (label: string, n: number) => `<div class="layer"><span class="n">${esc(formatCount(n))}</span><span class="label">${label}</span></div>`;
   const ordered = failingFirst(dataset.rules);
   const notPassed = ordered.filter((rule) => rule.status !== "pass");
   const passed = ordered.filter((rule) => rule.status === "pass");
   const rulesHtml =
-    (notPassed.length > 0 ? `<h3>Rules that did not pass (${notPassed.length})</h3>${notPassed.map(ruleRow).join("")}` : `<h3>Rules</h3><p class="none">Every rule passed.</p>`) +
+    (notPassed.length > 0 ? `<h3>Rules that did not pass (${notPassed.length})</h3>${notPassed.map((rule) => ruleRow(rule, scaleMax)).join("")}` : `<h3>Rules</h3><p class="none">Every rule passed.</p>`) +
     (passed.length > 0
       ? `<h3>Passing rules (${passed.length})</h3><ul class="passing">${passed.map((rule) => `<li title="${esc(rule.description)}">✓ <span>${esc(rule.id)}</span></li>`).join("")}</ul>`
       : "");
@@ -216,6 +224,7 @@ function datasetCard(dataset: DatasetReport, history: readonly HistoryRow[]): st
 export function renderHtml(report: QualityReport, history: readonly QualityReport[] = []): string {
   const withThisLoad = [...history.filter((h) => h.load_date !== report.load_date && h.load_date < report.load_date), report];
   const trendRows = historySummary(withThisLoad);
+  const scale = barScale(report);
   const s = report.summary;
   const tally = ([["rules", s.rules], ["passed", s.passed], ["warned", s.warned], ["failed", s.failed], ["errored", s.errored]] as const)
     .map(([label, n]) => `<div><dt>${label}</dt><dd>${esc(formatCount(n))}</dd></div>`)
@@ -239,9 +248,9 @@ export function renderHtml(report: QualityReport, history: readonly QualityRepor
 <dl class="tally">${tally}</dl>
 </header>
 <main>
-${report.datasets.map((d) => datasetCard(d, trendRows)).join("\n")}
+${report.datasets.map((d) => datasetCard(d, trendRows, scale)).join("\n")}
 </main>
-<footer>Bars: the share of rows that failed each rule, on a scale fitted to the rule; the dashed line marks the threshold (the largest share tolerated). Sample values of personal data are masked.</footer>
+<footer>Bars: the share of rows that failed each rule, all on one scale from 0 to ${esc(formatPercent(scale))}; the dashed line marks the rule's threshold (the largest share tolerated). Sample values of personal data are masked.</footer>
 </body>
 </html>
 `;

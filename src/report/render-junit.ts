@@ -32,13 +32,11 @@ function ruleCase(dataset: string, rule: RuleResult): string {
       return `${open}\n      <system-out>WARN: ${text}</system-out>\n    </testcase>`;
     case "fail":
       return `${open}\n      <failure type="${esc(rule.kind)}" message="${esc(`${failedOfTotal(rule)} rows failed (${formatPercent(rule.ratio)}), threshold ${formatThreshold(rule.threshold)}`)}">${text}</failure>\n    </testcase>`;
-    case "error": {
-      const element = rule.severity === "error" ? "error" : "system-out";
+    case "error":
       // An error-severity rule that could not run blocks the run like a failure; a warn-severity one only warns.
-      return element === "error"
+      return rule.severity === "error"
         ? `${open}\n      <error type="${esc(rule.kind)}" message="${esc(rule.message ?? "the rule could not be evaluated")}">${text}</error>\n    </testcase>`
         : `${open}\n      <system-out>WARN (not evaluated): ${text}</system-out>\n    </testcase>`;
-    }
   }
 }
 

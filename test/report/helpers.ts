@@ -51,3 +51,16 @@ export function threeLoadHistory(): QualityReport[] {
   const latest = sampleReport();
   return [earlierLoad(latest, "2026-11-18", 0.25), earlierLoad(latest, "2026-11-19", 1.5), latest];
 }
+
+export const HOSTILE = `<script>alert("x")</script> & 'quoted' | *bold* \`tick\``;
+
+/** The sample with attacker-controlled text in a failing rule's description, id and sample, and in a file name. */
+export function hostileReport(): QualityReport {
+  const report = mutableSample();
+  const rule = report.datasets[2].rules[1];
+  rule.description = HOSTILE;
+  rule.id = `key_unique"><img src=x onerror=alert(1)>`;
+  rule.sample = [`</code><script>alert(2)</script>`, "TX-1"];
+  report.datasets[2].files = [`raw/transactions/load_date=2026-11-20/<b>&co.csv`];
+  return report as QualityReport;
+}
