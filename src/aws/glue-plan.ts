@@ -1,5 +1,7 @@
 import { Contract } from "../model/contracts";
+import { RuleSet } from "../model/rules";
 import { headerKey } from "../model/text";
+import { compileDqdlRules, DqdlReferenceSource, dqdlReferenceSources } from "../quality/dqdl";
 import { spark } from "../sql/dialect";
 import { rowProblemsSql, typedViewSql } from "../sql/typed-view";
 import { LakeNames } from "./naming";
@@ -21,8 +23,12 @@ export interface GlueDatasetPlan {
   readonly typed_view_sql: string;
   /** Expression over the typed view: why a row cannot be typed, NULL when it can. */
   readonly row_problems_sql: string;
-  readonly ruleset: string;
-  readonly processed_database: string;
+  /** Glue Data Quality ruleset evaluated on the typed batch; null when the dataset has no rule file. */
+  readonly ruleset: string | null;
+  /** Each lake rule's DQDL lines and severity: only failed error rules fail the load's quality gate. */
+  readonly dq_rules: readonly { readonly rule_id: string; readonly severity: string; readonly dqdl: readonly string[] }[];
+  /** Reference frames EvaluateDataQuality needs (additional_data_sources), built from processed data. */
+  readonly dq_references: readonly DqdlReferenceSource[];
 }
 
 export interface GlueJobPlan {
@@ -30,9 +36,10 @@ export interface GlueJobPlan {
 }
 
 /** The plan uploaded next to the Glue scripts (glue/plan.json): generated from the contracts, never written by hand. */
-export function compileGluePlan(contracts: readonly Contract[], names: LakeNames): GlueJobPlan {
+export function compileGluePlan(contracts: readonly Contract[], ruleSets: readonly RuleSet[], names: LakeNames): GlueJobPlan {
   const datasets: Record<string, GlueDatasetPlan> = {};
   for (const contract of contracts) {
+    const ruleSet = ruleSets.find((r) => r.dataset === contract.name);
     const headers: Record<string, string> = {};
     for (const column of contract.columns) for (const h of [column.name, ...column.aliases]) headers[headerKey(h)] = column.name;
     datasets[contract.name] = {
@@ -44,8 +51,9 @@ export function compileGluePlan(contracts: readonly Contract[], names: LakeNames
       partition_column: contract.partitionColumn ?? null,
       typed_view_sql: typedViewSql(spark, contract, GLUE_BATCH_VIEW),
       row_problems_sql: rowProblemsSql(spark, contract),
-      ruleset: names.ruleset(contract.name),
-      processed_database: names.database("processed"),
+      ruleset: ruleSet === undefined ? null : names.ruleset(contract.name),
+      dq_rules: ruleSet === undefined ? [] : compileDqdlRules(ruleSet, contracts).map((r) => ({ rule_id: r.ruleId, severity: r.severity, dqdl: r.dqdl })),
+      dq_references: ruleSet === undefined ? [] : dqdlReferenceSources(ruleSet),
     };
   }
   return { datasets };

@@ -19,20 +19,10 @@ export function csvText(value: string): string {
   return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-const POWERS_OF_TEN = [1, 10, 100, 1000, 10000];
-
-/** `units` hundredths/thousandths/... as text: decimalText(12345, 2, ",") = "123,45". */
-export function decimalText(units: number, decimals: number, separator: string): string {
-  if (decimals === 0) return String(units);
-  const scale = POWERS_OF_TEN[decimals];
-  const whole = Math.floor(units / scale);
-  return `${whole}${separator}${String(units - whole * scale).padStart(decimals, "0")}`;
-}
-
 const MILLISECONDS_PER_DAY = 86_400_000;
 
 /** The date `days` after `start` (a yyyy-MM-dd string), in `format`. */
-export function dateText(start: string, days: number, format: FileFormat["dateFormat"]): string {
+function dateText(start: string, days: number, format: FileFormat["dateFormat"]): string {
   const iso = new Date(Date.parse(`${start}T00:00:00Z`) + days * MILLISECONDS_PER_DAY).toISOString().slice(0, 10);
   return format === "yyyy-MM-dd" ? iso : `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
 }
@@ -42,22 +32,23 @@ export function dateTable(start: string, days: number, format: FileFormat["dateF
   return Array.from({ length: days }, (_, day) => dateText(start, day, format));
 }
 
-/** Lines gather in a string this long before being encoded: fewer, larger native calls. */
-const PENDING_CHARS = 16 << 10;
-const MAX_LINE_CHARS = 4 << 10;
 const BUFFER_BYTES = 1 << 20;
-/** Flush once the buffer could not take one more batch of pending text (3 UTF-8 bytes per char at worst). */
-const FLUSH_AT = BUFFER_BYTES - 3 * (PENDING_CHARS + MAX_LINE_CHARS);
+/** The longest line, in UTF-16 units (text lines) or bytes (byte-level lines), the writer accepts. */
+const MAX_LINE = 4 << 10;
+/** Flush past this point: the room left always holds one more line (3 UTF-8 bytes per char at worst). */
+const FLUSH_AT = BUFFER_BYTES - 3 * MAX_LINE;
+const DIGIT_0 = 48;
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
 
 /**
  * Writes lines to a file through one reused 1 MiB buffer, so a file of any size is written in
- * bounded memory and each line's string dies young (cheap for the garbage collector).
- * `append` returns true when the buffer is full; the caller then awaits `flush`.
+ * bounded memory. Lines come as text (`append`) or, in the hot loop, as bytes (`bytes`, `byte`,
+ * `digits`, then `endLine`), which allocates nothing and so keeps the garbage collector idle.
+ * `append` and `endLine` return true when the buffer is full; the caller then awaits `flush`.
  */
 export class ChunkedFileWriter {
   private readonly buffer = Buffer.allocUnsafe(BUFFER_BYTES);
   private used = 0;
-  private pending = "";
   private constructor(private readonly handle: fs.promises.FileHandle) {}
 
   static async open(file: string, format: FileFormat): Promise<ChunkedFileWriter> {
@@ -67,15 +58,43 @@ export class ChunkedFileWriter {
   }
 
   append(line: string): boolean {
-    if (line.length > MAX_LINE_CHARS) throw new RangeError(`a ${line.length}-character line is longer than the writer allows (${MAX_LINE_CHARS})`);
-    this.pending += line;
-    if (this.pending.length < PENDING_CHARS) return false;
-    this.encodePending();
+    if (line.length > MAX_LINE) throw new RangeError(`a ${line.length}-character line is longer than the writer allows (${MAX_LINE})`);
+    this.used += this.buffer.write(line, this.used, "utf8");
+    return this.used >= FLUSH_AT;
+  }
+
+  /** Copies already-encoded text (a few bytes: a loop beats a native copy call). */
+  bytes(data: Uint8Array): void {
+    const buffer = this.buffer;
+    let at = this.used;
+    for (let i = 0; i < data.length; i++) buffer[at++] = data[i];
+    this.used = at;
+  }
+
+  byte(value: number): void {
+    this.buffer[this.used++] = value;
+  }
+
+  /** A non-negative integer in decimal, zero-padded to at least `minWidth` digits. */
+  digits(value: number, minWidth: number): void {
+    let width = 1;
+    while (width < POWERS_OF_TEN.length && value >= POWERS_OF_TEN[width]) width++;
+    if (width < minWidth) width = minWidth;
+    let at = this.used + width;
+    this.used = at;
+    for (let i = 0; i < width; i++) {
+      const next = Math.floor(value / 10);
+      this.buffer[--at] = DIGIT_0 + (value - next * 10);
+      value = next;
+    }
+  }
+
+  /** Ends a byte-level line (the caller wrote the newline); true when the buffer should be flushed. */
+  endLine(): boolean {
     return this.used >= FLUSH_AT;
   }
 
   async flush(): Promise<void> {
-    this.encodePending();
     let written = 0;
     while (written < this.used) written += (await this.handle.write(this.buffer, written, this.used - written)).bytesWritten;
     this.used = 0;
@@ -87,10 +106,5 @@ export class ChunkedFileWriter {
     } finally {
       await this.handle.close();
     }
-  }
-
-  private encodePending(): void {
-    this.used += this.buffer.write(this.pending, this.used, "utf8");
-    this.pending = "";
   }
 }

@@ -1,12 +1,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { LakeInputError } from "../errors";
-import { ChunkedFileWriter, FileFormat, csvText, dateTable, decimalText } from "./csv-output";
-import { DatasetSizes, DefectCounts, DefectSpec, resolveDefectCounts } from "./defects";
+import { ChunkedFileWriter, FileFormat } from "./csv-output";
+import { DefectCounts, DefectSpec, resolveDefectCounts } from "./defects";
 import { DatasetName, GeneratorStyle, GroundTruth, InjectedDefect } from "./ground-truth";
-import { DefectPlan, TransactionDefect, planDefects, sizesFor } from "./plan";
+import { DefectPlan, planDefects, sizesFor } from "./plan";
 import { Rng } from "./random";
-import * as words from "./vocabulary";
+import { CustomerRenderer, ProviderRow, Stream, TransactionDefect, TransactionRenderer, renderProviders } from "./rows";
 
 export type { DatasetName, GeneratorStyle, GroundTruth, InjectedDefect } from "./ground-truth";
 export type { DefectAmount, DefectKind, DefectSpec } from "./defects";
@@ -24,18 +24,6 @@ export interface GenerateOptions {
 }
 
 export const MANIFEST_FILE = "manifest.json";
-
-/** Trades happen in 2025; providers registered between 2015 and 2024. */
-const TRADE_WINDOW = { start: "2025-01-01", days: 365 };
-const REGISTRATION_WINDOW = { start: "2015-01-01", days: 3653 };
-
-/** Independent random streams, so adding a draw to one dataset does not shift the others. */
-const enum Stream {
-  Plan,
-  Providers,
-  Customers,
-  Transactions,
-}
 
 const BTG_FORMATS: Readonly<Record<DatasetName, FileFormat>> = {
   providers: {
@@ -71,184 +59,6 @@ export function fileFormats(style: GeneratorStyle): Readonly<Record<DatasetName,
   return style === "btg" ? BTG_FORMATS : CANONICAL_FORMATS;
 }
 
-const providerId = (index: number): string => `P${String(index + 1).padStart(4, "0")}`;
-const customerId = (index: number): string => `C${String(index + 1).padStart(6, "0")}`;
-const transactionId = (index: number): string => `T${String(index + 1).padStart(7, "0")}`;
-
-const ENERGY_CUMULATIVE = (() => {
-  let sum = 0;
-  return words.ENERGY_TYPES.map((type) => (sum += words.ENERGY_WEIGHTS[type]));
-})();
-
-function pickEnergy(rng: Rng): words.EnergyType {
-  const draw = rng.next() * ENERGY_CUMULATIVE[ENERGY_CUMULATIVE.length - 1];
-  const at = ENERGY_CUMULATIVE.findIndex((limit) => draw < limit);
-  return words.ENERGY_TYPES[at < 0 ? words.ENERGY_TYPES.length - 1 : at];
-}
-
-/**
- * Draws a source spelling even in canonical style, so both styles hold the same data and differ
- * only in how it is spelled.
- */
-function spell(rng: Rng, style: GeneratorStyle, spellings: readonly string[], canonical: string): string {
-  const spelled = rng.pick(spellings);
-  return style === "btg" ? spelled : canonical;
-}
-
-/** Installed capacity range (MW) per technology. */
-const CAPACITY_MW: Readonly<Record<words.EnergyType, [number, number]>> = {
-  wind: [20, 400], solar: [5, 300], hydro: [50, 2400], nuclear: [800, 1600], thermal: [100, 900],
-};
-
-interface ProviderRow {
-  readonly line: string;
-  readonly energy: words.EnergyType;
-}
-
-function renderProviders(count: number, seed: number, style: GeneratorStyle, format: FileFormat): ProviderRow[] {
-  const rng = new Rng(seed);
-  const registrationDates = dateTable(REGISTRATION_WINDOW.start, REGISTRATION_WINDOW.days, format.dateFormat);
-  const separator = format.decimalComma ? "," : ".";
-  return Array.from({ length: count }, (_, index) => {
-    rng.reseed(seed, Stream.Providers, index);
-    const energy = pickEnergy(rng);
-    const name = `${rng.pick(words.PROVIDER_PREFIXES[energy])} ${rng.pick(words.PROVIDER_PLACES)}${rng.pick(words.PROVIDER_SUFFIXES)}`;
-    const [minimum, maximum] = CAPACITY_MW[energy];
-    const decimals = rng.int(4);
-    const capacity = decimalText(rng.between(minimum * 10 ** decimals, maximum * 10 ** decimals), decimals, separator);
-    const fields = [
-      providerId(index),
-      csvText(name),
-      spell(rng, style, words.BTG_ENERGY_SPELLINGS[energy], energy),
-      capacity,
-      csvText(rng.pick(words.COUNTRIES)),
-      registrationDates[rng.int(registrationDates.length)],
-    ];
-    return { line: fields.join(format.delimiter) + format.newline, energy };
-  });
-}
-
-function personName(rng: Rng): string {
-  return `${rng.pick(words.GIVEN_NAMES)} ${rng.pick(words.SURNAMES)} ${rng.pick(words.SURNAMES)}`;
-}
-
-function companyName(rng: Rng): string {
-  if (rng.chance(0.05)) return rng.pick(words.QUOTED_COMPANY_NAMES);
-  return `${rng.pick(words.COMPANY_STEMS)}${rng.pick(words.COMPANY_SUFFIXES)}`;
-}
-
-function idNumber(rng: Rng, idType: words.IdType): string {
-  switch (idType) {
-    case "cc":
-      return String(rng.between(10_000_000, 1_299_999_999));
-    case "nit":
-      return `${rng.between(800_000_000, 999_999_999)}-${rng.int(10)}`;
-    case "ce":
-      return String(rng.between(100_000, 9_999_999));
-    case "passport":
-      return `${String.fromCharCode(65 + rng.int(26), 65 + rng.int(26))}${rng.between(1_000_000, 9_999_999)}`;
-  }
-}
-
-function renderCustomer(index: number, nameless: boolean, rng: Rng, seed: number, style: GeneratorStyle, format: FileFormat): string {
-  rng.reseed(seed, Stream.Customers, index);
-  const typeDraw = rng.next();
-  const idType: words.IdType = typeDraw < 0.7 ? "cc" : typeDraw < 0.9 ? "nit" : typeDraw < 0.96 ? "ce" : "passport";
-  const isCompany = idType === "nit";
-  const segment: words.Segment = isCompany ? (rng.chance(0.6) ? "commercial" : "industrial") : rng.chance(0.9) ? "residential" : "commercial";
-  const name = isCompany ? companyName(rng) : personName(rng);
-  const fields = [
-    customerId(index),
-    spell(rng, style, words.BTG_ID_TYPE_SPELLINGS[idType], idType),
-    idNumber(rng, idType),
-    nameless ? "" : csvText(name),
-    csvText(rng.pick(words.CITIES)),
-    spell(rng, style, words.BTG_SEGMENT_SPELLINGS[segment], segment),
-  ];
-  return fields.join(format.delimiter) + format.newline;
-}
-
-/** Renders transaction rows; one instance, reseeded per row, so the loop allocates only strings. */
-class TransactionRenderer {
-  private readonly rng = new Rng(0);
-  private readonly tradeDates: string[];
-  private readonly separator: string;
-
-  constructor(
-    private readonly seed: number,
-    private readonly style: GeneratorStyle,
-    private readonly format: FileFormat,
-    private readonly sizes: DatasetSizes,
-    private readonly providers: readonly ProviderRow[],
-    private readonly referenceableCustomers: Int32Array,
-  ) {
-    this.tradeDates = dateTable(TRADE_WINDOW.start, TRADE_WINDOW.days, format.dateFormat);
-    this.separator = format.decimalComma ? "," : ".";
-  }
-
-  /** The line of `row` carrying `defect`; a duplicate renders its (clean) source row instead. */
-  render(row: number, defect: TransactionDefect, duplicateSource: number): string {
-    if (defect === TransactionDefect.DuplicateKey) return this.render(duplicateSource, TransactionDefect.None, -1);
-    const rng = this.rng.reseed(this.seed, Stream.Transactions, row);
-    const boughtByDraw = rng.chance(0.45);
-    const isBuy = defect === TransactionDefect.OrphanBuy || (defect !== TransactionDefect.OrphanSell && boughtByDraw);
-    let counterparty: string;
-    let energy: words.EnergyType;
-    let quantityUnits: number;
-    let price: number;
-    const quantityDecimals = rng.int(4);
-    const priceDecimals = 2 + rng.int(3);
-    const quantityScale = 10 ** quantityDecimals;
-    const priceScale = 10 ** priceDecimals;
-    if (isBuy) {
-      const provider = rng.int(this.sizes.providers);
-      counterparty = providerId(provider);
-      energy = this.providers[provider].energy;
-      quantityUnits = rng.between(10_000 * quantityScale, 2_000_000 * quantityScale);
-      price = rng.between(150 * priceScale, 450 * priceScale);
-    } else {
-      counterparty = customerId(this.referenceableCustomers[rng.int(this.referenceableCustomers.length)]);
-      energy = pickEnergy(rng);
-      quantityUnits = rng.between(50 * quantityScale, 20_000 * quantityScale);
-      price = rng.between(400 * priceScale, 950 * priceScale);
-    }
-    let id = transactionId(row);
-    const type = isBuy ? spell(rng, this.style, words.BTG_BUY_SPELLINGS, "buy") : spell(rng, this.style, words.BTG_SELL_SPELLINGS, "sell");
-    let quantity = decimalText(quantityUnits, quantityDecimals, this.separator);
-    let priceText = decimalText(price, priceDecimals, this.separator);
-    let energyText = spell(rng, this.style, words.BTG_ENERGY_SPELLINGS[energy], energy);
-    let date = this.tradeDates[rng.int(this.tradeDates.length)];
-    switch (defect) {
-      case TransactionDefect.NullKey:
-        id = "";
-        break;
-      case TransactionDefect.BadQuantity:
-        quantity = rng.pick(words.BAD_NUMBERS);
-        break;
-      case TransactionDefect.BadPrice:
-        priceText = rng.pick(words.BAD_NUMBERS);
-        break;
-      case TransactionDefect.BadDate:
-        date = rng.pick(words.BAD_DATES);
-        break;
-      case TransactionDefect.UnknownEnum:
-        energyText = rng.pick(words.UNKNOWN_ENERGY_SPELLINGS);
-        break;
-      case TransactionDefect.NegativeQuantity:
-        quantity = `-${quantity}`;
-        break;
-      case TransactionDefect.OrphanBuy:
-        counterparty = providerId(this.sizes.providers + rng.int(900));
-        break;
-      case TransactionDefect.OrphanSell:
-        counterparty = customerId(this.sizes.customers + rng.int(900));
-        break;
-    }
-    const d = this.format.delimiter;
-    return id + d + type + d + counterparty + d + quantity + d + priceText + d + energyText + d + date + this.format.newline;
-  }
-}
-
 async function writeProviders(file: string, format: FileFormat, providers: readonly ProviderRow[], plan: DefectPlan): Promise<{ rows: number; copyLines: number[] }> {
   const writer = await ChunkedFileWriter.open(file, format);
   const copyLines: number[] = [];
@@ -269,15 +79,14 @@ async function writeProviders(file: string, format: FileFormat, providers: reado
   return { rows: line - 1, copyLines };
 }
 
-async function writeCustomers(file: string, format: FileFormat, count: number, plan: DefectPlan, seed: number, style: GeneratorStyle): Promise<void> {
+async function writeCustomers(file: string, format: FileFormat, count: number, plan: DefectPlan, renderer: CustomerRenderer): Promise<void> {
   const writer = await ChunkedFileWriter.open(file, format);
-  const rng = new Rng(seed);
   let nextNameless = 0;
   try {
     for (let index = 0; index < count; index++) {
       const nameless = nextNameless < plan.namelessCustomers.length && plan.namelessCustomers[nextNameless] === index;
       if (nameless) nextNameless++;
-      if (writer.append(renderCustomer(index, nameless, rng, seed, style, format))) await writer.flush();
+      if (writer.append(renderer.render(index, nameless))) await writer.flush();
     }
   } finally {
     await writer.close();
@@ -287,16 +96,17 @@ async function writeCustomers(file: string, format: FileFormat, count: number, p
 async function writeTransactions(file: string, format: FileFormat, count: number, plan: DefectPlan, renderer: TransactionRenderer): Promise<void> {
   const writer = await ChunkedFileWriter.open(file, format);
   let nextDefect = 0;
+  const clean = TransactionDefect.None;
   try {
     for (let row = 0; row < count; row++) {
-      let line: string;
+      let full: boolean;
       if (nextDefect < plan.transactionRows.length && plan.transactionRows[nextDefect] === row) {
-        line = renderer.render(row, plan.transactionDefects[nextDefect], plan.duplicateSources[nextDefect]);
+        full = renderer.write(writer, row, plan.transactionDefects[nextDefect], plan.duplicateSources[nextDefect]);
         nextDefect++;
       } else {
-        line = renderer.render(row, TransactionDefect.None, -1);
+        full = renderer.write(writer, row, clean, -1);
       }
-      if (writer.append(line)) await writer.flush();
+      if (full) await writer.flush();
     }
   } finally {
     await writer.close();
@@ -354,7 +164,7 @@ export async function generate(options: GenerateOptions): Promise<GroundTruth> {
 
   const providers = renderProviders(sizes.providers, options.seed, style, formats.providers);
   const written = await writeProviders(fileOf("providers"), formats.providers, providers, plan);
-  await writeCustomers(fileOf("customers"), formats.customers, sizes.customers, plan, options.seed, style);
+  await writeCustomers(fileOf("customers"), formats.customers, sizes.customers, plan, new CustomerRenderer(options.seed, style, formats.customers));
   const renderer = new TransactionRenderer(options.seed, style, formats.transactions, sizes, providers, plan.referenceableCustomers);
   await writeTransactions(fileOf("transactions"), formats.transactions, sizes.transactions, plan, renderer);
 

@@ -26,7 +26,11 @@ export type GeneratorStyle = "btg" | "canonical";
  *
  * Clean rows fail no check: keys unique and present, numbers and dates parse, enum spellings are all
  * in the contracts' `values` maps, quantity_kwh > 0, price > 0, a buy's counterparty is a provider
- * and a sell's a customer.
+ * and a sell's a customer, every optional column is filled, trade dates fall in 2025.
+ *
+ * Rows the contracts make untypable (a required value missing or not castable) are the ones a load
+ * quarantines: null_key, bad_number (both columns are required) and customers_null_name. Every
+ * other defective row reaches processed, so processed = rows - those counts, per dataset.
  */
 export interface InjectedDefect {
   readonly dataset: DatasetName;

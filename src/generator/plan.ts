@@ -1,19 +1,6 @@
 import { DatasetSizes, DefectCounts } from "./defects";
 import { Rng, sampleDistinct } from "./random";
-
-/** What a defective transaction row gets; each row gets at most one. */
-export enum TransactionDefect {
-  None = 0,
-  NullKey,
-  DuplicateKey,
-  BadQuantity,
-  BadPrice,
-  BadDate,
-  UnknownEnum,
-  NegativeQuantity,
-  OrphanBuy,
-  OrphanSell,
-}
+import { TransactionDefect } from "./rows";
 
 /** Where every defect goes, decided before a byte is written (rows are 0-based data rows). */
 export interface DefectPlan {
@@ -41,7 +28,7 @@ export const sizesFor = (rows: number): DatasetSizes => ({
 const firstHalf = (count: number): number => Math.ceil(count / 2);
 
 /** Index of `row` in the ascending `rows`, or -1. */
-export function indexOfRow(rows: Int32Array, row: number): number {
+function indexOfRow(rows: Int32Array, row: number): number {
   let low = 0;
   let high = rows.length - 1;
   while (low <= high) {

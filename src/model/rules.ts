@@ -177,21 +177,50 @@ function kindAt(document: unknown, instancePath: string): string | undefined {
   return typeof rule?.kind === "string" ? rule.kind : undefined;
 }
 
-function describeRuleSchemaError(file: string, document: unknown, error: ErrorObject): string {
-  if (error.keyword === "false schema") {
-    const field = error.instancePath.split("/").pop() ?? "";
-    return `${file}: ${error.instancePath}: a ${kindAt(document, error.instancePath) ?? "rule of this"} rule does not take "${field}"; remove it (docs/quality-rules.md lists the fields of each kind)`;
+function describeRuleSchemaError(file: string, document: unknown, error: ErrorObject, alternatives: readonly ErrorObject[]): string {
+  const where = error.instancePath === "" ? "/" : error.instancePath;
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case "false schema": {
+      const field = error.instancePath.split("/").pop() ?? "";
+      return `${file}: ${where}: a ${kindAt(document, error.instancePath) ?? "rule of this"} rule does not take "${field}"; remove it (docs/quality-rules.md lists the fields of each kind)`;
+    }
+    case "not":
+      // The one `not` of the schema: a filter with both forms.
+      return `${file}: ${where}: has both "equals" and "in"; keep one of them`;
+    case "anyOf": {
+      const fields = alternatives.map((e) => (e.params as { missingProperty?: string }).missingProperty).filter((f) => f !== undefined);
+      if (fields.length > 0) return `${file}: ${where}: needs one of ${fields.map((f) => `"${f}"`).join(", ")}; add it`;
+      return describeSchemaError(file, error);
+    }
+    case "minimum":
+    case "maximum":
+      return `${file}: ${where}: ${error.message ?? "is out of range"}; use a value ${String(params.comparison)} ${String(params.limit)}`;
+    default:
+      return describeSchemaError(file, error);
   }
-  return describeSchemaError(file, error);
 }
 
 function schemaProblemsOf(file: string, document: unknown): string[] {
   const validate = schemaValidator();
   if (validate(document)) return [];
-  // if/then and oneOf/anyOf wrappers repeat what their branches already said: keep the causes.
-  const errors = (validate.errors ?? []).filter((e) => !["if", "oneOf", "anyOf"].includes(e.keyword) || (validate.errors ?? []).length === 1);
-  const lines = errors.map((e) => describeRuleSchemaError(file, document, e));
+  const errors = validate.errors ?? [];
+  // "required" errors inside anyOf branches are the alternatives: report them once, as their anyOf;
+  // the if/then wrapper only repeats what the branch said.
+  const isAlternative = (e: ErrorObject): boolean => e.keyword === "required" && /\/anyOf\/\d+\/required$/.test(e.schemaPath);
+  const lines = errors
+    .filter((e) => e.keyword !== "if" && !isAlternative(e))
+    .map((e) => {
+      const alternatives = errors.filter((a) => isAlternative(a) && a.instancePath === e.instancePath && a.schemaPath.startsWith(`${e.schemaPath}/`));
+      return describeRuleSchemaError(file, document, e, alternatives);
+    });
   return [...new Set(lines)];
+}
+
+/** Paths shown relative to the working folder when they are inside it, absolute otherwise. */
+function shownPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,6 +242,9 @@ function editDistance(a: string, b: string): number {
 }
 
 export function closestName(name: string, candidates: readonly string[]): string | undefined {
+  // "provider" for "provider_id": a dropped suffix is the commonest slip, however long.
+  const extended = candidates.find((c) => c.startsWith(name) || name.startsWith(c));
+  if (extended !== undefined) return extended;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
@@ -404,15 +436,17 @@ class RuleChecker {
     if (whenColumns.size > 1) {
       this.problems.push(at(place, `/targets: the targets' "when" filters use different columns (${[...whenColumns].join(", ")}); condition every target on the same column`));
     }
-    if (conditioned.length > 0 && conditioned.length < targets.length - 1) {
-      this.problems.push(at(place, `/targets: at most one target may go without "when" (the fallback); add a "when" to the others`));
+    if (conditioned.length > 0 && conditioned.length < targets.length) {
+      this.problems.push(at(place, `/targets: some targets have a "when" and some do not; give every target a "when" (or use a single target without one)`));
+    } else if (conditioned.length === 0 && targets.length > 1) {
+      this.problems.push(at(place, `/targets: several targets without "when" would all apply to every row; add a "when" to each, or write one rule per target`));
     }
   }
 }
 
 /** Every problem of one rule file, each "file: /json/path: what is wrong; how to fix it". */
 export function ruleFileProblems(file: string, document: unknown, contracts: readonly Contract[]): string[] {
-  const shown = path.relative(process.cwd(), file) || file;
+  const shown = shownPath(file);
   const schema = schemaProblemsOf(shown, document);
   if (schema.length > 0) return schema;
   const doc = document as RuleFileDocument;

@@ -11,6 +11,8 @@ export const layerPaths = {
   curatedDataset: (dataset: string): string => path.join("curated", dataset),
   curatedFile: (dataset: string): string => path.join("curated", dataset, "data.parquet"),
   qualityLoad: (loadDate: string): string => path.join("quality", loadDate),
+  /** What a load read, per dataset: its files, how they were read, and the raw record counts. */
+  loadRecord: (dataset: string, loadDate: string): string => path.join("quality", loadDate, `load-${dataset}.json`),
 };
 
 /** processed file names carry their load, so a re-run replaces exactly that load's files. */

@@ -215,6 +215,70 @@ async function stageCurated(connection: DuckDBConnection, tx: LakeTransaction, c
   return scalar(connection, `SELECT count(*) FROM read_parquet(${sqlPath(curatedFile)})`);
 }
 
+/** Kept with the load so `lake check` can reconcile the layers against what the raw files held. */
+export interface LoadRecord {
+  readonly dataset: string;
+  readonly load_date: string;
+  readonly files: readonly {
+    readonly source: string;
+    readonly raw_path: string;
+    readonly encoding: string;
+    readonly delimiter: string;
+    readonly headers: readonly string[];
+    readonly ignored_headers: readonly string[];
+    readonly records: number;
+    readonly unparsable: number;
+  }[];
+}
+
+function writeLoadRecord(tx: LakeTransaction, dataset: string, loadDate: string, files: readonly FileLoad[]): void {
+  const record: LoadRecord = {
+    dataset,
+    load_date: loadDate,
+    files: files.map((f) => ({
+      source: f.file,
+      raw_path: f.rawPath.split(path.sep).join("/"),
+      encoding: f.layout.encoding,
+      delimiter: f.layout.delimiter,
+      headers: f.layout.headers,
+      ignored_headers: f.layout.ignoredHeaders,
+      records: f.records,
+      unparsable: f.unparsable,
+    })),
+  };
+  const file = tx.staged(layerPaths.loadRecord(dataset, loadDate));
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+}
+
+/** The load records of one load date, by dataset. */
+export function readLoadRecords(lakeDir: string, loadDate: string): LoadRecord[] {
+  const dir = path.join(lakeDir, layerPaths.qualityLoad(loadDate));
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^load-[a-z][a-z0-9_]*\.json$/.test(f))
+    .sort()
+    .map((f) => {
+      const file = path.join(dir, f);
+      try {
+        return JSON.parse(fs.readFileSync(file, "utf8")) as LoadRecord;
+      } catch (err) {
+        throw new LakeInputError(`${file}: is not valid JSON (${(err as Error).message}); run the load of ${loadDate} again to rewrite it`);
+      }
+    });
+}
+
+/** Load dates that have a load record, oldest first. */
+export function loadDates(lakeDir: string): string[] {
+  const dir = path.join(lakeDir, "quality");
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((d) => isIsoDate(d) && readLoadRecords(lakeDir, d).length > 0)
+    .sort();
+}
+
 /**
  * Loads one batch of CSV exports into the lake: raw as received, processed typed Parquet,
  * quarantine with reasons, curated deduplicated; all written aside and swapped in at once.
@@ -252,6 +316,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         warnings: result.warnings,
         seconds: (Date.now() - datasetStarted) / 1000,
       });
+      writeLoadRecord(tx, contract.name, loadDate, result.files);
       remove.push(
         layerPaths.rawLoad(contract.name, loadDate),
         layerPaths.quarantineLoad(contract.name, loadDate),

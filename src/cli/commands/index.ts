@@ -1,3 +1,9 @@
+import { generateCommand, GENERATE_USAGE } from "../../generator/cli";
+import { checkCommand, CHECK_USAGE } from "./check";
+import { compileCommand, COMPILE_USAGE } from "./compile";
+import { demoCommand, DEMO_USAGE } from "./demo";
+import { reportCommand, REPORT_USAGE } from "./report";
+import { rulesValidateCommand, RULES_VALIDATE_USAGE } from "./rules";
 import { runCommand, RUN_USAGE } from "./run";
 
 export interface Command {
@@ -8,5 +14,11 @@ export interface Command {
 }
 
 export const COMMANDS: readonly Command[] = [
+  { name: "demo", usage: DEMO_USAGE, summary: "load the bundled sample exports into ./.lake and show the quality report (npm start)", run: demoCommand },
   { name: "run", usage: RUN_USAGE, summary: "load CSV exports into the lake (raw, processed, quarantine, curated), then check the load", run: runCommand },
+  { name: "check", usage: CHECK_USAGE, summary: "run the quality rules on a load already in the lake", run: checkCommand },
+  { name: "report", usage: REPORT_USAGE, summary: "show a kept quality report, or the trend over every load", run: reportCommand },
+  { name: "generate", usage: GENERATE_USAGE.replace(/^usage: /, "").split("\n")[0], summary: "write synthetic exports with known injected defects and their manifest", run: generateCommand },
+  { name: "rules validate", usage: RULES_VALIDATE_USAGE, summary: "validate quality rule files against the schema and the contracts", run: rulesValidateCommand },
+  { name: "compile", usage: COMPILE_USAGE, summary: "print the rules compiled to DuckDB SQL, Athena SQL or Glue DQDL", run: compileCommand },
 ];

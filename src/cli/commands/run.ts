@@ -1,10 +1,16 @@
 import * as path from "path";
+import { checkLoad } from "../../app/check-load";
 import { EXIT_OK } from "../../errors";
 import { DEFAULT_CONTRACTS_DIR, loadContracts } from "../../model/contracts";
+import { DEFAULT_RULES_DIR, loadRuleSets } from "../../model/rules";
 import { LoadResult, runLoad } from "../../pipeline/load";
 import { todayUtc } from "../../pipeline/layout";
 import { FailPoint } from "../../pipeline/transaction";
+import { exitCodeOf } from "../../report/build";
+import { loadHistory, saveReport } from "../../report/history";
+import { parseFormat, REPORT_FORMATS } from "../../report/render";
 import { oneOf, parseCommandArgs, requireOption } from "../args";
+import { emitReport } from "./output";
 
 export const RUN_USAGE = "lake run --input DIR --lake DIR [--load-date YYYY-MM-DD] [--format text|json|md|html|junit] [--out FILE] [--contracts DIR] [--rules DIR] [--no-checks]";
 
@@ -30,14 +36,60 @@ export function loadSummaryText(result: LoadResult): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  const warnings = result.datasets.flatMap((d) => d.warnings.map((w) => `warning: ${w}`));
-  return [
-    `load ${result.loadDate} into ${result.lakeDir} (${result.seconds.toFixed(1)}s)`,
-    line(header),
-    line(widths.map((w) => "-".repeat(w))),
-    ...rows.map(line),
-    ...warnings,
-  ].join("\n");
+  return [`load ${result.loadDate} into ${result.lakeDir} (${result.seconds.toFixed(1)}s)`, line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/** The load summary as JSON when checks are skipped: the same `datasets[].name/rows` the quality report carries. */
+function loadSummaryJson(result: LoadResult): string {
+  return `${JSON.stringify(
+    {
+      load_date: result.loadDate,
+      lake: result.lakeDir,
+      duration_seconds: result.seconds,
+      datasets: result.datasets.map((d) => ({ name: d.name, files: d.files.map((f) => f.rawPath), rows: { ...d.rows, reconciled: d.reconciled }, warnings: d.warnings, seconds: d.seconds })),
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+export interface RunArgs {
+  readonly input: string;
+  readonly lake: string;
+  readonly loadDate: string;
+  readonly format: string;
+  readonly out?: string;
+  readonly contractsDir: string;
+  readonly rulesDir: string;
+  readonly checks: boolean;
+}
+
+/** Loads, checks the load, keeps its report in the lake, prints it; returns the exit code. */
+export async function runAndCheck(args: RunArgs): Promise<number> {
+  const format = parseFormat(args.format, REPORT_FORMATS);
+  const contracts = loadContracts(args.contractsDir);
+  // Rules are validated before anything is written: a bad rule file must not leave a half-checked load.
+  const ruleSets = args.checks ? loadRuleSets(contracts, args.rulesDir) : [];
+  const lake = path.resolve(args.lake);
+  const result = await runLoad({
+    inputDir: args.input,
+    lakeDir: lake,
+    loadDate: args.loadDate,
+    contracts,
+    onProgress: (message) => process.stderr.write(`${message}\n`),
+    failPoint: failPointFromEnv(),
+  });
+  for (const warning of result.datasets.flatMap((d) => d.warnings)) process.stderr.write(`warning: ${warning}\n`);
+  if (!args.checks) {
+    process.stdout.write(format === "json" ? loadSummaryJson(result) : `${loadSummaryText(result)}\n`);
+    return EXIT_OK;
+  }
+  process.stderr.write("checking the load...\n");
+  const report = await checkLoad({ lakeDir: lake, loadDate: result.loadDate, contracts, ruleSets, datasets: result.datasets.map((d) => d.name) });
+  const saved = saveReport(lake, report);
+  process.stderr.write(`report kept in ${path.dirname(saved[0])}\n`);
+  emitReport(report, format, args.out, loadHistory(lake), `${loadSummaryText(result)}\n\n`);
+  return exitCodeOf(report);
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -51,17 +103,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     rules: { type: "string" },
     "no-checks": { type: "boolean" },
   }, RUN_USAGE);
-  const input = requireOption("run", values.input, "--input", RUN_USAGE);
-  const lake = path.resolve(requireOption("run", values.lake, "--lake", RUN_USAGE));
-  const contracts = loadContracts(values.contracts ?? DEFAULT_CONTRACTS_DIR);
-  const result = await runLoad({
-    inputDir: input,
-    lakeDir: lake,
+  return runAndCheck({
+    input: requireOption("run", values.input, "--input", RUN_USAGE),
+    lake: requireOption("run", values.lake, "--lake", RUN_USAGE),
     loadDate: values["load-date"] ?? todayUtc(),
-    contracts,
-    onProgress: (message) => process.stderr.write(`${message}\n`),
-    failPoint: failPointFromEnv(),
+    format: values.format ?? "text",
+    out: values.out,
+    contractsDir: values.contracts ?? DEFAULT_CONTRACTS_DIR,
+    rulesDir: values.rules ?? DEFAULT_RULES_DIR,
+    checks: values["no-checks"] !== true,
   });
-  process.stdout.write(`${loadSummaryText(result)}\n`);
-  return EXIT_OK;
 }

@@ -1,0 +1,228 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { Contract, loadContracts } from "../src/model/contracts";
+import { loadRuleSets, RuleSet } from "../src/model/rules";
+import { LakeStackConfig } from "../src/aws/config";
+import { ArnContext } from "../src/aws/iam";
+import { LAYERS, lakeNames, PERSONA_ROLES } from "../src/aws/naming";
+import { rulesetPlans, verificationPlans } from "../src/aws/quality-plan";
+import { LakeAnalytics } from "./lake-analytics";
+import { LakeCatalog } from "./lake-catalog";
+import { LakeGovernance } from "./lake-governance";
+import { LakeOrchestration } from "./lake-orchestration";
+import { LakeProcessing } from "./lake-processing";
+import { LakeQuality } from "./lake-quality";
+import { LakeStorage } from "./lake-storage";
+import { LakeWarehouse } from "./lake-warehouse";
+
+export interface EnergyDataLakeArgs {
+  readonly config: LakeStackConfig;
+  /** The dataset contracts. @default loadContracts() (contracts/) */
+  readonly contracts?: readonly Contract[];
+  /** The quality rules. @default loadRuleSets(contracts) (quality-rules/) */
+  readonly ruleSets?: readonly RuleSet[];
+}
+
+/** What a stack exports: every name and ARN the CLI needs to run against AWS. */
+export interface LakeStackOutputs {
+  readonly accountId: pulumi.Output<string>;
+  readonly region: pulumi.Output<string>;
+  readonly keyArn: pulumi.Output<string>;
+  readonly buckets: Record<string, pulumi.Output<string>>;
+  readonly bucketArns: Record<string, pulumi.Output<string>>;
+  readonly databases: Record<string, pulumi.Output<string>>;
+  readonly crawlers: Record<string, pulumi.Output<string>>;
+  readonly glueJobs: Record<string, pulumi.Output<string>>;
+  readonly glueSecurityConfiguration: pulumi.Output<string>;
+  readonly rulesets: Record<string, pulumi.Output<string>>;
+  readonly athenaWorkgroup: pulumi.Output<string>;
+  readonly athenaWorkgroupArn: pulumi.Output<string>;
+  readonly preparedStatements: Record<string, pulumi.Output<string>[]>;
+  readonly namedQueries: Record<string, pulumi.Output<string>>;
+  readonly stateMachineName: pulumi.Output<string>;
+  readonly stateMachineArn: pulumi.Output<string>;
+  readonly alarmTopicArn: pulumi.Output<string>;
+  readonly redshift: Record<string, pulumi.Output<string>>;
+  readonly roles: Record<string, pulumi.Output<string>>;
+}
+
+/**
+ * The whole lake of one stack, wired from its components: storage, catalog, processing,
+ * analytics, quality, orchestration, warehouse and governance.
+ */
+export class EnergyDataLake extends pulumi.ComponentResource {
+  public readonly outputs: LakeStackOutputs;
+
+  constructor(name: string, args: EnergyDataLakeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("energy-lake:aws:EnergyDataLake", name, {}, opts);
+    const { config } = args;
+    const contracts = args.contracts ?? loadContracts();
+    const ruleSets = args.ruleSets ?? loadRuleSets(contracts);
+    const names = lakeNames(config.prefix);
+
+    const identity = aws.getCallerIdentityOutput({}, { parent: this });
+    const region = aws.getRegionOutput({}, { parent: this });
+    const partition = aws.getPartitionOutput({}, { parent: this });
+    const arnContext: pulumi.Output<ArnContext> = pulumi
+      .all([identity.accountId, region.region, partition.partition])
+      .apply(([accountId, regionName, partitionName]) => ({ accountId, region: regionName, partition: partitionName }));
+
+    const storage = new LakeStorage(
+      `${name}-storage`,
+      {
+        arnContext,
+        forceDestroy: config.forceDestroy,
+        rawArchiveDays: config.rawArchiveDays,
+        quarantineExpirationDays: config.quarantineExpirationDays,
+        athenaResultsExpirationDays: config.athenaResultsExpirationDays,
+        accessLogsExpirationDays: config.accessLogsExpirationDays,
+        noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
+      },
+      { parent: this },
+    );
+    const buckets = storage.layerBuckets;
+
+    const catalog = new LakeCatalog(`${name}-catalog`, { names, contracts, layerBuckets: buckets, keyArn: storage.keyArn, arnContext }, { parent: this });
+
+    const processing = new LakeProcessing(
+      `${name}-processing`,
+      {
+        names,
+        contracts,
+        ruleSets,
+        layerBuckets: buckets,
+        artifactsBucket: storage.supportBuckets.artifacts,
+        keyArn: storage.keyArn,
+        securityConfiguration: catalog.securityConfiguration.name,
+        arnContext,
+        workerType: config.glueWorkerType,
+        numberOfWorkers: config.glueNumberOfWorkers,
+        timeoutMinutes: config.glueJobTimeoutMinutes,
+        maxRetries: config.glueJobMaxRetries,
+      },
+      { parent: this },
+    );
+
+    const analytics = new LakeAnalytics(
+      `${name}-analytics`,
+      {
+        workgroupName: names.workgroup,
+        resultsBucket: storage.supportBuckets["athena-results"],
+        keyArn: storage.keyArn,
+        curatedDatabase: names.database("curated"),
+        bytesScannedCutoffMiB: config.athenaBytesScannedCutoffMiB,
+      },
+      { parent: this },
+    );
+
+    const verification = verificationPlans(ruleSets, contracts, names);
+    const quality = new LakeQuality(
+      `${name}-quality`,
+      { rulesets: rulesetPlans(ruleSets, contracts, names), verification, processedTables: catalog.tables.processed, workgroup: analytics.workgroup.name },
+      { parent: this },
+    );
+
+    const orchestration = new LakeOrchestration(
+      `${name}-orchestration`,
+      {
+        names,
+        datasets: contracts.map((c) => ({
+          name: c.name,
+          verification: (verification.find((v) => v.dataset === c.name)?.statements ?? []).map((s) => ({ statement: s.name, parameterCount: s.parameterCount })),
+        })),
+        rawCrawler: catalog.crawlers.raw,
+        curatedCrawler: catalog.crawlers.curated,
+        transformJob: processing.transformJob,
+        curateJob: processing.curateJob,
+        workgroup: analytics.workgroup,
+        rawBucket: buckets.raw,
+        processedBucket: buckets.processed,
+        quarantineBucket: buckets.quarantine,
+        athenaResultsBucket: storage.supportBuckets["athena-results"],
+        keyArn: storage.keyArn,
+        arnContext,
+        schedule: config.loadSchedule,
+        alarmEmail: config.alarmEmail,
+      },
+      // The statements the state machine executes must exist before it can run.
+      { parent: this, dependsOn: [quality] },
+    );
+
+    const warehouse = new LakeWarehouse(
+      `${name}-warehouse`,
+      {
+        names,
+        curatedBucket: buckets.curated,
+        curatedDatabase: catalog.databases.curated,
+        keyArn: storage.keyArn,
+        arnContext,
+        database: config.redshiftDatabase,
+        baseCapacity: config.redshiftBaseCapacity,
+        subnetIds: config.redshiftSubnetIds,
+        securityGroupIds: config.redshiftSecurityGroupIds,
+      },
+      { parent: this },
+    );
+
+    const governance = new LakeGovernance(
+      `${name}-governance`,
+      {
+        names,
+        contracts,
+        layerBuckets: buckets,
+        athenaResultsBucket: storage.supportBuckets["athena-results"],
+        keyArn: storage.keyArn,
+        arnContext,
+        manageSettings: config.manageLakeFormationSettings,
+        admins: config.lakeFormationAdmins,
+        servicePrincipals: { pipeline: [processing.role.arn, catalog.crawlerRole.arn, orchestration.role.arn], warehouse: [warehouse.role.arn] },
+        catalogResources: [...LAYERS.map((l) => catalog.databases[l]), ...LAYERS.flatMap((l) => Object.values(catalog.tables[l]))],
+      },
+      { parent: this },
+    );
+
+    const bucketEntries = [...LAYERS.map((l) => [l, buckets[l]] as const), ...Object.entries(storage.supportBuckets)];
+    this.outputs = {
+      accountId: identity.accountId,
+      region: region.region,
+      keyArn: storage.keyArn,
+      buckets: Object.fromEntries(bucketEntries.map(([k, b]) => [k, b.bucket])),
+      bucketArns: Object.fromEntries(bucketEntries.map(([k, b]) => [k, b.arn])),
+      databases: Object.fromEntries(LAYERS.map((l) => [l, catalog.databases[l].name])),
+      crawlers: Object.fromEntries(LAYERS.map((l) => [l, catalog.crawlers[l].name])),
+      glueJobs: { transform: processing.transformJob.name, curate: processing.curateJob.name },
+      glueSecurityConfiguration: catalog.securityConfiguration.name,
+      rulesets: Object.fromEntries(Object.entries(quality.rulesets).map(([d, r]) => [d, r.name])),
+      athenaWorkgroup: analytics.workgroup.name,
+      athenaWorkgroupArn: analytics.workgroup.arn,
+      preparedStatements: Object.fromEntries(Object.entries(quality.preparedStatements).map(([d, list]) => [d, list.map((s) => s.name)])),
+      namedQueries: Object.fromEntries(Object.entries(analytics.namedQueries).map(([k, q]) => [k, q.id])),
+      stateMachineName: orchestration.stateMachine.name,
+      stateMachineArn: orchestration.stateMachine.arn,
+      alarmTopicArn: orchestration.alarmTopic.arn,
+      redshift: {
+        namespace: warehouse.namespace.namespaceName,
+        namespaceArn: warehouse.namespace.arn,
+        workgroup: warehouse.workgroup.workgroupName,
+        workgroupArn: warehouse.workgroup.arn,
+        database: pulumi.output(config.redshiftDatabase),
+        externalSchema: pulumi.output(names.spectrumSchema),
+        roleArn: warehouse.role.arn,
+        adminSecretArn: warehouse.namespace.adminPasswordSecretArn,
+      },
+      roles: {
+        ...Object.fromEntries(PERSONA_ROLES.map((p) => [p, governance.personaRoles[p].arn])),
+        glueJobs: processing.role.arn,
+        crawlers: catalog.crawlerRole.arn,
+        stateMachine: orchestration.role.arn,
+        warehouse: warehouse.role.arn,
+      },
+    };
+    this.registerOutputs({ ...this.outputs });
+  }
+}
+
+/** Builds the lake of one stack; the Pulumi entry point (index.ts) and the mock runs call it. */
+export function createLake(config: LakeStackConfig, model: { contracts?: readonly Contract[]; ruleSets?: readonly RuleSet[] } = {}): EnergyDataLake {
+  return new EnergyDataLake(config.prefix, { config, ...model });
+}

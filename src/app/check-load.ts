@@ -1,0 +1,88 @@
+import { DuckDBInstance } from "@duckdb/node-api";
+import * as path from "path";
+import { LakeInputError } from "../errors";
+import { Contract } from "../model/contracts";
+import { RuleSet } from "../model/rules";
+import { layerPaths } from "../pipeline/layout";
+import { LoadRecord, loadDates, readLoadRecords } from "../pipeline/load";
+import { runChecks } from "../quality/engine";
+import { buildReport, DatasetParts } from "../report/build";
+import { QualityReport } from "../report/types";
+import { duckdbTarget, listParquet, processedFilesOfLoad, quarantineDir } from "../sql/batch-source";
+
+export interface CheckLoadOptions {
+  readonly lakeDir: string;
+  /** Default: the latest load in the lake. */
+  readonly loadDate?: string;
+  readonly contracts: readonly Contract[];
+  readonly ruleSets: readonly RuleSet[];
+  /** Default: every dataset the load wrote. */
+  readonly datasets?: readonly string[];
+  readonly sampleSize?: number;
+}
+
+async function countRows(files: readonly string[]): Promise<number> {
+  if (files.length === 0) return 0;
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    const list = files.map((f) => `'${f.split(path.sep).join("/").replace(/'/g, "''")}'`).join(", ");
+    const reader = await connection.runAndReadAll(`SELECT count(*) FROM read_parquet([${list}], union_by_name = true, hive_partitioning = false)`);
+    return Number(reader.getRows()[0][0]);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Layer counts of one dataset's load, read from the files in the lake, against the raw records the load recorded. */
+async function layerCounts(lakeDir: string, record: LoadRecord): Promise<DatasetParts["rows"]> {
+  const raw = record.files.reduce((sum, f) => sum + f.records, 0);
+  const processed = await countRows(processedFilesOfLoad(lakeDir, record.dataset, record.load_date));
+  const quarantined = await countRows(listParquet(quarantineDir(lakeDir, record.dataset, record.load_date)));
+  const curated = await countRows(listParquet(path.join(lakeDir, layerPaths.curatedDataset(record.dataset))));
+  return { raw, processed, quarantined, curated };
+}
+
+/**
+ * Checks one load of a local lake: every rule of every dataset the load wrote, one scan per
+ * dataset batch, plus the layer-to-layer reconciliation. `lake run` calls it right after its load;
+ * `lake check` calls it on an existing lake.
+ */
+export async function checkLoad(options: CheckLoadOptions): Promise<QualityReport> {
+  const started = Date.now();
+  const lakeDir = path.resolve(options.lakeDir);
+  const dates = loadDates(lakeDir);
+  if (dates.length === 0) throw new LakeInputError(`${lakeDir}: no loads found in this lake; run \`lake run --input DIR --lake ${options.lakeDir}\` first`);
+  const loadDate = options.loadDate ?? dates[dates.length - 1];
+  if (!dates.includes(loadDate)) throw new LakeInputError(`${lakeDir}: no load on ${loadDate}; loads in this lake: ${dates.join(", ")}`);
+  let records = readLoadRecords(lakeDir, loadDate);
+  if (options.datasets !== undefined) {
+    const missing = options.datasets.filter((d) => !records.some((r) => r.dataset === d));
+    if (missing.length > 0) {
+      throw new LakeInputError(`the load of ${loadDate} has no ${missing.map((m) => `"${m}"`).join(", ")}; it loaded ${records.map((r) => r.dataset).join(", ")}`);
+    }
+    records = records.filter((r) => options.datasets?.includes(r.dataset));
+  }
+  const checked = new Set(options.ruleSets.map((r) => r.dataset));
+  const results = await runChecks({
+    target: duckdbTarget(lakeDir),
+    contracts: options.contracts,
+    ruleSets: options.ruleSets,
+    loadDate,
+    sampleSize: options.sampleSize,
+    datasets: records.map((r) => r.dataset).filter((d) => checked.has(d)),
+  });
+  const datasets: DatasetParts[] = [];
+  for (const record of records) {
+    const result = results.find((r) => r.dataset === record.dataset);
+    datasets.push({
+      name: record.dataset,
+      files: record.files.map((f) => f.raw_path),
+      rows: await layerCounts(lakeDir, record),
+      rules: result?.rules ?? [],
+      queries: result?.queries ?? 0,
+    });
+  }
+  return buildReport({ engine: "duckdb", loadDate, lake: lakeDir, durationSeconds: (Date.now() - started) / 1000, datasets });
+}

@@ -1,0 +1,74 @@
+import { Contract } from "../model/contracts";
+import { RuleSet } from "../model/rules";
+import { compileDqdl } from "../quality/dqdl";
+import { compileAthenaVerification } from "../quality/sql";
+import { LakeNames } from "./naming";
+
+/** One Glue Data Quality ruleset: the DQDL the CLI compiles, on the processed table of its dataset. */
+export interface RulesetPlan {
+  readonly dataset: string;
+  readonly name: string;
+  readonly dqdl: string;
+  readonly database: string;
+  readonly table: string;
+}
+
+export interface VerificationStatement {
+  readonly name: string;
+  readonly sql: string;
+  /** How many `?` the statement has; each is bound to the load date. */
+  readonly parameterCount: number;
+}
+
+export interface VerificationPlan {
+  readonly dataset: string;
+  readonly statements: readonly VerificationStatement[];
+}
+
+export function rulesetPlans(ruleSets: readonly RuleSet[], contracts: readonly Contract[], names: LakeNames): RulesetPlan[] {
+  return ruleSets.map((ruleSet) => ({
+    dataset: ruleSet.dataset,
+    name: names.ruleset(ruleSet.dataset),
+    dqdl: compileDqdl(ruleSet, contracts),
+    database: names.database("processed"),
+    table: names.table(ruleSet.dataset),
+  }));
+}
+
+/**
+ * Counts the `?` parameters of an Athena statement, skipping string literals, quoted identifiers
+ * and comments (a regular expression such as '^(?:x)$' holds a `?` that is not a parameter).
+ */
+export function countParameters(sql: string): number {
+  let count = 0;
+  for (let i = 0; i < sql.length; i++) {
+    const ch = sql[i]!;
+    if (ch === "'" || ch === '"') {
+      // SQL doubles a quote to escape it, so skipping to the next quote and re-entering works.
+      const end = sql.indexOf(ch, i + 1);
+      i = end < 0 ? sql.length : end;
+    } else if (ch === "-" && sql[i + 1] === "-") {
+      const end = sql.indexOf("\n", i);
+      i = end < 0 ? sql.length : end;
+    } else if (ch === "/" && sql[i + 1] === "*") {
+      const end = sql.indexOf("*/", i + 2);
+      i = end < 0 ? sql.length : end + 1;
+    } else if (ch === "?") {
+      count++;
+    }
+  }
+  return count;
+}
+
+/** The Athena verification of each dataset's load, as prepared statements taking the load date. */
+export function verificationPlans(ruleSets: readonly RuleSet[], contracts: readonly Contract[], names: LakeNames): VerificationPlan[] {
+  const tables = { processedDatabase: names.database("processed"), quarantineDatabase: names.database("quarantine") };
+  return ruleSets.map((ruleSet) => ({
+    dataset: ruleSet.dataset,
+    statements: compileAthenaVerification(ruleSet, contracts, tables, "?").map((sql, i) => ({
+      name: names.preparedStatement(ruleSet.dataset, i + 1),
+      sql,
+      parameterCount: countParameters(sql),
+    })),
+  }));
+}

@@ -1,0 +1,43 @@
+import * as path from "path";
+import { DEFAULT_CONTRACTS_DIR, PROJECT_ROOT } from "../../model/contracts";
+import { DEFAULT_RULES_DIR } from "../../model/rules";
+import { reportFolder } from "../../report/history";
+import { parseCommandArgs } from "../args";
+import { runAndCheck } from "./run";
+
+export const DEMO_USAGE = "lake demo [--lake DIR]";
+
+/** The bundled sample: generated with known defects (data/sample/manifest.json), exported early in January 2026. */
+export const SAMPLE_INPUT = path.join(PROJECT_ROOT, "data", "sample");
+export const SAMPLE_LOAD_DATE = "2026-01-05";
+
+/**
+ * `npm start`: the whole local lake on the bundled sample. The sample carries defects on purpose,
+ * so the report fails; the demo itself succeeds (exit 0) and says what `lake run` would return.
+ */
+export async function demoCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs("demo", argv, { lake: { type: "string" } }, DEMO_USAGE);
+  const lake = path.resolve(values.lake ?? ".lake");
+  const code = await runAndCheck({
+    input: SAMPLE_INPUT,
+    lake,
+    loadDate: SAMPLE_LOAD_DATE,
+    format: "text",
+    contractsDir: DEFAULT_CONTRACTS_DIR,
+    rulesDir: DEFAULT_RULES_DIR,
+    checks: true,
+  });
+  const folder = reportFolder(lake, SAMPLE_LOAD_DATE);
+  process.stdout.write(
+    [
+      "",
+      `The sample has defects injected on purpose (see ${path.relative(process.cwd(), path.join(SAMPLE_INPUT, "manifest.json"))}): ` +
+        `\`lake run\` on it exits ${code}${code === 1 ? " (an error-severity rule failed)" : ""}.`,
+      `Lake:    ${lake}  (raw/, processed/, quarantine/, curated/, quality/)`,
+      `Report:  ${path.join(folder, "report.html")}  (also report.md, report.json)`,
+      `Next:    bin/lake check --lake ${path.relative(process.cwd(), lake) || "."} --format md   |   bin/lake report --lake ${path.relative(process.cwd(), lake) || "."} --history`,
+      "",
+    ].join("\n"),
+  );
+  return 0;
+}

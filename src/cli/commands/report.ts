@@ -1,0 +1,33 @@
+import * as fs from "fs";
+import { LakeInputError } from "../../errors";
+import { loadHistory } from "../../report/history";
+import { HISTORY_FORMATS, parseFormat, renderHistory, renderReport, REPORT_FORMATS } from "../../report/render";
+import { parseCommandArgs, requireOption } from "../args";
+
+export const REPORT_USAGE = "lake report --lake DIR [--history] [--load-date YYYY-MM-DD] [--format text|json|md|html|junit] [--out FILE]";
+
+/** Shows a kept report (the latest by default) or, with --history, the trend over every load. */
+export async function reportCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs("report", argv, {
+    lake: { type: "string" },
+    history: { type: "boolean" },
+    "load-date": { type: "string" },
+    format: { type: "string" },
+    out: { type: "string" },
+  }, REPORT_USAGE);
+  const lake = requireOption("report", values.lake, "--lake", REPORT_USAGE);
+  const history = loadHistory(lake);
+  if (history.length === 0) throw new LakeInputError(`${lake}: no quality reports kept in this lake yet; run \`lake run\` or \`lake check\` first`);
+  let rendered: string;
+  if (values.history === true) {
+    rendered = renderHistory(history, parseFormat(values.format ?? "text", HISTORY_FORMATS));
+  } else {
+    const loadDate = values["load-date"] ?? history[history.length - 1].load_date;
+    const report = history.find((r) => r.load_date === loadDate);
+    if (!report) throw new LakeInputError(`${lake}: no report for load ${loadDate}; reports kept: ${history.map((r) => r.load_date).join(", ")}`);
+    rendered = renderReport(report, parseFormat(values.format ?? "text", REPORT_FORMATS), history.filter((r) => r.load_date <= loadDate));
+  }
+  if (values.out !== undefined) fs.writeFileSync(values.out, rendered);
+  else process.stdout.write(rendered);
+  return 0;
+}

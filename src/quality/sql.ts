@@ -1,0 +1,286 @@
+import { Column, ColumnType, Contract, columnOf } from "../model/contracts";
+import { Condition, FilterValue, ReferencesRule, Rule, RuleSet, columnsRead } from "../model/rules";
+import { athenaTarget, AthenaTables, CheckTarget } from "../sql/batch-source";
+import { Dialect } from "../sql/dialect";
+import { presentName, rawName, typedViewSql } from "../sql/typed-view";
+
+/**
+ * The check compiler: all rules of one dataset become ONE aggregate query over the load's batch
+ * (one scan, reading only the columns the rules need), plus one anti-join query per referenced
+ * dataset. Rule files never reach the SQL as text: names go through `dialect.ident` (which refuses
+ * anything but plain identifiers), values through `dialect.str` or typed literal rendering, and
+ * result columns are named by rule position, not by rule id.
+ */
+
+export const DEFAULT_SAMPLE_SIZE = 5;
+
+export interface CompileOptions {
+  /** Key values of failing rows kept per rule; 0 disables samples (and the key is then not read). */
+  readonly sampleSize?: number;
+}
+
+export type QueryPurpose = "aggregate" | "references";
+
+export interface CompiledQuery {
+  readonly purpose: QueryPurpose;
+  /** The dataset a references query anti-joins with; null for the aggregate query. */
+  readonly referencedDataset: string | null;
+  readonly sql: string;
+  /** Ids of the rules whose figures this query returns. */
+  readonly rules: readonly string[];
+}
+
+export interface CompiledChecks {
+  readonly dataset: string;
+  readonly rules: readonly Rule[];
+  readonly sampleSize: number;
+  /** Each query returns exactly one row; read it back with readCheckResults (results.ts). */
+  readonly queries: readonly CompiledQuery[];
+}
+
+/** Result column names: by rule position, so a rule id never appears in SQL. */
+export const resultColumn = {
+  rows: "_rows",
+  total: (i: number): string => `r${i}_total`,
+  failed: (i: number): string => `r${i}_failed`,
+  observed: (i: number): string => `r${i}_observed`,
+  sample: (i: number): string => `r${i}_sample`,
+  targetFailed: (i: number, t: number): string => `r${i}_t${t}_failed`,
+  targetSample: (i: number, t: number): string => `r${i}_t${t}_sample`,
+};
+
+/** Samples travel as one text joined by the ASCII unit separator, which the engines return as is. */
+export const SAMPLE_SEPARATOR = "\u001f";
+
+const SAMPLE_KEY = "_sample_key";
+const ROW = "_row";
+
+function numberLiteral(value: number): string {
+  const text = String(value);
+  return /^-?\d+(\.\d+)?$/.test(text) ? text : value.toFixed(20).replace(/\.?0+$/, "");
+}
+
+/** A typed SQL literal for a value compared with a column of type `type` (validated by rules.ts). */
+export function literalSql(d: Dialect, type: ColumnType, value: FilterValue): string {
+  switch (type.kind) {
+    case "string":
+      return d.str(String(value));
+    case "integer":
+    case "decimal":
+      return numberLiteral(Number(value));
+    case "date":
+      return d.dateLiteral(String(value));
+    case "timestamp":
+      return `CAST(${d.str(String(value))} AS ${d.sqlType(type)})`;
+    case "boolean":
+      return value === true ? "TRUE" : "FALSE";
+  }
+}
+
+class Expressions {
+  constructor(
+    readonly d: Dialect,
+    readonly contract: Contract,
+  ) {}
+
+  typed(column: string): string {
+    return this.d.ident(column);
+  }
+
+  present(column: string): string {
+    return this.d.ident(presentName(column));
+  }
+
+  condition(c: Condition): string {
+    const column = columnOf(this.contract, c.column);
+    const values = c.values.map((v) => literalSql(this.d, column.type, v));
+    return values.length === 1 ? `${this.typed(c.column)} = ${values[0]}` : `${this.typed(c.column)} IN (${values.join(", ")})`;
+  }
+
+  where(rule: Rule): string {
+    return rule.where.length === 0 ? "TRUE" : rule.where.map((c) => `(${this.condition(c)})`).join(" AND ");
+  }
+
+  /** TRUE for the rows a row-level rule counts as failing (before its `where`). */
+  failing(rule: Rule, index: number): string | undefined {
+    const d = this.d;
+    switch (rule.kind) {
+      case "not_null":
+        return `NOT ${this.present(rule.column)}`;
+      case "type":
+        return `${this.present(rule.column)} AND ${this.typed(rule.column)} IS NULL`;
+      case "accepted_values": {
+        const column = columnOf(this.contract, rule.column);
+        return `${this.typed(rule.column)} IS NOT NULL AND ${this.typed(rule.column)} NOT IN (${rule.values.map((v) => literalSql(d, column.type, v)).join(", ")})`;
+      }
+      case "range": {
+        const column = columnOf(this.contract, rule.column);
+        const outside: string[] = [];
+        if (rule.min !== null) outside.push(`${this.typed(rule.column)} < ${literalSql(d, column.type, rule.min)}`);
+        if (rule.max !== null) outside.push(`${this.typed(rule.column)} > ${literalSql(d, column.type, rule.max)}`);
+        return `${this.typed(rule.column)} IS NOT NULL AND (${outside.join(" OR ")})`;
+      }
+      case "pattern": {
+        const column = columnOf(this.contract, rule.column);
+        const text = column.type.kind === "string" ? this.typed(rule.column) : `CAST(${this.typed(rule.column)} AS ${d.sqlType({ kind: "string" })})`;
+        return `${this.typed(rule.column)} IS NOT NULL AND NOT ${d.fullMatch(text, rule.pattern)}`;
+      }
+      case "unique":
+        return `${rule.columns.map((c) => `${this.typed(c)} IS NOT NULL`).join(" AND ")} AND ${d.ident(uniqueRank(index))} > 1`;
+      case "completeness":
+        return `NOT ${this.present(rule.column)}`;
+      case "references":
+      case "row_count":
+      case "freshness":
+        return undefined;
+    }
+  }
+
+  /** Text identifying a failing row: its key (masked when PII), or its line when the key is missing. */
+  sampleKey(): string {
+    const d = this.d;
+    const varchar = d.sqlType({ kind: "string" });
+    const parts = this.contract.key.map((k) => {
+      const column = columnOf(this.contract, k);
+      const text = column.type.kind === "string" ? d.ident(k) : `CAST(${d.ident(k)} AS ${varchar})`;
+      const value = `CASE WHEN ${this.present(k)} THEN COALESCE(${text}, ${d.ident(rawName(k))}) END`;
+      return column.pii ? maskSql(value) : value;
+    });
+    const key = parts.length === 1 ? parts[0] : `concat_ws('|', ${parts.map((p) => `COALESCE(${p}, '')`).join(", ")})`;
+    return `COALESCE(${key}, concat('row ', CAST(${d.ident(ROW)} AS ${varchar})))`;
+  }
+
+  /** Up to n sample keys of the rows matching `condition`, earliest rows first, as one separated text. */
+  sample(condition: string, n: number): string {
+    const d = this.d;
+    const firstKeys = `min_by(${d.ident(SAMPLE_KEY)}, ${d.ident(ROW)}, ${n}) FILTER (WHERE ${condition})`;
+    return d.name === "duckdb" ? `array_to_string(${firstKeys}, chr(31))` : `array_join(${firstKeys}, chr(31))`;
+  }
+}
+
+/** First and last character of a PII value, the rest starred: enough to find the row, not the person. */
+export function maskSql(value: string): string {
+  return `CASE WHEN length(${value}) <= 2 THEN '***' ELSE concat(substr(${value}, 1, 1), '***', substr(${value}, length(${value}), 1)) END`;
+}
+
+const uniqueRank = (index: number): string => `_unique_${index}`;
+
+function neededColumns(contract: Contract, rules: readonly Rule[], withKey: boolean): string[] {
+  const needed = new Set<string>(withKey ? contract.key : []);
+  for (const rule of rules) for (const c of columnsRead(rule)) needed.add(c);
+  // Contract order keeps the generated SQL stable whatever the rule order.
+  return contract.columns.map((c: Column) => c.name).filter((name) => needed.has(name));
+}
+
+function loadDateSql(d: Dialect, loadDate: string): string {
+  return loadDate === "?" ? `CAST(? AS ${d.sqlType({ kind: "date" })})` : d.dateLiteral(loadDate);
+}
+
+function aggregateQuery(x: Expressions, target: CheckTarget, rules: readonly Rule[], loadDate: string, sampleSize: number): CompiledQuery {
+  const { d, contract } = x;
+  const typed = typedViewSql(d, contract, target.batchSource(contract, loadDate), neededColumns(contract, rules, sampleSize > 0));
+  const extra: string[] = [];
+  if (sampleSize > 0) extra.push(`${x.sampleKey()} AS ${d.ident(SAMPLE_KEY)}`);
+  const select: string[] = [`count(*) AS ${d.ident(resultColumn.rows)}`];
+  rules.forEach((rule, i) => {
+    const where = x.where(rule);
+    select.push(`${d.countIf(where)} AS ${d.ident(resultColumn.total(i))}`);
+    if (rule.kind === "unique") {
+      const partition = [...(rule.where.length > 0 ? [`(${where})`] : []), ...rule.columns.map((c) => x.typed(c))];
+      // The 2nd, 3rd... row of a key are the rows deduplication drops: count(non-null) - count(distinct).
+      extra.push(`row_number() OVER (PARTITION BY ${partition.join(", ")}) AS ${d.ident(uniqueRank(i))}`);
+    }
+    if (rule.kind === "freshness") {
+      const newest = `max(${x.typed(rule.column)}) FILTER (WHERE ${where})`;
+      select.push(`date_diff('day', CAST(${newest} AS ${d.sqlType({ kind: "date" })}), ${loadDateSql(d, loadDate)}) AS ${d.ident(resultColumn.observed(i))}`);
+      return;
+    }
+    const failing = x.failing(rule, i);
+    if (failing === undefined) return;
+    const condition = where === "TRUE" ? failing : `${where} AND ${failing}`;
+    select.push(`${d.countIf(condition)} AS ${d.ident(resultColumn.failed(i))}`);
+    if (sampleSize > 0 && rule.kind !== "completeness") select.push(`${x.sample(condition, sampleSize)} AS ${d.ident(resultColumn.sample(i))}`);
+  });
+  const checked = extra.length > 0 ? `(SELECT ${d.ident("typed")}.*, ${extra.join(", ")} FROM (${typed}) AS ${d.ident("typed")})` : `(${typed})`;
+  return {
+    purpose: "aggregate",
+    referencedDataset: null,
+    sql: `SELECT ${select.join(", ")} FROM ${checked} AS ${d.ident("checked")}`,
+    rules: rules.map((r) => r.id),
+  };
+}
+
+interface TargetRef { readonly ruleIndex: number; readonly targetIndex: number; readonly rule: ReferencesRule }
+
+/** One query per referenced dataset: the batch LEFT JOINed with the distinct referenced keys. */
+function referencesQuery(x: Expressions, target: CheckTarget, contracts: readonly Contract[], dataset: string, refs: readonly TargetRef[], loadDate: string, sampleSize: number): CompiledQuery {
+  const { d, contract } = x;
+  const referenced = contracts.find((c) => c.name === dataset);
+  if (!referenced) throw new Error(`no contract "${dataset}" (rule files are validated before compiling)`);
+  const rules = refs.map((r) => r.rule);
+  const typed = typedViewSql(d, contract, target.batchSource(contract, loadDate), neededColumns(contract, rules, sampleSize > 0));
+  const joinAlias = new Map<string, string>();
+  const joins: string[] = [];
+  const select: string[] = [];
+  for (const ref of refs) {
+    const t = ref.rule.targets[ref.targetIndex];
+    const joinKey = `${ref.rule.column}->${t.column}`;
+    let alias = joinAlias.get(joinKey);
+    if (alias === undefined) {
+      alias = `ref_${joinAlias.size}`;
+      joinAlias.set(joinKey, alias);
+      joins.push(
+        `LEFT JOIN (SELECT DISTINCT ${d.ident(t.column)} AS ${d.ident("ref_key")} FROM ${target.processedSource(referenced)} AS ${d.ident("referenced")}) AS ${d.ident(alias)} ` +
+          `ON ${d.ident("checked")}.${d.ident(ref.rule.column)} = ${d.ident(alias)}.${d.ident("ref_key")}`,
+      );
+    }
+    // A row is checked against the first target whose `when` matches it.
+    const earlier = ref.rule.targets.slice(0, ref.targetIndex).filter((e) => e.when !== null).map((e) => `NOT COALESCE(${x.condition(e.when as Condition)}, FALSE)`);
+    const applies = [...(ref.rule.where.length > 0 ? [x.where(ref.rule)] : []), `${d.ident("checked")}.${d.ident(ref.rule.column)} IS NOT NULL`, ...(t.when ? [`(${x.condition(t.when)})`] : []), ...earlier];
+    const condition = `${applies.join(" AND ")} AND ${d.ident(alias)}.${d.ident("ref_key")} IS NULL`;
+    select.push(`${d.countIf(condition)} AS ${d.ident(resultColumn.targetFailed(ref.ruleIndex, ref.targetIndex))}`);
+    if (sampleSize > 0) select.push(`${x.sample(condition, sampleSize)} AS ${d.ident(resultColumn.targetSample(ref.ruleIndex, ref.targetIndex))}`);
+  }
+  const extra = sampleSize > 0 ? `, ${x.sampleKey()} AS ${d.ident(SAMPLE_KEY)}` : "";
+  return {
+    purpose: "references",
+    referencedDataset: dataset,
+    sql: `SELECT ${select.join(", ")} FROM (SELECT ${d.ident("typed")}.*${extra} FROM (${typed}) AS ${d.ident("typed")}) AS ${d.ident("checked")} ${joins.join(" ")}`,
+    rules: [...new Set(rules.map((r) => r.id))],
+  };
+}
+
+/**
+ * Compiles the rules of one dataset for one load: the aggregate query first, then one references
+ * query per referenced dataset (in dataset order). `loadDate` "?" leaves every load date as a
+ * prepared-statement parameter (Athena), each bound to the same load date.
+ */
+export function compileChecks(ruleSet: RuleSet, contracts: readonly Contract[], target: CheckTarget, loadDate: string, options: CompileOptions = {}): CompiledChecks {
+  const contract = contracts.find((c) => c.name === ruleSet.dataset);
+  if (!contract) throw new Error(`no contract "${ruleSet.dataset}" for ${ruleSet.file} (rule files are validated before compiling)`);
+  const sampleSize = options.sampleSize ?? DEFAULT_SAMPLE_SIZE;
+  if (!Number.isInteger(sampleSize) || sampleSize < 0) throw new Error(`sampleSize must be a whole number >= 0, got ${sampleSize}`);
+  const x = new Expressions(target.dialect, contract);
+  const queries: CompiledQuery[] = [aggregateQuery(x, target, ruleSet.rules, loadDate, sampleSize)];
+  const byDataset = new Map<string, TargetRef[]>();
+  ruleSet.rules.forEach((rule, ruleIndex) => {
+    if (rule.kind !== "references") return;
+    rule.targets.forEach((t, targetIndex) => {
+      const list = byDataset.get(t.dataset) ?? [];
+      list.push({ ruleIndex, targetIndex, rule });
+      byDataset.set(t.dataset, list);
+    });
+  });
+  for (const dataset of [...byDataset.keys()].sort()) {
+    queries.push(referencesQuery(x, target, contracts, dataset, byDataset.get(dataset) ?? [], loadDate, sampleSize));
+  }
+  return { dataset: ruleSet.dataset, rules: ruleSet.rules, sampleSize, queries };
+}
+
+/**
+ * The Athena statements verifying one dataset's load (named queries / prepared statements of the
+ * LakeQuality component). With loadDate "?", every `?` is the load date.
+ */
+export function compileAthenaVerification(ruleSet: RuleSet, contracts: readonly Contract[], tables: AthenaTables, loadDate: string | "?"): string[] {
+  return compileChecks(ruleSet, contracts, athenaTarget(tables), loadDate).queries.map((q) => q.sql);
+}

@@ -1,0 +1,149 @@
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+} from "@aws-sdk/client-athena";
+import { mockClient } from "aws-sdk-client-mock";
+import { expect } from "chai";
+import { LakeInputError } from "../../src/errors";
+import { loadContracts } from "../../src/model/contracts";
+import { loadRuleSets } from "../../src/model/rules";
+import { readAthenaRows, runAthenaChecks } from "../../src/quality/athena-engine";
+import { SAMPLE_SEPARATOR } from "../../src/quality/sql";
+
+const contracts = loadContracts();
+const shipped = loadRuleSets(contracts);
+const tables = { processedDatabase: "lake_processed", quarantineDatabase: "lake_quarantine" };
+const noWait = async (): Promise<void> => undefined;
+
+/** A GetQueryResults page: the header row first (as Athena sends it on the first page), then values as text. */
+function page(names: string[], values: (string | null)[][], nextToken?: string, withHeader = true): object {
+  const toRow = (cells: (string | null)[]): object => ({ Data: cells.map((v) => (v === null ? {} : { VarCharValue: v })) });
+  return {
+    ResultSet: {
+      ResultSetMetadata: { ColumnInfo: names.map((Name) => ({ Name, Type: "varchar" })) },
+      Rows: [...(withHeader ? [toRow(names)] : []), ...values.map(toRow)],
+    },
+    NextToken: nextToken,
+  };
+}
+
+/** The one-row result Athena would give for the providers aggregate query: every rule clean, except the pattern. */
+function providersResult(): { names: string[]; values: (string | null)[] } {
+  const ruleSet = shipped.find((r) => r.dataset === "providers")!;
+  const names = ["_rows"];
+  const values: (string | null)[] = ["3"];
+  ruleSet.rules.forEach((rule, i) => {
+    names.push(`r${i}_total`);
+    values.push("3");
+    if (rule.kind === "row_count") return;
+    names.push(`r${i}_failed`, `r${i}_sample`);
+    const badPattern = rule.kind === "pattern";
+    values.push(badPattern ? "2" : "0", badPattern ? `X1${SAMPLE_SEPARATOR}X2` : null);
+  });
+  return { names, values };
+}
+
+describe("Athena check engine", () => {
+  const athena = mockClient(AthenaClient);
+
+  afterEach(() => athena.reset());
+
+  it("starts each query in the workgroup, polls until it ends, reads the row back and sums the bytes scanned", async () => {
+    const { names, values } = providersResult();
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "q-1" });
+    athena
+      .on(GetQueryExecutionCommand)
+      .resolvesOnce({ QueryExecution: { Status: { State: "QUEUED" } } })
+      .resolvesOnce({ QueryExecution: { Status: { State: "RUNNING" } } })
+      .resolves({ QueryExecution: { Status: { State: "SUCCEEDED" }, Statistics: { DataScannedInBytes: 1234 } } });
+    athena.on(GetQueryResultsCommand).resolves(page(names, [values]));
+
+    const run = await runAthenaChecks({
+      client: new AthenaClient({ region: "eu-west-1" }),
+      workGroup: "lake-verification",
+      tables,
+      contracts,
+      ruleSets: shipped,
+      loadDate: "2024-05-01",
+      datasets: ["providers"],
+      sleep: noWait,
+    });
+
+    expect(run.queries).to.equal(1);
+    expect(run.bytesRead).to.equal(1234);
+    const starts = athena.commandCalls(StartQueryExecutionCommand);
+    expect(starts).to.have.length(1);
+    expect(starts[0].args[0].input.WorkGroup).to.equal("lake-verification");
+    expect(starts[0].args[0].input.QueryString).to.include('"lake_processed"."providers"');
+    expect(starts[0].args[0].input.QueryString).to.include("'2024-05-01'");
+    expect(athena.commandCalls(GetQueryExecutionCommand)).to.have.length(3);
+    const [providers] = run.datasets;
+    const pattern = providers.rules.find((r) => r.kind === "pattern")!;
+    expect(pattern).to.deep.include({ status: "fail", failed: 2, total: 3, sample: ["X1", "X2"] });
+    expect(providers.rules.filter((r) => r.status === "pass")).to.have.length(providers.rules.length - 1);
+  });
+
+  it("marks the rules of a failed query as error, names the query, and still counts its bytes", async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "q-broken" });
+    athena.on(GetQueryExecutionCommand).resolves({
+      QueryExecution: { Status: { State: "FAILED", StateChangeReason: "TABLE_NOT_FOUND: lake_processed.providers" }, Statistics: { DataScannedInBytes: 10 } },
+    });
+    const run = await runAthenaChecks({ client: new AthenaClient({ region: "eu-west-1" }), workGroup: "wg", tables, contracts, ruleSets: shipped, loadDate: "2024-05-01", datasets: ["providers"], sleep: noWait });
+    expect(run.bytesRead).to.equal(10);
+    for (const rule of run.datasets[0].rules) {
+      expect(rule.status).to.equal("error");
+      expect(rule.message).to.match(/Athena query q-broken FAILED: TABLE_NOT_FOUND/);
+    }
+    expect(athena.commandCalls(GetQueryResultsCommand)).to.have.length(0);
+  });
+
+  it("issues 1 + referenced-datasets queries for transactions and combines the reference figures", async () => {
+    const transactions = shipped.find((r) => r.dataset === "transactions")!;
+    const refIndex = transactions.rules.findIndex((r) => r.kind === "references");
+    let started = 0;
+    athena.on(StartQueryExecutionCommand).callsFake(() => ({ QueryExecutionId: `q-${++started}` }));
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: "SUCCEEDED" }, Statistics: { DataScannedInBytes: 100 } } });
+    const aggregateNames = ["_rows", ...transactions.rules.flatMap((rule, i) => [`r${i}_total`, ...(rule.kind === "row_count" || rule.kind === "references" ? [] : rule.kind === "freshness" ? [`r${i}_observed`] : [`r${i}_failed`, `r${i}_sample`])])];
+    const aggregateValues = aggregateNames.map((n) => (n.endsWith("_sample") ? null : n.endsWith("_observed") ? "1" : n.endsWith("_failed") ? "0" : "10"));
+    athena
+      .on(GetQueryResultsCommand, { QueryExecutionId: "q-1" }).resolves(page(aggregateNames, [aggregateValues]))
+      .on(GetQueryResultsCommand, { QueryExecutionId: "q-2" }).resolves(page([`r${refIndex}_t1_failed`, `r${refIndex}_t1_sample`], [["1", "T9"]]))
+      .on(GetQueryResultsCommand, { QueryExecutionId: "q-3" }).resolves(page([`r${refIndex}_t0_failed`, `r${refIndex}_t0_sample`], [["2", `T1${SAMPLE_SEPARATOR}T2`]]));
+    const run = await runAthenaChecks({ client: new AthenaClient({ region: "eu-west-1" }), workGroup: "wg", tables, contracts, ruleSets: shipped, loadDate: "2024-05-01", datasets: ["transactions"], sleep: noWait });
+    expect(run.queries).to.equal(3);
+    expect(run.bytesRead).to.equal(300);
+    const reference = run.datasets[0].rules[refIndex];
+    expect(reference).to.deep.include({ status: "fail", failed: 3, total: 10, sample: ["T1", "T2", "T9"] });
+    const statements = athena.commandCalls(StartQueryExecutionCommand).map((c) => String(c.args[0].input.QueryString));
+    expect(statements[1]).to.include('"lake_processed"."customers"');
+    expect(statements[2]).to.include('"lake_processed"."providers"');
+  });
+
+  it("reads every page of a result", async () => {
+    athena
+      .on(GetQueryResultsCommand, { QueryExecutionId: "q", NextToken: undefined }).resolves(page(["a", "b"], [["1", "x"]], "next"))
+      .on(GetQueryResultsCommand, { QueryExecutionId: "q", NextToken: "next" }).resolves(page(["a", "b"], [["2", null]], undefined, false));
+    const rows = await readAthenaRows(new AthenaClient({ region: "eu-west-1" }), "q");
+    expect(rows).to.deep.equal([{ a: "1", b: "x" }, { a: "2", b: null }]);
+  });
+
+  it("gives up on a query that does not finish in time", async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "q-slow" });
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: "RUNNING" } } });
+    const run = await runAthenaChecks({ client: new AthenaClient({ region: "eu-west-1" }), workGroup: "wg", tables, contracts, ruleSets: shipped, loadDate: "2024-05-01", datasets: ["customers"], sleep: noWait, timeoutMs: -1 });
+    expect(run.datasets[0].rules[0].message).to.match(/q-slow TIMED_OUT: still RUNNING/);
+  });
+
+  it("refuses a load date that is not a date before calling AWS", async () => {
+    let error: unknown;
+    try {
+      await runAthenaChecks({ client: new AthenaClient({ region: "eu-west-1" }), workGroup: "wg", tables, contracts, ruleSets: shipped, loadDate: "2024-5-1' OR 1=1", sleep: noWait });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).to.be.instanceOf(LakeInputError);
+    expect(athena.commandCalls(StartQueryExecutionCommand)).to.have.length(0);
+  });
+});

@@ -1,0 +1,161 @@
+import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { expect } from "chai";
+import { TrinoSQL } from "dt-sql-parser";
+import { loadContracts } from "../../src/model/contracts";
+import { RuleSet, loadRuleSets, parseRuleSet, ruleFileProblems } from "../../src/model/rules";
+import { runChecks } from "../../src/quality/engine";
+import { compileAthenaVerification, compileChecks } from "../../src/quality/sql";
+import { athenaTarget, duckdbTarget } from "../../src/sql/batch-source";
+import { LOAD_DATE, tempLake, writeProcessed, writeReferenceData, writeDefectiveTransactions } from "./lake-fixture";
+
+const contracts = loadContracts();
+const shipped = loadRuleSets(contracts);
+const tables = { processedDatabase: "lake_processed", quarantineDatabase: "lake_quarantine" };
+const base = { severity: "error", description: "test rule" };
+
+function ruleSet(dataset: string, rules: unknown[]): RuleSet {
+  return parseRuleSet(`/rules/${dataset}.json`, { dataset, rules }, contracts);
+}
+
+function trinoErrors(sql: string): string[] {
+  return new TrinoSQL().validate(sql).map((e) => `${e.message} at ${e.startLine}:${e.startColumn}`);
+}
+
+/** The columns each parquet scan of a DuckDB plan reads. */
+function scannedColumns(plan: unknown): string[][] {
+  const scans: string[][] = [];
+  const visit = (node: { name?: string; children?: unknown[]; extra_info?: Record<string, unknown> }): void => {
+    if (node.name === "READ_PARQUET") {
+      const projections = node.extra_info?.Projections;
+      scans.push(Array.isArray(projections) ? projections.map(String) : String(projections).split("\n").filter((p) => p !== ""));
+    }
+    for (const child of node.children ?? []) visit(child as typeof node);
+  };
+  for (const root of plan as unknown[]) visit(root as never);
+  return scans;
+}
+
+describe("check SQL compiler", () => {
+  let instance: DuckDBInstance;
+  let connection: DuckDBConnection;
+  let lake: string;
+
+  before(async () => {
+    instance = await DuckDBInstance.create(":memory:");
+    connection = await instance.connect();
+    lake = tempLake();
+    await writeReferenceData(connection, lake, contracts);
+    await writeDefectiveTransactions(connection, lake, contracts);
+  });
+
+  after(() => {
+    connection.closeSync();
+    instance.closeSync();
+  });
+
+  it("issues one aggregate query per dataset plus one anti-join per referenced dataset", () => {
+    const counts = Object.fromEntries(shipped.map((r) => [r.dataset, compileChecks(r, contracts, duckdbTarget(lake), LOAD_DATE).queries.length]));
+    expect(counts).to.deep.equal({ customers: 1, providers: 1, transactions: 3 });
+    const transactions = compileChecks(shipped.find((r) => r.dataset === "transactions")!, contracts, duckdbTarget(lake), LOAD_DATE);
+    expect(transactions.queries.map((q) => [q.purpose, q.referencedDataset])).to.deep.equal([["aggregate", null], ["references", "customers"], ["references", "providers"]]);
+    expect(transactions.queries[0].rules).to.have.length(transactions.rules.length);
+
+    // Two rules against the same dataset still share its single anti-join.
+    const twoRules = ruleSet("transactions", [
+      { id: "buy", kind: "references", column: "counterparty_id", targets: [{ dataset: "providers", column: "provider_id" }], ...base },
+      { id: "name", kind: "references", column: "transaction_id", targets: [{ dataset: "providers", column: "provider_name" }], ...base },
+    ]);
+    const compiled = compileChecks(twoRules, contracts, duckdbTarget(lake), LOAD_DATE);
+    expect(compiled.queries).to.have.length(2);
+    expect(compiled.queries[1].rules).to.deep.equal(["buy", "name"]);
+  });
+
+  it("reads only the columns its rules need (the key too when sampling)", async () => {
+    const rules = ruleSet("transactions", [{ id: "p", kind: "not_null", column: "price", where: { column: "transaction_type", equals: "buy" }, ...base }]);
+    const plan = async (sampleSize: number): Promise<string[][]> => {
+      const sql = compileChecks(rules, contracts, duckdbTarget(lake), LOAD_DATE, { sampleSize }).queries[0].sql;
+      const reader = await connection.runAndReadAll(`EXPLAIN (FORMAT json) ${sql}`);
+      return scannedColumns(JSON.parse(String(reader.getRows()[0][1])));
+    };
+    const withoutSamples = await plan(0);
+    expect(withoutSamples).to.have.length(2); // processed and quarantine files of the load
+    for (const scan of withoutSamples) expect([...scan].sort()).to.deep.equal(["price", "transaction_type"]);
+    for (const scan of await plan(5)) expect([...scan].sort()).to.deep.equal(["_row", "price", "transaction_id", "transaction_type"]);
+    const sql = compileChecks(rules, contracts, duckdbTarget(lake), LOAD_DATE, { sampleSize: 0 }).queries[0].sql;
+    expect(sql).to.not.include('"energy_type__raw"');
+  });
+
+  it("compiles every shipped rule set to Athena statements Trino's grammar accepts, with a literal or a parameter load date", () => {
+    for (const rules of shipped) {
+      for (const loadDate of [LOAD_DATE, "?"]) {
+        const statements = compileAthenaVerification(rules, contracts, tables, loadDate);
+        expect(statements.length).to.be.greaterThan(0);
+        for (const sql of statements) {
+          expect(trinoErrors(sql), sql).to.deep.equal([]);
+          expect(sql).to.include('"lake_processed".');
+        }
+      }
+    }
+    // The grammar check has teeth: a broken statement is reported.
+    expect(trinoErrors("SELECT count_if( FROM t")).to.not.deep.equal([]);
+    const parameterised = compileAthenaVerification(shipped.find((r) => r.dataset === "transactions")!, contracts, tables, "?");
+    expect(parameterised[0]).to.not.include(LOAD_DATE);
+    expect(parameterised[0].match(/\?/g)?.length).to.be.greaterThan(1);
+  });
+
+  it("writes Trino-specific aggregates for Athena and DuckDB ones locally", () => {
+    const rules = shipped.find((r) => r.dataset === "transactions")!;
+    const local = compileChecks(rules, contracts, duckdbTarget(lake), LOAD_DATE).queries[0].sql;
+    const aws = compileChecks(rules, contracts, athenaTarget(tables), LOAD_DATE).queries[0].sql;
+    expect(local).to.include("array_to_string(min_by(");
+    expect(aws).to.include("array_join(min_by(");
+    expect(aws).to.include("regexp_like(");
+    expect(local).to.include("regexp_full_match(");
+  });
+
+  describe("injection", () => {
+    const hostile = "x'); DROP TABLE t; --";
+
+    it("rejects hostile ids, columns and datasets in rule files", () => {
+      const problems = ruleFileProblems("/rules/transactions.json", {
+        dataset: "transactions",
+        rules: [
+          { id: `a"; DROP TABLE t; --`, kind: "not_null", column: "price", ...base },
+          { id: "b", kind: "not_null", column: 'price"; DROP TABLE t; --', ...base },
+          { id: "c", kind: "references", column: "counterparty_id", targets: [{ dataset: "providers; DROP", column: "provider_id" }], ...base },
+          { id: "d", kind: "not_null", column: "price", where: { column: "price) OR (1=1", equals: 1 }, ...base },
+        ],
+      }, contracts);
+      expect(problems.filter((p) => p.includes("must match pattern"))).to.have.length(4);
+    });
+
+    it("refuses to compile an identifier that is not plain, even if validation was bypassed", () => {
+      const forged: RuleSet = { dataset: "transactions", file: "forged", rules: [{ id: "x", kind: "not_null", column: 'price" OR 1=1 --', severity: "error", description: "", threshold: null, where: [] }] };
+      expect(() => compileChecks(forged, contracts, duckdbTarget(lake), LOAD_DATE)).to.throw(/refusing to quote identifier/);
+    });
+
+    it("quotes hostile values and patterns as data: counts stay exact on DuckDB and Athena SQL still parses", async () => {
+      const customers = contracts.find((c) => c.name === "customers")!;
+      const hostileLake = tempLake();
+      await writeProcessed(connection, hostileLake, customers, [
+        { line: 2, values: ["C000001", "cc", "1", "Ana", hostile, "residential"] },
+        { line: 3, values: ["C000002", "cc", "2", "O'Brien", "Cali", "residential"] },
+      ]);
+      const rules = ruleSet("customers", [
+        { id: "where-hostile", kind: "not_null", column: "customer_id", where: { column: "city", equals: hostile }, ...base },
+        { id: "values-hostile", kind: "accepted_values", column: "city", values: [hostile, "Cali\\'; --"], ...base },
+        { id: "pattern-quote", kind: "pattern", column: "customer_name", pattern: "O'Brien|Ana", ...base },
+        { id: "pattern-hostile", kind: "pattern", column: "customer_name", pattern: "x'\\)|;--", ...base },
+      ]);
+      const sql = compileChecks(rules, contracts, duckdbTarget(hostileLake), LOAD_DATE).queries[0].sql;
+      expect(sql).to.include("'x''); DROP TABLE t; --'");
+      const [result] = await runChecks({ connection, target: duckdbTarget(hostileLake), contracts, ruleSets: [rules], loadDate: LOAD_DATE });
+      const byId = Object.fromEntries(result.rules.map((r) => [r.id, r]));
+      expect(byId["where-hostile"]).to.deep.include({ status: "pass", total: 1, failed: 0 });
+      expect(byId["values-hostile"]).to.deep.include({ failed: 1, sample: ["C000002"] });
+      expect(byId["pattern-quote"]).to.deep.include({ failed: 0 });
+      expect(byId["pattern-hostile"]).to.deep.include({ failed: 2 });
+      for (const statement of compileAthenaVerification(rules, contracts, tables, LOAD_DATE)) expect(trinoErrors(statement)).to.deep.equal([]);
+    });
+  });
+});
