@@ -390,17 +390,17 @@ describe("generator", function () {
   });
 
   describe("bundled samples", () => {
-    const dataDir = path.join(__dirname, "..", "data");
+    const dataDir = path.join(__dirname, "..", "data", "sample");
 
-    it("data/ is exactly what `lake generate --rows 60 --seed 7 --defects default --out data` writes", async () => {
+    it("data/sample is exactly what `lake generate --rows 60 --seed 7 --defects default --out data/sample` writes", async () => {
       const { dir, truth } = await run({ rows: 60, seed: 7, defects: parseDefectSpec("default") });
       for (const file of [...Object.values(truth.files), "manifest.json"]) {
-        expect(read(dir, file).equals(read(dataDir, file)), `data/${file}`).to.equal(true);
+        expect(read(dir, file).equals(read(dataDir, file)), `data/sample/${file}`).to.equal(true);
       }
     });
 
     it("data/btg-export is clean: known headers, known values, unique ids, valid references and numbers", () => {
-      const exportDir = path.join(dataDir, "btg-export");
+      const exportDir = path.join(__dirname, "..", "data", "btg-export");
       const load = (file: string, dataset: string) => {
         const { header, records } = parseCsv(fs.readFileSync(path.join(exportDir, file), "utf8"), ",");
         const { mapping, unknown } = mapHeaders(contract(dataset), header);

@@ -1,8 +1,9 @@
 import { Column, ColumnType, Contract, columnOf } from "../model/contracts";
 import { Condition, FilterValue, ReferencesRule, Rule, RuleSet, columnsRead } from "../model/rules";
-import { athenaTarget, AthenaTables, CheckTarget } from "../sql/batch-source";
+import { AthenaTables } from "../sql/batch-source";
 import { Dialect } from "../sql/dialect";
-import { presentName, rawName, typedViewSql } from "../sql/typed-view";
+import { presentName, rawName } from "../sql/typed-view";
+import { athenaCheckTarget, checkedBatchSql, QualityCheckTarget } from "./targets";
 
 /**
  * The check compiler: all rules of one dataset become ONE aggregate query over the load's batch
@@ -101,8 +102,8 @@ class Expressions {
     return rule.where.length === 0 ? "TRUE" : rule.where.map((c) => `(${this.condition(c)})`).join(" AND ");
   }
 
-  /** TRUE for the rows a row-level rule counts as failing (before its `where`). */
-  failing(rule: Rule, index: number): string | undefined {
+  /** TRUE for the rows a row-level rule counts as failing (before its `where`); unique needs a window, see aggregateQuery. */
+  failing(rule: Rule): string | undefined {
     const d = this.d;
     switch (rule.kind) {
       case "not_null":
@@ -125,10 +126,9 @@ class Expressions {
         const text = column.type.kind === "string" ? this.typed(rule.column) : `CAST(${this.typed(rule.column)} AS ${d.sqlType({ kind: "string" })})`;
         return `${this.typed(rule.column)} IS NOT NULL AND NOT ${d.fullMatch(text, rule.pattern)}`;
       }
-      case "unique":
-        return `${rule.columns.map((c) => `${this.typed(c)} IS NOT NULL`).join(" AND ")} AND ${d.ident(uniqueRank(index))} > 1`;
       case "completeness":
         return `NOT ${this.present(rule.column)}`;
+      case "unique":
       case "references":
       case "row_count":
       case "freshness":
@@ -163,8 +163,6 @@ export function maskSql(value: string): string {
   return `CASE WHEN length(${value}) <= 2 THEN '***' ELSE concat(substr(${value}, 1, 1), '***', substr(${value}, length(${value}), 1)) END`;
 }
 
-const uniqueRank = (index: number): string => `_unique_${index}`;
-
 function neededColumns(contract: Contract, rules: readonly Rule[], withKey: boolean): string[] {
   const needed = new Set<string>(withKey ? contract.key : []);
   for (const rule of rules) for (const c of columnsRead(rule)) needed.add(c);
@@ -176,36 +174,60 @@ function loadDateSql(d: Dialect, loadDate: string): string {
   return loadDate === "?" ? `CAST(? AS ${d.sqlType({ kind: "date" })})` : d.dateLiteral(loadDate);
 }
 
-function aggregateQuery(x: Expressions, target: CheckTarget, rules: readonly Rule[], loadDate: string, sampleSize: number): CompiledQuery {
+/** Per-row flags of the aggregate query, named by rule position. */
+const flag = {
+  inScope: (i: number): string => `w${i}`,
+  failing: (i: number): string => `f${i}`,
+  keyPart: (i: number, k: number): string => `k${i}_${k}`,
+  rank: (i: number): string => `n${i}`,
+  value: (i: number): string => `v${i}`,
+};
+
+/**
+ * ONE scan of the batch, in three levels: the rows are first reduced to a few flags per rule (so the
+ * window a unique rule needs carries booleans and its key, not whole rows), then each unique rule
+ * ranks the rows of a key, then one ungrouped aggregate counts everything.
+ */
+function aggregateQuery(x: Expressions, target: QualityCheckTarget, rules: readonly Rule[], loadDate: string, sampleSize: number): CompiledQuery {
   const { d, contract } = x;
-  const typed = typedViewSql(d, contract, target.batchSource(contract, loadDate), neededColumns(contract, rules, sampleSize > 0));
-  const extra: string[] = [];
-  if (sampleSize > 0) extra.push(`${x.sampleKey()} AS ${d.ident(SAMPLE_KEY)}`);
-  const select: string[] = [`count(*) AS ${d.ident(resultColumn.rows)}`];
+  const typed = checkedBatchSql(target, contract, loadDate, neededColumns(contract, rules, sampleSize > 0));
+  const id = (name: string): string => d.ident(name);
+  const flags: string[] = [id(ROW)];
+  if (sampleSize > 0) flags.push(`${x.sampleKey()} AS ${id(SAMPLE_KEY)}`);
+  const ranks: string[] = [];
+  const select: string[] = [`count(*) AS ${id(resultColumn.rows)}`];
   rules.forEach((rule, i) => {
     const where = x.where(rule);
-    select.push(`${d.countIf(where)} AS ${d.ident(resultColumn.total(i))}`);
-    if (rule.kind === "unique") {
-      const partition = [...(rule.where.length > 0 ? [`(${where})`] : []), ...rule.columns.map((c) => x.typed(c))];
-      // The 2nd, 3rd... row of a key are the rows deduplication drops: count(non-null) - count(distinct).
-      extra.push(`row_number() OVER (PARTITION BY ${partition.join(", ")}) AS ${d.ident(uniqueRank(i))}`);
-    }
+    flags.push(`COALESCE(${where}, FALSE) AS ${id(flag.inScope(i))}`);
+    select.push(`${d.countIf(id(flag.inScope(i)))} AS ${id(resultColumn.total(i))}`);
+    let failing: string;
     if (rule.kind === "freshness") {
-      const newest = `max(${x.typed(rule.column)}) FILTER (WHERE ${where})`;
-      select.push(`date_diff('day', CAST(${newest} AS ${d.sqlType({ kind: "date" })}), ${loadDateSql(d, loadDate)}) AS ${d.ident(resultColumn.observed(i))}`);
+      flags.push(`CASE WHEN ${where} THEN ${x.typed(rule.column)} END AS ${id(flag.value(i))}`);
+      select.push(`date_diff('day', CAST(max(${id(flag.value(i))}) AS ${d.sqlType({ kind: "date" })}), ${loadDateSql(d, loadDate)}) AS ${id(resultColumn.observed(i))}`);
       return;
+    } else if (rule.kind === "unique") {
+      // Rows with the whole key present, ranked within their key: ranks 2, 3... are what deduplication drops.
+      const keyPresent = rule.columns.map((c) => `${x.typed(c)} IS NOT NULL`).join(" AND ");
+      flags.push(`COALESCE(${where === "TRUE" ? keyPresent : `${where} AND ${keyPresent}`}, FALSE) AS ${id(flag.failing(i))}`);
+      rule.columns.forEach((c, k) => flags.push(`${x.typed(c)} AS ${id(flag.keyPart(i, k))}`));
+      const partition = [id(flag.failing(i)), ...rule.columns.map((_, k) => id(flag.keyPart(i, k)))];
+      ranks.push(`row_number() OVER (PARTITION BY ${partition.join(", ")}) AS ${id(flag.rank(i))}`);
+      failing = `${id(flag.failing(i))} AND ${id(flag.rank(i))} > 1`;
+    } else {
+      const condition = x.failing(rule);
+      if (condition === undefined) return;
+      flags.push(`COALESCE(${where === "TRUE" ? condition : `${where} AND ${condition}`}, FALSE) AS ${id(flag.failing(i))}`);
+      failing = id(flag.failing(i));
     }
-    const failing = x.failing(rule, i);
-    if (failing === undefined) return;
-    const condition = where === "TRUE" ? failing : `${where} AND ${failing}`;
-    select.push(`${d.countIf(condition)} AS ${d.ident(resultColumn.failed(i))}`);
-    if (sampleSize > 0 && rule.kind !== "completeness") select.push(`${x.sample(condition, sampleSize)} AS ${d.ident(resultColumn.sample(i))}`);
+    select.push(`${d.countIf(failing)} AS ${id(resultColumn.failed(i))}`);
+    if (sampleSize > 0 && rule.kind !== "completeness") select.push(`${x.sample(failing, sampleSize)} AS ${id(resultColumn.sample(i))}`);
   });
-  const checked = extra.length > 0 ? `(SELECT ${d.ident("typed")}.*, ${extra.join(", ")} FROM (${typed}) AS ${d.ident("typed")})` : `(${typed})`;
+  const flagged = `SELECT ${flags.join(", ")} FROM (${typed}) AS ${id("typed")}`;
+  const ranked = ranks.length > 0 ? `SELECT ${id("flagged")}.*, ${ranks.join(", ")} FROM (${flagged}) AS ${id("flagged")}` : flagged;
   return {
     purpose: "aggregate",
     referencedDataset: null,
-    sql: `SELECT ${select.join(", ")} FROM ${checked} AS ${d.ident("checked")}`,
+    sql: `SELECT ${select.join(", ")} FROM (${ranked}) AS ${id("checked")}`,
     rules: rules.map((r) => r.id),
   };
 }
@@ -213,12 +235,12 @@ function aggregateQuery(x: Expressions, target: CheckTarget, rules: readonly Rul
 interface TargetRef { readonly ruleIndex: number; readonly targetIndex: number; readonly rule: ReferencesRule }
 
 /** One query per referenced dataset: the batch LEFT JOINed with the distinct referenced keys. */
-function referencesQuery(x: Expressions, target: CheckTarget, contracts: readonly Contract[], dataset: string, refs: readonly TargetRef[], loadDate: string, sampleSize: number): CompiledQuery {
+function referencesQuery(x: Expressions, target: QualityCheckTarget, contracts: readonly Contract[], dataset: string, refs: readonly TargetRef[], loadDate: string, sampleSize: number): CompiledQuery {
   const { d, contract } = x;
   const referenced = contracts.find((c) => c.name === dataset);
   if (!referenced) throw new Error(`no contract "${dataset}" (rule files are validated before compiling)`);
   const rules = refs.map((r) => r.rule);
-  const typed = typedViewSql(d, contract, target.batchSource(contract, loadDate), neededColumns(contract, rules, sampleSize > 0));
+  const typed = checkedBatchSql(target, contract, loadDate, neededColumns(contract, rules, sampleSize > 0));
   const joinAlias = new Map<string, string>();
   const joins: string[] = [];
   const select: string[] = [];
@@ -255,7 +277,7 @@ function referencesQuery(x: Expressions, target: CheckTarget, contracts: readonl
  * query per referenced dataset (in dataset order). `loadDate` "?" leaves every load date as a
  * prepared-statement parameter (Athena), each bound to the same load date.
  */
-export function compileChecks(ruleSet: RuleSet, contracts: readonly Contract[], target: CheckTarget, loadDate: string, options: CompileOptions = {}): CompiledChecks {
+export function compileChecks(ruleSet: RuleSet, contracts: readonly Contract[], target: QualityCheckTarget, loadDate: string, options: CompileOptions = {}): CompiledChecks {
   const contract = contracts.find((c) => c.name === ruleSet.dataset);
   if (!contract) throw new Error(`no contract "${ruleSet.dataset}" for ${ruleSet.file} (rule files are validated before compiling)`);
   const sampleSize = options.sampleSize ?? DEFAULT_SAMPLE_SIZE;
@@ -282,5 +304,5 @@ export function compileChecks(ruleSet: RuleSet, contracts: readonly Contract[], 
  * LakeQuality component). With loadDate "?", every `?` is the load date.
  */
 export function compileAthenaVerification(ruleSet: RuleSet, contracts: readonly Contract[], tables: AthenaTables, loadDate: string | "?"): string[] {
-  return compileChecks(ruleSet, contracts, athenaTarget(tables), loadDate).queries.map((q) => q.sql);
+  return compileChecks(ruleSet, contracts, athenaCheckTarget(tables), loadDate).queries.map((q) => q.sql);
 }

@@ -1,0 +1,25 @@
+import { DuckDBInstance } from "@duckdb/node-api";
+import { performance } from "perf_hooks";
+import { loadContracts } from "../src/model/contracts";
+import { typedViewSql } from "../src/sql/typed-view";
+import { duckdbTarget } from "../src/sql/batch-source";
+import { duckdb } from "../src/sql/dialect";
+(async () => {
+  const contracts = loadContracts();
+  const tx = contracts.find(c => c.name === "transactions")!;
+  const inst = await DuckDBInstance.create(":memory:");
+  const c = await inst.connect();
+  const t = duckdbTarget("/tmp/benchlake1m");
+  const src = t.batchSource(tx, "2024-05-01");
+  const cols = tx.columns.map(c => c.name);
+  const time = async (label: string, sql: string) => { const s = performance.now(); await c.runAndReadAll(sql); console.log(label, ((performance.now() - s)/1000).toFixed(2)); };
+  const hashAll = (names: string[]) => names.map(n => `sum(hash(${duckdb.ident(n)}))`).join(", ");
+  await time("warm", `SELECT ${hashAll(cols)} FROM ${src}`);
+  await time("bare typed parquet hash", `SELECT ${hashAll(cols)} FROM read_parquet('/tmp/benchlake1m/processed/transactions/*/*/*/*.parquet')`);
+  await time("text batch hash", `SELECT ${hashAll(cols)} FROM ${src}`);
+  for (const col of cols) await time("typed view " + col, `SELECT sum(hash(${duckdb.ident(col)})), count_if(${duckdb.ident(col + "__present")}) FROM (${typedViewSql(duckdb, tx, src, [col])})`);
+  await time("typed view all", `SELECT ${hashAll(cols)}, count_if("price__present") FROM (${typedViewSql(duckdb, tx, src, cols)})`);
+  await time("count distinct id", `SELECT count(DISTINCT transaction_id) FROM read_parquet('/tmp/benchlake1m/processed/transactions/*/*/*/*.parquet')`);
+  await time("row_number id", `SELECT count_if(rn > 1) FROM (SELECT row_number() OVER (PARTITION BY transaction_id) rn FROM read_parquet('/tmp/benchlake1m/processed/transactions/*/*/*/*.parquet'))`);
+  await time("regex", `SELECT count_if(NOT regexp_full_match(transaction_id, 'T[0-9]{7,}')) FROM read_parquet('/tmp/benchlake1m/processed/transactions/*/*/*/*.parquet')`);
+})();

@@ -1,0 +1,104 @@
+import * as path from "path";
+import { PROJECT_ROOT } from "../model/contracts";
+import { LakeStackConfig, parseStackConfig } from "./config";
+import { MockRun, RecordedResource, runLakeUnderMocks } from "./mock-run";
+import { readStackFile } from "./stack-file";
+
+/** A node of the resource tree: a resource and the resources created under it. */
+export interface PlanNode {
+  readonly type: string;
+  readonly name: string;
+  readonly children: readonly PlanNode[];
+}
+
+export interface LakePlan {
+  readonly stack: string;
+  readonly resourceCount: number;
+  readonly tree: PlanNode;
+  /** Mermaid flowchart of the components, their resources and how data flows between them. */
+  readonly mermaid: string;
+  /** The tree as indented text, one resource per line. */
+  readonly text: string;
+}
+
+/** Nests the recorded resources under their parents; the stack is the root. */
+export function resourceTree(resources: readonly RecordedResource[]): PlanNode {
+  const key = (r: { type: string; name: string }): string => `${r.type}::${r.name}`;
+  const children = new Map<string, RecordedResource[]>();
+  for (const r of resources) {
+    if (r.parent === undefined) continue;
+    const list = children.get(key(r.parent)) ?? [];
+    list.push(r);
+    children.set(key(r.parent), list);
+  }
+  const build = (r: { type: string; name: string }): PlanNode => ({
+    type: r.type,
+    name: r.name,
+    children: (children.get(key(r)) ?? []).sort((a, b) => Number(a.custom) - Number(b.custom) || a.name.localeCompare(b.name)).map(build),
+  });
+  const root = resources.find((r) => r.parent === undefined);
+  if (root === undefined) throw new Error("the program registered no stack resource");
+  return build(root);
+}
+
+export function renderTree(node: PlanNode, indent = ""): string {
+  return [`${indent}${node.name}  (${node.type})`, ...node.children.map((c) => renderTree(c, `${indent}  `))].join("\n");
+}
+
+/** How data and control flow between the components (by component type). */
+const FLOWS: readonly [from: string, to: string, label: string][] = [
+  ["LakeStorage", "LakeOrchestration", "raw file arrived (EventBridge)"],
+  ["LakeOrchestration", "LakeProcessing", "startJobRun.sync per dataset"],
+  ["LakeProcessing", "LakeStorage", "processed, quarantine, curated"],
+  ["LakeOrchestration", "LakeCatalog", "crawl raw and curated"],
+  ["LakeCatalog", "LakeStorage", "tables over the layers"],
+  ["LakeProcessing", "LakeQuality", "EvaluateDataQuality"],
+  ["LakeOrchestration", "LakeAnalytics", "verification counts"],
+  ["LakeQuality", "LakeCatalog", "rulesets on processed tables"],
+  ["LakeAnalytics", "LakeCatalog", "insight queries"],
+  ["LakeWarehouse", "LakeCatalog", "Spectrum schema on curated"],
+  ["LakeGovernance", "LakeCatalog", "LF-tags and grants"],
+];
+
+const shortType = (type: string): string => type.split(":").pop() ?? type;
+const mermaidId = (name: string): string => name.replace(/[^A-Za-z0-9_]/g, "_");
+const mermaidText = (text: string): string => text.replace(/"/g, "#quot;");
+
+/** A Mermaid flowchart: one box per component listing what it deploys, arrows for the flows between them. */
+export function architectureDiagram(resources: readonly RecordedResource[]): string {
+  const components = resources.filter((r) => !r.custom && r.parent !== undefined && r.parent.type !== "pulumi:pulumi:Stack");
+  const lines = ["flowchart LR"];
+  const idOf = new Map<string, string>();
+  for (const component of components) {
+    const counts = new Map<string, number>();
+    for (const r of resources) {
+      if (r.parent?.name === component.name && r.parent.type === component.type) counts.set(shortType(r.type), (counts.get(shortType(r.type)) ?? 0) + 1);
+    }
+    const id = mermaidId(component.name);
+    idOf.set(shortType(component.type), id);
+    const contents = [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([type, n]) => `${n} × ${type}`);
+    lines.push(`  ${id}["<b>${mermaidText(shortType(component.type))}</b><br/>${mermaidText(contents.join("<br/>"))}"]`);
+  }
+  for (const [from, to, label] of FLOWS) {
+    const a = idOf.get(from);
+    const b = idOf.get(to);
+    if (a !== undefined && b !== undefined) lines.push(`  ${a} -->|"${mermaidText(label)}"| ${b}`);
+  }
+  return lines.join("\n");
+}
+
+export function planFromRun(stack: string, run: MockRun): LakePlan {
+  const tree = resourceTree(run.resources);
+  return { stack, resourceCount: run.resources.filter((r) => r.custom).length, tree, mermaid: architectureDiagram(run.resources), text: renderTree(tree) };
+}
+
+/** Runs the program of a stack under mocks (offline, no credentials) and returns what it would deploy. */
+export async function planLake(config: LakeStackConfig): Promise<LakePlan> {
+  return planFromRun(config.stack, await runLakeUnderMocks(config));
+}
+
+/** `lake plan --stack <name>`: reads Pulumi.<stack>.yaml from the project and plans it. */
+export async function planStack(stack: string, projectDir: string = PROJECT_ROOT, project = "energy-lake"): Promise<LakePlan> {
+  const raw = readStackFile(path.join(projectDir, `Pulumi.${stack}.yaml`));
+  return planLake(parseStackConfig(raw, project, stack));
+}

@@ -1,0 +1,36 @@
+import * as path from "path";
+import { PROJECT_ROOT } from "../../src/model/contracts";
+import { LakeStackConfig, parseStackConfig } from "../../src/aws/config";
+import { MockRun, runLakeUnderMocks } from "../../src/aws/mock-run";
+import { readStackFile } from "../../src/aws/stack-file";
+
+export const STACKS = ["dev", "prod"] as const;
+export type StackName = (typeof STACKS)[number];
+
+export function stackConfig(stack: StackName): LakeStackConfig {
+  return parseStackConfig(readStackFile(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`)), "energy-lake", stack);
+}
+
+const runs = new Map<StackName, Promise<MockRun>>();
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * The program of a stack run once under mocks and shared by the test files. Mocks are
+ * process-global, so runs are queued one after the other, never overlapping.
+ */
+export function mockRun(stack: StackName): Promise<MockRun> {
+  let run = runs.get(stack);
+  if (run === undefined) {
+    run = queue.then(() => runLakeUnderMocks(stackConfig(stack)));
+    queue = run.catch(() => undefined);
+    runs.set(stack, run);
+  }
+  return run;
+}
+
+/** A one-off run (e.g. with edited rules), queued behind the shared ones. */
+export function queuedRun(start: () => Promise<MockRun>): Promise<MockRun> {
+  const run = queue.then(start);
+  queue = run.catch(() => undefined);
+  return run;
+}
