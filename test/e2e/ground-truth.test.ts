@@ -10,7 +10,7 @@ import { runLoad } from "../../src/pipeline/load";
 import { exitCodeOf } from "../../src/report/build";
 import { QualityReport } from "../../src/report/types";
 import { validateReport } from "../../src/report/validate";
-import { tempDir } from "../support/lake";
+import { query, tempDir } from "../support/lake";
 
 const contracts = loadContracts();
 const ruleSets = loadRuleSets(contracts);
@@ -80,8 +80,11 @@ describe("end to end: generated exports with known defects", function () {
     });
   }
 
-  it("reconciles every layer: raw = processed + quarantined, with the untypable rows quarantined", async () => {
-    const { truth, report } = await generateAndLoad("null_key=7,bad_number=13,customers_null_name=4,duplicate_key=5", "btg");
+  it("reconciles every layer: raw = processed + quarantined, with the untypable rows quarantined at their lines", async () => {
+    const { truth, report, lake } = await generateAndLoad("null_key=7,bad_number=13,customers_null_name=4,duplicate_key=5", "btg", 60_000);
+    const quarantinedLines = await query(`SELECT list(_row ORDER BY _row) AS lines FROM read_parquet('${lake}/quarantine/transactions/*/*.parquet')`);
+    const untypableLines = truth.defects.filter((d) => d.dataset === "transactions" && d.kind !== "duplicate_key").flatMap((d) => d.lines).sort((a, b) => a - b);
+    expect((quarantinedLines[0].lines as string[]).map(Number)).to.deep.equal(untypableLines);
     const untypable = (dataset: string): number =>
       truth.defects.filter((d) => d.dataset === dataset && ["null_key", "bad_number", "customers_null_name"].includes(d.kind)).reduce((s, d) => s + d.count, 0);
     for (const d of report.datasets) {
