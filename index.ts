@@ -26,3 +26,5 @@ export const stateMachineArn = lake.outputs.stateMachineArn;
 export const alarmTopicArn = lake.outputs.alarmTopicArn;
 export const redshift = lake.outputs.redshift;
 export const roles = lake.outputs.roles;
+export const accessPrincipals = lake.outputs.accessPrincipals;
+export const lfTagKeys = lake.outputs.lfTagKeys;

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Contract, loadContracts } from "../src/model/contracts";
 import { loadRuleSets, RuleSet } from "../src/model/rules";
 import { LakeStackConfig } from "../src/aws/config";
+import { ACCESS_ROLES, LF_TAGS, lfTagKey } from "../src/aws/governance-plan";
 import { ArnContext } from "../src/aws/iam";
 import { LAYERS, lakeNames, PERSONA_ROLES } from "../src/aws/naming";
 import { rulesetPlans, verificationPlans } from "../src/aws/quality-plan";
@@ -44,6 +45,9 @@ export interface LakeStackOutputs {
   readonly alarmTopicArn: pulumi.Output<string>;
   readonly redshift: Record<string, pulumi.Output<string>>;
   readonly roles: Record<string, pulumi.Output<string>>;
+  /** Access role (engineer, analyst, auditor, pipeline, warehouse) -> the principal ARNs granted its access: what `lake audit` checks. */
+  readonly accessPrincipals: Record<string, pulumi.Output<string[]>>;
+  readonly lfTagKeys: Record<string, string>;
 }
 
 /**
@@ -217,6 +221,8 @@ export class EnergyDataLake extends pulumi.ComponentResource {
         stateMachine: orchestration.role.arn,
         warehouse: warehouse.role.arn,
       },
+      accessPrincipals: Object.fromEntries(ACCESS_ROLES.map((role) => [role, pulumi.all([...governance.principals[role]])])),
+      lfTagKeys: Object.fromEntries((Object.keys(LF_TAGS) as (keyof typeof LF_TAGS)[]).map((key) => [key, lfTagKey(names, key)])),
     };
     this.registerOutputs({ ...this.outputs });
   }

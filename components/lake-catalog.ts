@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Contract } from "../src/model/contracts";
 import { GlueTablePlan, TABLE_PLANNERS, tableParameters } from "../src/aws/catalog";
-import { arn, ArnContext, bucketStatements, kmsStatement, policy, queueFromBucketPolicy, serviceTrust } from "../src/aws/iam";
+import { arn, ArnContext, bucketStatements, GLUE_CATALOG_READ, GLUE_CATALOG_WRITE, kmsStatement, policy, queueFromBucketPolicy, serviceTrust } from "../src/aws/iam";
 import { LAYERS, Layer, LakeNames } from "../src/aws/naming";
 
 export interface LakeCatalogArgs {
@@ -129,7 +129,7 @@ export class LakeCatalog extends pulumi.ComponentResource {
                 {
                   Sid: "CatalogOfTheLake",
                   Effect: "Allow",
-                  Action: ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:UpdateTable", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition", "glue:CreatePartition", "glue:BatchCreatePartition", "glue:UpdatePartition", "glue:BatchUpdatePartition", "glue:GetSecurityConfiguration"],
+                  Action: [...GLUE_CATALOG_READ, ...GLUE_CATALOG_WRITE, "glue:GetSecurityConfiguration"],
                   Resource: [arn.glueCatalog(c), ...LAYERS.flatMap((l) => [arn.glueDatabase(c, names.database(l)), arn.glueTables(c, names.database(l))])],
                 },
                 ...bucketStatements(c, buckets.map((b) => ({ bucket: b, write: false }))),

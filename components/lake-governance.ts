@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Contract } from "../src/model/contracts";
-import { AccessRole, LF_TAGS, TagAssignment, tagAssignments, tagGrants } from "../src/aws/governance-plan";
+import { AccessRole, LF_TAGS, lfTagKey, TagAssignment, tagAssignments, tagGrants } from "../src/aws/governance-plan";
 import { accountTrust, arn, ArnContext, ATHENA_QUERY, bucketStatements, GLUE_CATALOG_READ, kmsStatement, policy, serviceTrust } from "../src/aws/iam";
 import { LAYERS, Layer, LakeNames, PERSONA_ROLES, PersonaRole } from "../src/aws/naming";
 
@@ -37,6 +37,8 @@ export class LakeGovernance extends pulumi.ComponentResource {
   public readonly locationRole: aws.iam.Role;
   public readonly settings: aws.lakeformation.DataLakeSettings | undefined;
   public readonly grants: readonly aws.lakeformation.Permissions[];
+  /** The principals each access role's grants go to. */
+  public readonly principals: Readonly<Record<AccessRole, readonly pulumi.Input<string>[]>>;
 
   constructor(name: string, args: LakeGovernanceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("energy-lake:aws:LakeGovernance", name, {}, opts);
@@ -44,7 +46,7 @@ export class LakeGovernance extends pulumi.ComponentResource {
     const ctx = pulumi.output(args.arnContext);
     const bucketNames = pulumi.all(LAYERS.map((l) => layerBuckets[l].bucket));
 
-    this.locationRole = new aws.iam.Role(`${name}-location-role`, { assumeRolePolicy: ctx.apply((c) => JSON.stringify(serviceTrust("lakeformation.amazonaws.com", c.accountId))) }, { parent: this });
+    this.locationRole = new aws.iam.Role(`${name}-location-role`, { assumeRolePolicy: JSON.stringify(serviceTrust("lakeformation.amazonaws.com")) }, { parent: this });
     const locationPolicy = new aws.iam.RolePolicy(
       `${name}-location-policy`,
       {
@@ -117,7 +119,7 @@ export class LakeGovernance extends pulumi.ComponentResource {
     const tags = Object.fromEntries(
       (Object.keys(LF_TAGS) as (keyof typeof LF_TAGS)[]).map((key) => [
         key,
-        chained((dependsOn) => new aws.lakeformation.LfTag(`${name}-tag-${key}`, { key: `${names.prefix}-${key}`, values: [...LF_TAGS[key]] }, { parent: this, dependsOn })),
+        chained((dependsOn) => new aws.lakeformation.LfTag(`${name}-tag-${key}`, { key: lfTagKey(names, key), values: [...LF_TAGS[key]] }, { parent: this, dependsOn })),
       ]),
     ) as Record<keyof typeof LF_TAGS, aws.lakeformation.LfTag>;
 
@@ -132,6 +134,7 @@ export class LakeGovernance extends pulumi.ComponentResource {
       pipeline: args.servicePrincipals.pipeline,
       warehouse: args.servicePrincipals.warehouse,
     };
+    this.principals = principals;
     const grants: aws.lakeformation.Permissions[] = [];
     for (const grant of tagGrants()) {
       principals[grant.role].forEach((principal, i) => {

@@ -111,7 +111,6 @@ export class LakeOrchestration extends pulumi.ComponentResource {
         definition: this.definition,
         loggingConfiguration: { level: "ERROR", includeExecutionData: false, logDestination: pulumi.interpolate`${logGroup.arn}:*` },
         encryptionConfiguration: { type: "CUSTOMER_MANAGED_KMS_KEY", kmsKeyId: args.keyArn, kmsDataKeyReusePeriodSeconds: 300 },
-        tracingConfiguration: { enabled: true },
       },
       { parent: this, dependsOn: [rolePolicy] },
     );

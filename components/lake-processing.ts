@@ -4,7 +4,7 @@ import * as path from "path";
 import { Contract, PROJECT_ROOT } from "../src/model/contracts";
 import { RuleSet } from "../src/model/rules";
 import { compileGluePlan } from "../src/aws/glue-plan";
-import { arn, ArnContext, bucketStatements, kmsStatement, policy, serviceTrust } from "../src/aws/iam";
+import { arn, ArnContext, bucketStatements, GLUE_CATALOG_READ, kmsStatement, policy, serviceTrust } from "../src/aws/iam";
 import { Layer, LakeNames } from "../src/aws/naming";
 
 export interface LakeProcessingArgs {
@@ -98,7 +98,7 @@ export class LakeProcessing extends pulumi.ComponentResource {
                 {
                   Sid: "CatalogOfProcessedAndCurated",
                   Effect: "Allow",
-                  Action: ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"],
+                  Action: GLUE_CATALOG_READ,
                   Resource: [arn.glueCatalog(c), ...(["processed", "curated"] as const).flatMap((l) => [arn.glueDatabase(c, names.database(l)), arn.glueTables(c, names.database(l))])],
                 },
                 {

@@ -39,7 +39,8 @@ export class LakeWarehouse extends pulumi.ComponentResource {
     const database = args.database ?? "dev";
     const curated = names.database("curated");
 
-    this.role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: ctx.apply((c) => JSON.stringify(serviceTrust("redshift.amazonaws.com", c.accountId))) }, { parent: this });
+    // Redshift Serverless assumes the role under either service principal.
+    this.role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: JSON.stringify(serviceTrust(["redshift.amazonaws.com", "redshift-serverless.amazonaws.com"])) }, { parent: this });
     const rolePolicy = new aws.iam.RolePolicy(
       `${name}-policy`,
       {

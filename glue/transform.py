@@ -48,14 +48,14 @@ def decode(data):
 def parse_file(item):
     """One raw file -> ("row", file, line, values) and ("structure", file, line, reason, raw line) records."""
     path, data = item
-    source_file = path.split(f"{ARGS['raw_bucket']}/", 1)[-1]
+    source_file = path.rsplit("/", 1)[-1]  # the file name, as the local pipeline records it
     text = decode(bytes(data))
     lines = text.splitlines()
     if not lines:
         return []
     delimiter = max(DELIMITERS, key=lines[0].count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header, out, seen, previous_end = None, [], set(), 0
+    header, missing, out, seen, previous_end = None, [], [], set(), 0
     for fields in reader:
         start, previous_end = previous_end + 1, reader.line_num
         if not fields or all(f.strip() == "" for f in fields):

@@ -207,6 +207,7 @@ export function aslProblems(definition: unknown, path = "$"): string[] {
     if (type === "Task" && typeof state.Resource !== "string") problems.push(`${where}: Task without Resource`);
     for (const n of next) if (!(n in states)) problems.push(`${where}: transition to missing state "${n}"`);
     if (type === "Parallel") {
+      if (((state.Branches as unknown[] | undefined) ?? []).length === 0) problems.push(`${where}: Parallel without Branches`);
       ((state.Branches as unknown[] | undefined) ?? []).forEach((b, i) => problems.push(...aslProblems(b, `${where}.Branches[${i}]`)));
     }
     targets.set(name, next);

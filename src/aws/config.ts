@@ -47,7 +47,7 @@ interface KeySpec {
 /** Every `energy-lake:*` key the program reads, with its meaning, default and an example value. */
 export const STACK_CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   manageLakeFormationSettings: { description: "this stack owns the account's Lake Formation settings (true in one stack per account only)", default: "false", example: "true" },
-  lakeFormationAdmins: { description: "JSON list of IAM ARNs made Lake Formation administrators (required when manageLakeFormationSettings is true)", default: "[]", example: `'["arn:aws:iam::123456789012:role/LakeAdmin"]'` },
+  lakeFormationAdmins: { description: "JSON list of IAM ARNs made Lake Formation administrators; include the role that runs `pulumi up`, which applies the grants (required when manageLakeFormationSettings is true)", default: "[]", example: `'["arn:aws:iam::123456789012:role/LakeAdmin"]'` },
   loadSchedule: { description: "EventBridge schedule of the daily load", default: "cron(0 6 * * ? *)", example: `"cron(0 6 * * ? *)"` },
   athenaBytesScannedCutoffMiB: { description: "Athena per-query scan cap in MiB (at least 10)", default: "1024", example: "1024" },
   glueWorkerType: { description: "Glue worker type of the Spark jobs", default: "G.1X", example: "G.2X" },
@@ -128,7 +128,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string | undefined
     values.set(bare, v);
   }
   const setHint = (key: string): string => `set it with \`pulumi config set ${project}:${key} ${STACK_CONFIG_KEYS[key]!.example}\``;
-  /** The parsed value, or (after recording the problem) the parsed default so validation can go on. */
+  /** The parsed value; on a bad value, records the problem and returns `fallback` so every other key is still checked. */
   function read<T>(key: string, parse: Parser<T>, fallback: T): T {
     const spec = STACK_CONFIG_KEYS[key]!;
     const value = values.get(key) ?? spec.default;

@@ -1,4 +1,5 @@
 import { Contract } from "../model/contracts";
+import { TABLE_PLANNERS } from "./catalog";
 import { LAYERS, Layer, LakeNames, PERSONA_ROLES, PersonaRole } from "./naming";
 
 /**
@@ -160,3 +161,11 @@ export function declaredAccess(contracts: readonly Contract[], names: LakeNames,
   }
   return result;
 }
+
+/** The declared access of a stack's lake, over the columns its Glue tables declare: what `lake audit` compares with the grants in force. */
+export function lakeAccessModel(contracts: readonly Contract[], names: LakeNames): Record<AccessRole, RoleAccess> {
+  return declaredAccess(contracts, names, (layer, contract) => TABLE_PLANNERS[layer](contract).columns.map((c) => c.name));
+}
+
+/** The LF-tag key of a stack: LF-tags are account-wide, so each stack's keys carry its prefix. */
+export const lfTagKey = (names: LakeNames, key: keyof typeof LF_TAGS): string => `${names.prefix}-${key}`;

@@ -31,9 +31,6 @@ export const UNSCOPABLE_ACTIONS: ReadonlySet<string> = new Set([
   "logs:PutResourcePolicy",
   "logs:DescribeResourcePolicies",
   "logs:DescribeLogGroups",
-  "athena:ListWorkGroups",
-  "glue:GetDataQualityResult",
-  "glue:ListDataQualityResults",
 ]);
 
 export const policy = (...statements: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
@@ -67,8 +64,11 @@ export const GLUE_CATALOG_READ = ["glue:GetDatabase", "glue:GetDatabases", "glue
 export const GLUE_CATALOG_WRITE = ["glue:UpdateTable", "glue:CreatePartition", "glue:BatchCreatePartition", "glue:UpdatePartition", "glue:BatchUpdatePartition"];
 export const ATHENA_QUERY = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup", "athena:GetPreparedStatement", "athena:GetNamedQuery", "athena:ListNamedQueries"];
 
-/** A role trust policy for an AWS service, optionally only on behalf of this account. */
-export function serviceTrust(service: string, accountId?: string): PolicyDocument {
+/**
+ * A role trust policy for AWS services. With `accountId`, only on behalf of this account
+ * (aws:SourceAccount): pass it for services that send that key (Step Functions, EventBridge).
+ */
+export function serviceTrust(service: string | readonly string[], accountId?: string): PolicyDocument {
   return policy({
     Effect: "Allow",
     Principal: { Service: service },

@@ -4,12 +4,19 @@ import { Contract } from "../model/contracts";
 import { RuleSet } from "../model/rules";
 import { LakeStackConfig } from "./config";
 
+export interface ResourceId {
+  readonly type: string;
+  readonly name: string;
+}
+
 /** One resource the program registered, as the mocks saw it. */
 export interface RecordedResource {
   readonly type: string;
   readonly name: string;
-  /** The component it was created under (by the `${parent}-<role>` naming rule); undefined for the stack itself. */
-  readonly parent: { readonly type: string; readonly name: string } | undefined;
+  /** The resource it was created under; undefined for the stack itself. */
+  readonly parent: ResourceId | undefined;
+  /** The resources it was told to wait for (its explicit dependsOn). */
+  readonly dependsOn: readonly ResourceId[];
   readonly custom: boolean;
   /** The inputs the program passed, Outputs resolved. */
   readonly props: Record<string, unknown>;
@@ -53,10 +60,28 @@ const INVOKES: Record<string, Record<string, unknown>> = {
 };
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
+const idKey = (r: ResourceId): string => `${r.type}::${r.name}`;
 
-/** The component a resource was created under: the longest component name `<name>-...` starts with, else the stack. */
-function parentOf(name: string, components: readonly { type: string; name: string }[], stack: { type: string; name: string }): { type: string; name: string } {
-  return components.filter((c) => name.startsWith(`${c.name}-`)).sort((a, b) => b.name.length - a.name.length)[0] ?? stack;
+/** Resolves once every resource registration in flight has reached the mocks. */
+export async function waitForMockedResources(): Promise<void> {
+  const waitForRPCs = (settings as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
+  if (typeof waitForRPCs !== "function") throw new Error("@pulumi/pulumi no longer exports runtime waitForRPCs; update src/aws/mock-run.ts");
+  await waitForRPCs();
+}
+
+/** Mocks for the three invokes the program makes and resources with AWS-shaped names and ARNs; `record` sees every registration. */
+export function lakeMocks(record: (args: pulumi.runtime.MockResourceArgs) => void = () => undefined): pulumi.runtime.Mocks {
+  return {
+    newResource(args) {
+      record(args);
+      return { id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs as Record<string, unknown>) };
+    },
+    call(args) {
+      const result = INVOKES[args.token];
+      if (result === undefined) throw new Error(`no mock for invoke ${args.token}; add it to INVOKES in src/aws/mock-run.ts`);
+      return result;
+    },
+  };
 }
 
 /**
@@ -67,31 +92,38 @@ function parentOf(name: string, components: readonly { type: string; name: strin
 export async function runLakeUnderMocks(config: LakeStackConfig, model: { contracts?: readonly Contract[]; ruleSets?: readonly RuleSet[] } = {}): Promise<MockRun> {
   const recorded: { type: string; name: string; custom: boolean; props: Record<string, unknown> }[] = [];
   await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        recorded.push({ type: args.type, name: args.name, custom: args.custom ?? true, props: args.inputs as Record<string, unknown> });
-        return { id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs as Record<string, unknown>) };
-      },
-      call(args) {
-        const result = INVOKES[args.token];
-        if (result === undefined) throw new Error(`no mock for invoke ${args.token}; add it to INVOKES in src/aws/mock-run.ts`);
-        return result;
-      },
-    },
+    lakeMocks((args) => recorded.push({ type: args.type, name: args.name, custom: args.custom ?? true, props: args.inputs as Record<string, unknown> })),
     config.project,
     config.stack,
     true,
   );
-  // Imported after the mocks are in place, as Pulumi requires.
-  const { createLake } = await import("../../components/energy-data-lake");
-  const outputs = await pulumi.runtime.runInPulumiStack(async () => createLake(config, model).outputs);
-  const waitForRPCs = (settings as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
-  if (typeof waitForRPCs !== "function") throw new Error("@pulumi/pulumi no longer exports runtime waitForRPCs; update src/aws/mock-run.ts");
-  await waitForRPCs();
+  // Loaded after the mocks are in place, as Pulumi requires (require: the project is CommonJS,
+  // and a dynamic import() would bypass the tsx/cjs hook the tests run under).
+  const { createLake } = require("../../components/energy-data-lake") as typeof import("../../components/energy-data-lake");
+  // Parent and dependsOn are resource options the mocks never see: a (legacy, SDK-side) stack
+  // transformation observes them as each resource is constructed.
+  const identities = new WeakMap<pulumi.Resource, ResourceId>();
+  const options = new Map<string, { parent: ResourceId | undefined; dependsOn: ResourceId[] }>();
+  const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      identities.set(args.resource, { type: args.type, name: args.name });
+      const dependsOn = args.opts.dependsOn;
+      const resources = (Array.isArray(dependsOn) ? dependsOn : dependsOn === undefined ? [] : [dependsOn]) as pulumi.Resource[];
+      options.set(idKey(args), {
+        parent: args.opts.parent === undefined ? undefined : identities.get(args.opts.parent),
+        dependsOn: resources.map((r) => identities.get(r)).filter((r): r is ResourceId => r !== undefined),
+      });
+      return undefined;
+    });
+    return createLake(config, model).outputs;
+  });
+  await waitForMockedResources();
   const stack = { type: STACK_TYPE, name: `${config.project}-${config.stack}` };
-  const components = recorded.filter((r) => !r.custom && r.type !== STACK_TYPE).map((r) => ({ type: r.type, name: r.name }));
   return {
-    resources: recorded.map((r) => ({ ...r, parent: r.type === STACK_TYPE ? undefined : parentOf(r.name, components, stack) })),
+    resources: recorded.map((r) => {
+      const seen = options.get(idKey(r));
+      return { ...r, parent: r.type === STACK_TYPE ? undefined : (seen?.parent ?? stack), dependsOn: seen?.dependsOn ?? [] };
+    }),
     outputs: (outputs ?? {}) as Record<string, unknown>,
   };
 }

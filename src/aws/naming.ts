@@ -1,5 +1,3 @@
-import { Contract } from "../model/contracts";
-
 /** The lake layers; each has its own bucket and Glue database. */
 export const LAYERS = ["raw", "processed", "curated", "quarantine"] as const;
 export type Layer = (typeof LAYERS)[number];
@@ -47,5 +45,3 @@ export function lakeNames(prefix: string): LakeNames {
     spectrumSchema: "lake_curated",
   };
 }
-
-export const datasetNames = (contracts: readonly Contract[]): string[] => contracts.map((c) => c.name);

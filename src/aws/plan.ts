@@ -102,3 +102,10 @@ export async function planStack(stack: string, projectDir: string = PROJECT_ROOT
   const raw = readStackFile(path.join(projectDir, `Pulumi.${stack}.yaml`));
   return planLake(parseStackConfig(raw, project, stack));
 }
+
+/** The markdown with the diagram of `stack` put between its `<!-- plan:<stack>:start/end -->` markers (docs/aws.md). */
+export function withEmbeddedDiagram(markdown: string, stack: string, mermaid: string): string {
+  const block = new RegExp(`<!-- plan:${stack}:start -->[\\s\\S]*?<!-- plan:${stack}:end -->`);
+  if (!block.test(markdown)) throw new Error(`no <!-- plan:${stack}:start --> ... <!-- plan:${stack}:end --> markers to put the diagram between`);
+  return markdown.replace(block, `<!-- plan:${stack}:start -->\n\`\`\`mermaid\n${mermaid}\n\`\`\`\n<!-- plan:${stack}:end -->`);
+}

@@ -110,7 +110,11 @@ export const RESOURCE_POLICIES: readonly ResourcePolicy[] = [
   policyOf("topics-encrypted", "Topics are encrypted with the lake key", ["aws:sns/topic:Topic"], (r) => (typeof r.props.kmsMasterKeyId === "string" ? [] : [`${r.name}: set kmsMasterKeyId`])),
   policyOf("logs-encrypted", "Log groups are encrypted with the lake key", ["aws:cloudwatch/logGroup:LogGroup"], (r) => (typeof r.props.kmsKeyId === "string" ? [] : [`${r.name}: set kmsKeyId`])),
   policyOf("athena-workgroup", "Athena: enforced settings, SSE_KMS results, scan cap >= 10 MiB, forceDestroy", ["aws:athena/workgroup:Workgroup"], (r) => {
-    const c = (r.props.configuration ?? {}) as Record<string, any>;
+    const c = (r.props.configuration ?? {}) as {
+      enforceWorkgroupConfiguration?: boolean;
+      bytesScannedCutoffPerQuery?: number;
+      resultConfiguration?: { encryptionConfiguration?: { encryptionOption?: string } };
+    };
     const problems: string[] = [];
     if (c.enforceWorkgroupConfiguration !== true) problems.push(`${r.name}: enforceWorkgroupConfiguration must be true`);
     if (c.resultConfiguration?.encryptionConfiguration?.encryptionOption !== "SSE_KMS") problems.push(`${r.name}: results must be SSE_KMS`);
@@ -157,7 +161,7 @@ export const RESOURCE_POLICIES: readonly ResourcePolicy[] = [
     /\bIF NOT EXISTS\b/i.test(String(r.props.sql)) ? [] : [`${r.name}: the SQL must use IF NOT EXISTS`],
   ),
   policyOf("lf-singular-tags", "Tags are assigned with the singular ResourceLfTag (the plural one removes tags it does not manage)", ["aws:lakeformation/resourceLfTags:ResourceLfTags"], (r) => [
-    `${r.name}: use aws.lakeformation.ResourceLfTag, one tag per resource`,
+    `${r.name}: use the singular aws.lakeformation.ResourceLfTag, one tag per resource (the plural one removes tags it does not manage)`,
   ]),
 ];
 

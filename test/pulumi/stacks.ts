@@ -28,8 +28,8 @@ export function mockRun(stack: StackName): Promise<MockRun> {
   return run;
 }
 
-/** A one-off run (e.g. with edited rules), queued behind the shared ones. */
-export function queuedRun(start: () => Promise<MockRun>): Promise<MockRun> {
+/** A one-off use of the mocks (e.g. a run with edited rules), queued behind the shared runs. */
+export function queuedRun<T>(start: () => Promise<T>): Promise<T> {
   const run = queue.then(start);
   queue = run.catch(() => undefined);
   return run;

@@ -2,6 +2,7 @@ import { generateCommand, GENERATE_USAGE } from "../../generator/cli";
 import { checkCommand, CHECK_USAGE } from "./check";
 import { compileCommand, COMPILE_USAGE } from "./compile";
 import { demoCommand, DEMO_USAGE } from "./demo";
+import { planCommand, PLAN_USAGE } from "./plan";
 import { reportCommand, REPORT_USAGE } from "./report";
 import { rulesValidateCommand, RULES_VALIDATE_USAGE } from "./rules";
 import { runCommand, RUN_USAGE } from "./run";
@@ -21,4 +22,5 @@ export const COMMANDS: readonly Command[] = [
   { name: "generate", usage: GENERATE_USAGE.replace(/^usage: /, "").split("\n")[0], summary: "write synthetic exports with known injected defects and their manifest", run: generateCommand },
   { name: "rules validate", usage: RULES_VALIDATE_USAGE, summary: "validate quality rule files against the schema and the contracts", run: rulesValidateCommand },
   { name: "compile", usage: COMPILE_USAGE, summary: "print the rules compiled to DuckDB SQL, Athena SQL or Glue DQDL", run: compileCommand },
+  { name: "plan", usage: PLAN_USAGE, summary: "preview the AWS stack offline (Pulumi mocks): resource tree and architecture diagram", run: planCommand },
 ];
