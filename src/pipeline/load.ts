@@ -290,7 +290,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const progress = (message: string): void => options.onProgress?.(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
   const inputs = discoverInputs(options.inputDir, contracts);
   const tx = LakeTransaction.begin(lakeDir);
-  const instance = await DuckDBInstance.create(":memory:", { temp_directory: path.join(tx.stagingDir, "_spill") });
+  // One open file per day partition: the default (100) splits a year of days into twice as many files.
+  const instance = await DuckDBInstance.create(":memory:", { temp_directory: path.join(tx.stagingDir, "_spill"), partitioned_write_max_open_files: "4096" });
   const connection = await instance.connect();
   try {
     const staged: { contract: Contract; started: number; result: Awaited<ReturnType<typeof stageDataset>> }[] = [];

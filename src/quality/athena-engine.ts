@@ -12,7 +12,7 @@ import { AthenaTables } from "../sql/batch-source";
 import { DatasetCheckResult, selectRuleSets } from "./engine";
 import { ResultRow, readCheckResults } from "./results";
 import { compileChecks } from "./sql";
-import { athenaCheckTarget } from "./targets";
+import { athenaTarget } from "../sql/batch-source";
 
 /**
  * The same checks as engine.ts, run by Athena over the Glue tables of the processed and quarantine
@@ -112,7 +112,7 @@ async function runAthenaQuery(args: AthenaCheckArgs, sql: string): Promise<Query
 /** Runs every selected rule set's compiled queries on Athena; a failed query marks its rules "error". */
 export async function runAthenaChecks(args: AthenaCheckArgs): Promise<AthenaCheckRun> {
   if (!isIsoDate(args.loadDate)) throw new LakeInputError(`load date "${args.loadDate}" is not a date; write it as yyyy-MM-dd`);
-  const target = athenaCheckTarget(args.tables);
+  const target = athenaTarget(args.tables);
   const datasets: DatasetCheckResult[] = [];
   let bytesRead = 0;
   let queries = 0;

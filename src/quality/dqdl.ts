@@ -94,7 +94,7 @@ class DqdlCompiler {
       case "references": {
         const source = referenceSource(rule);
         const ratio = rule.threshold === null ? "= 1.0" : `>= ${passRatio(rule.threshold)}`;
-        const referenced = source.referenceColumns.length === 1 ? `${source.alias}.${source.referenceColumns[0]}` : `${source.alias}.{${source.referenceColumns.join(",")}}`;
+        const referenced = source.columns.length === 1 ? `${source.alias}.${source.columns[0]}` : `${source.alias}.{${source.columns.join(",")}}`;
         return [`ReferentialIntegrity ${dqdlString(source.columns.join(","))} ${dqdlString(referenced)} ${ratio}`];
       }
       case "row_count": {
@@ -131,19 +131,18 @@ function glueTypeName(kind: string): string {
 }
 
 /**
- * A reference dataset the Glue job must pass to EvaluateDataQuality (additional_data_sources) under
- * `alias`. Unconditional: the referenced dataset's processed table, column `columns[0]`.
- * Conditional: the union over `branches` of (each `when` value AS columns[0], branch column AS
- * columns[1]), so ReferentialIntegrity on the composite (condition, value) checks each row against
- * the target its condition selects.
+ * A reference frame the Glue job must pass to EvaluateDataQuality (additional_data_sources) under
+ * `alias`, its columns named like the checked frame's (`columns`). Unconditional: the referenced
+ * dataset's processed rows, `branches[0].column AS columns[0]`. Conditional: the union over
+ * `branches` of (each `when` value AS columns[0], branch column AS columns[1]), so
+ * ReferentialIntegrity on the composite (condition, value) checks each row against the target its
+ * condition selects.
  */
 export interface DqdlReferenceSource {
   readonly alias: string;
   readonly ruleId: string;
-  /** Columns of the checked frame. */
+  /** Columns of the checked frame; the alias frame names its columns the same (the job renames them). */
   readonly columns: readonly string[];
-  /** The matching columns of the alias frame (conditional: named like `columns`). */
-  readonly referenceColumns: readonly string[];
   readonly branches: readonly { readonly dataset: string; readonly column: string; readonly values: readonly FilterValue[] | null }[];
 }
 
@@ -151,14 +150,13 @@ function referenceSource(rule: ReferencesRule): DqdlReferenceSource {
   const conditional = rule.targets.every((t) => t.when !== null);
   if (!conditional) {
     const t = rule.targets[0];
-    return { alias: t.dataset, ruleId: rule.id, columns: [rule.column], referenceColumns: [t.column], branches: [{ dataset: t.dataset, column: t.column, values: null }] };
+    return { alias: t.dataset, ruleId: rule.id, columns: [rule.column], branches: [{ dataset: t.dataset, column: t.column, values: null }] };
   }
   const whenColumn = (rule.targets[0].when as Condition).column;
   return {
     alias: `${rule.id.replace(/[^a-z0-9_]/g, "_")}_ref`,
     ruleId: rule.id,
     columns: [whenColumn, rule.column],
-    referenceColumns: [whenColumn, rule.column],
     branches: rule.targets.map((t) => ({ dataset: t.dataset, column: t.column, values: (t.when as Condition).values })),
   };
 }

@@ -3,7 +3,7 @@ import { LakeInputError } from "../errors";
 import { Contract } from "../model/contracts";
 import { RuleSet } from "../model/rules";
 import { RuleResult } from "../report/types";
-import { QualityCheckTarget } from "./targets";
+import { CheckTarget } from "../sql/batch-source";
 import { ResultRow, readCheckResults } from "./results";
 import { CompiledChecks, compileChecks } from "./sql";
 
@@ -17,7 +17,7 @@ export interface DatasetCheckResult {
 export interface RunChecksArgs {
   /** Created (in memory) when absent. */
   readonly connection?: DuckDBConnection;
-  readonly target: QualityCheckTarget;
+  readonly target: CheckTarget;
   readonly contracts: readonly Contract[];
   readonly ruleSets: readonly RuleSet[];
   readonly loadDate: string;

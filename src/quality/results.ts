@@ -16,6 +16,11 @@ function toNumber(value: unknown, what: string): number {
   throw new Error(`check query returned ${JSON.stringify(value)} for ${what}, expected a number`);
 }
 
+/** A count; DuckDB's count_if over no rows is NULL, which means 0. */
+function toCount(value: unknown, what: string): number {
+  return value === null || value === undefined ? 0 : toNumber(value, what);
+}
+
 function toNullableNumber(value: unknown, what: string): number | null {
   return value === null || value === undefined || value === "" ? null : toNumber(value, what);
 }
@@ -41,13 +46,18 @@ interface Figures {
   readonly message: string | null;
 }
 
-function tableLevelFigures(rule: Rule, row: ResultRow, i: number, total: number): Figures {
+/**
+ * A table-level rule judges the batch as one unit: total 1, failed 0 or 1, so failed <= total holds
+ * even for an empty batch; the measured figure is `observed`.
+ */
+function tableLevelFigures(rule: Rule, row: ResultRow, i: number, rows: number): Figures {
+  const total = 1;
   switch (rule.kind) {
     case "row_count": {
-      const tooFew = rule.min !== null && total < rule.min;
-      const tooMany = rule.max !== null && total > rule.max;
-      const message = tooFew ? `${total} rows, fewer than ${rule.min}` : tooMany ? `${total} rows, more than ${rule.max}` : null;
-      return { failed: tooFew || tooMany ? 1 : 0, total, observed: total, sample: [], message };
+      const tooFew = rule.min !== null && rows < rule.min;
+      const tooMany = rule.max !== null && rows > rule.max;
+      const message = tooFew ? `${rows} rows, fewer than ${rule.min}` : tooMany ? `${rows} rows, more than ${rule.max}` : null;
+      return { failed: tooFew || tooMany ? 1 : 0, total, observed: rows, sample: [], message };
     }
     case "freshness": {
       const age = toNullableNumber(row[resultColumn.observed(i)], `${rule.id} age`);
@@ -56,9 +66,9 @@ function tableLevelFigures(rule: Rule, row: ResultRow, i: number, total: number)
       return { failed: stale ? 1 : 0, total, observed: age, sample: [], message: stale ? `newest ${rule.column} is ${age} days older than the load, more than ${rule.maxAgeDays}` : null };
     }
     case "completeness": {
-      const missing = toNumber(row[resultColumn.failed(i)], `${rule.id} missing`);
+      const missing = toCount(row[resultColumn.failed(i)], `${rule.id} missing`);
       // An empty batch is vacuously complete; row_count is the rule that catches it.
-      const ratio = total > 0 ? (total - missing) / total : 1;
+      const ratio = rows > 0 ? (rows - missing) / rows : 1;
       const low = ratio < rule.minRatio;
       return { failed: low ? 1 : 0, total, observed: ratio, sample: [], message: low ? `${(ratio * 100).toFixed(2)}% of rows have ${rule.column}, less than ${(rule.minRatio * 100).toFixed(2)}%` : null };
     }
@@ -89,7 +99,7 @@ export function readCheckResults(compiled: CompiledChecks, rows: readonly (Resul
       const cause = failedQueries.map(({ result }) => (result as Error).message).join("; ") || "the aggregate query did not run";
       return { ...base, status: "error", failed: 0, total: 0, ratio: 0, observed: null, sample: [], message: `could not be evaluated: ${cause}` } satisfies RuleResult;
     }
-    const total = toNumber(aggregate[resultColumn.total(i)], `${rule.id} total`);
+    const total = toCount(aggregate[resultColumn.total(i)], `${rule.id} total`);
     let figures: Figures;
     if (isTableLevel(rule)) {
       figures = tableLevelFigures(rule, aggregate, i, total);
@@ -99,12 +109,12 @@ export function readCheckResults(compiled: CompiledChecks, rows: readonly (Resul
       rule.targets.forEach((t, ti) => {
         const qi = compiled.queries.findIndex((q) => q.purpose === "references" && q.referencedDataset === t.dataset);
         const row = rows[qi] as ResultRow;
-        failed += toNumber(row[resultColumn.targetFailed(i, ti)], `${rule.id} target ${ti}`);
+        failed += toCount(row[resultColumn.targetFailed(i, ti)], `${rule.id} target ${ti}`);
         sample.push(...toSample(row[resultColumn.targetSample(i, ti)]));
       });
       figures = { failed, total, observed: null, sample: sample.slice(0, compiled.sampleSize), message: null };
     } else {
-      const failed = toNumber(aggregate[resultColumn.failed(i)], `${rule.id} failed`);
+      const failed = toCount(aggregate[resultColumn.failed(i)], `${rule.id} failed`);
       figures = { failed, total, observed: null, sample: toSample(aggregate[resultColumn.sample(i)]), message: null };
     }
     return {

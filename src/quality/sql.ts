@@ -1,9 +1,8 @@
 import { Column, ColumnType, Contract, columnOf } from "../model/contracts";
 import { Condition, FilterValue, ReferencesRule, Rule, RuleSet, columnsRead } from "../model/rules";
-import { AthenaTables } from "../sql/batch-source";
 import { Dialect } from "../sql/dialect";
 import { presentName, rawName } from "../sql/typed-view";
-import { athenaCheckTarget, checkedBatchSql, QualityCheckTarget } from "./targets";
+import { athenaTarget, AthenaTables, checkedBatchSql, CheckTarget } from "../sql/batch-source";
 
 /**
  * The check compiler: all rules of one dataset become ONE aggregate query over the load's batch
@@ -153,8 +152,11 @@ class Expressions {
   /** Up to n sample keys of the rows matching `condition`, earliest rows first, as one separated text. */
   sample(condition: string, n: number): string {
     const d = this.d;
-    const firstKeys = `min_by(${d.ident(SAMPLE_KEY)}, ${d.ident(ROW)}, ${n}) FILTER (WHERE ${condition})`;
-    return d.name === "duckdb" ? `array_to_string(${firstKeys}, chr(31))` : `array_join(${firstKeys}, chr(31))`;
+    if (d.name === "duckdb") {
+      // min_by skips rows whose ordering value is NULL: the same result as FILTER, at half the cost.
+      return `array_to_string(min_by(${d.ident(SAMPLE_KEY)}, CASE WHEN ${condition} THEN ${d.ident(ROW)} END, ${n}), chr(31))`;
+    }
+    return `array_join(min_by(${d.ident(SAMPLE_KEY)}, ${d.ident(ROW)}, ${n}) FILTER (WHERE ${condition}), chr(31))`;
   }
 }
 
@@ -183,46 +185,83 @@ const flag = {
   value: (i: number): string => `v${i}`,
 };
 
+const FLAGS_PER_MASK = 62;
+
 /**
- * ONE scan of the batch, in three levels: the rows are first reduced to a few flags per rule (so the
- * window a unique rule needs carries booleans and its key, not whole rows), then each unique rule
- * ranks the rows of a key, then one ungrouped aggregate counts everything.
+ * The per-row booleans of the aggregate query. Without a window they stay boolean columns (the
+ * cheapest to count); when a unique rule's window has to sort the rows, they are packed into BIGINT
+ * bit masks first, because a window carries every column of its input through the sort.
  */
-function aggregateQuery(x: Expressions, target: QualityCheckTarget, rules: readonly Rule[], loadDate: string, sampleSize: number): CompiledQuery {
+class FlagColumns {
+  private readonly flags: { readonly name: string; readonly expr: string }[] = [];
+
+  constructor(
+    private readonly d: Dialect,
+    private readonly packed: boolean,
+  ) {}
+
+  /** Adds a flag; returns the expression that reads it back above the flag level. */
+  add(name: string, expr: string): string {
+    const bit = this.flags.length;
+    this.flags.push({ name, expr });
+    if (!this.packed) return this.d.ident(name);
+    const mask = this.d.ident(`m${Math.floor(bit / FLAGS_PER_MASK)}`);
+    const value = (1n << BigInt(bit % FLAGS_PER_MASK)).toString();
+    return this.d.name === "duckdb" ? `((${mask} & ${value}) <> 0)` : `(bitwise_and(${mask}, ${value}) <> 0)`;
+  }
+
+  columns(): string[] {
+    if (!this.packed) return this.flags.map((f) => `${f.expr} AS ${this.d.ident(f.name)}`);
+    const masks: string[] = [];
+    for (let first = 0; first < this.flags.length; first += FLAGS_PER_MASK) {
+      const terms = this.flags.slice(first, first + FLAGS_PER_MASK).map((f, k) => `CASE WHEN ${f.expr} THEN CAST(${(1n << BigInt(k)).toString()} AS BIGINT) ELSE 0 END`);
+      masks.push(`(${terms.join(" + ")}) AS ${this.d.ident(`m${first / FLAGS_PER_MASK}`)}`);
+    }
+    return masks;
+  }
+}
+
+/**
+ * ONE scan of the batch, in three levels: the rows are first reduced to flags per rule, then each
+ * unique rule ranks the rows of a key (a window over the flags, not over whole rows), then one
+ * ungrouped aggregate counts everything.
+ */
+function aggregateQuery(x: Expressions, target: CheckTarget, rules: readonly Rule[], loadDate: string, sampleSize: number): CompiledQuery {
   const { d, contract } = x;
   const typed = checkedBatchSql(target, contract, loadDate, neededColumns(contract, rules, sampleSize > 0));
   const id = (name: string): string => d.ident(name);
-  const flags: string[] = [id(ROW)];
-  if (sampleSize > 0) flags.push(`${x.sampleKey()} AS ${id(SAMPLE_KEY)}`);
+  const carried: string[] = [id(ROW)];
+  if (sampleSize > 0) carried.push(`${x.sampleKey()} AS ${id(SAMPLE_KEY)}`);
+  const flags = new FlagColumns(d, rules.some((r) => r.kind === "unique"));
   const ranks: string[] = [];
   const select: string[] = [`count(*) AS ${id(resultColumn.rows)}`];
   rules.forEach((rule, i) => {
     const where = x.where(rule);
-    flags.push(`COALESCE(${where}, FALSE) AS ${id(flag.inScope(i))}`);
-    select.push(`${d.countIf(id(flag.inScope(i)))} AS ${id(resultColumn.total(i))}`);
+    const inScope = flags.add(flag.inScope(i), `COALESCE(${where}, FALSE)`);
+    select.push(`${d.countIf(inScope)} AS ${id(resultColumn.total(i))}`);
     let failing: string;
     if (rule.kind === "freshness") {
-      flags.push(`CASE WHEN ${where} THEN ${x.typed(rule.column)} END AS ${id(flag.value(i))}`);
+      carried.push(`CASE WHEN ${where} THEN ${x.typed(rule.column)} END AS ${id(flag.value(i))}`);
       select.push(`date_diff('day', CAST(max(${id(flag.value(i))}) AS ${d.sqlType({ kind: "date" })}), ${loadDateSql(d, loadDate)}) AS ${id(resultColumn.observed(i))}`);
       return;
     } else if (rule.kind === "unique") {
       // Rows with the whole key present, ranked within their key: ranks 2, 3... are what deduplication drops.
       const keyPresent = rule.columns.map((c) => `${x.typed(c)} IS NOT NULL`).join(" AND ");
-      flags.push(`COALESCE(${where === "TRUE" ? keyPresent : `${where} AND ${keyPresent}`}, FALSE) AS ${id(flag.failing(i))}`);
-      rule.columns.forEach((c, k) => flags.push(`${x.typed(c)} AS ${id(flag.keyPart(i, k))}`));
+      carried.push(`COALESCE(${where === "TRUE" ? keyPresent : `${where} AND ${keyPresent}`}, FALSE) AS ${id(flag.failing(i))}`);
+      rule.columns.forEach((c, k) => carried.push(`${x.typed(c)} AS ${id(flag.keyPart(i, k))}`));
       const partition = [id(flag.failing(i)), ...rule.columns.map((_, k) => id(flag.keyPart(i, k)))];
-      ranks.push(`row_number() OVER (PARTITION BY ${partition.join(", ")}) AS ${id(flag.rank(i))}`);
+      // Ordered by line, so the first occurrence is the one kept and samples are repeatable.
+      ranks.push(`row_number() OVER (PARTITION BY ${partition.join(", ")} ORDER BY ${id(ROW)}) AS ${id(flag.rank(i))}`);
       failing = `${id(flag.failing(i))} AND ${id(flag.rank(i))} > 1`;
     } else {
       const condition = x.failing(rule);
       if (condition === undefined) return;
-      flags.push(`COALESCE(${where === "TRUE" ? condition : `${where} AND ${condition}`}, FALSE) AS ${id(flag.failing(i))}`);
-      failing = id(flag.failing(i));
+      failing = flags.add(flag.failing(i), `COALESCE(${where === "TRUE" ? condition : `${where} AND ${condition}`}, FALSE)`);
     }
     select.push(`${d.countIf(failing)} AS ${id(resultColumn.failed(i))}`);
     if (sampleSize > 0 && rule.kind !== "completeness") select.push(`${x.sample(failing, sampleSize)} AS ${id(resultColumn.sample(i))}`);
   });
-  const flagged = `SELECT ${flags.join(", ")} FROM (${typed}) AS ${id("typed")}`;
+  const flagged = `SELECT ${[...carried, ...flags.columns()].join(", ")} FROM (${typed}) AS ${id("typed")}`;
   const ranked = ranks.length > 0 ? `SELECT ${id("flagged")}.*, ${ranks.join(", ")} FROM (${flagged}) AS ${id("flagged")}` : flagged;
   return {
     purpose: "aggregate",
@@ -235,7 +274,7 @@ function aggregateQuery(x: Expressions, target: QualityCheckTarget, rules: reado
 interface TargetRef { readonly ruleIndex: number; readonly targetIndex: number; readonly rule: ReferencesRule }
 
 /** One query per referenced dataset: the batch LEFT JOINed with the distinct referenced keys. */
-function referencesQuery(x: Expressions, target: QualityCheckTarget, contracts: readonly Contract[], dataset: string, refs: readonly TargetRef[], loadDate: string, sampleSize: number): CompiledQuery {
+function referencesQuery(x: Expressions, target: CheckTarget, contracts: readonly Contract[], dataset: string, refs: readonly TargetRef[], loadDate: string, sampleSize: number): CompiledQuery {
   const { d, contract } = x;
   const referenced = contracts.find((c) => c.name === dataset);
   if (!referenced) throw new Error(`no contract "${dataset}" (rule files are validated before compiling)`);
@@ -277,7 +316,7 @@ function referencesQuery(x: Expressions, target: QualityCheckTarget, contracts: 
  * query per referenced dataset (in dataset order). `loadDate` "?" leaves every load date as a
  * prepared-statement parameter (Athena), each bound to the same load date.
  */
-export function compileChecks(ruleSet: RuleSet, contracts: readonly Contract[], target: QualityCheckTarget, loadDate: string, options: CompileOptions = {}): CompiledChecks {
+export function compileChecks(ruleSet: RuleSet, contracts: readonly Contract[], target: CheckTarget, loadDate: string, options: CompileOptions = {}): CompiledChecks {
   const contract = contracts.find((c) => c.name === ruleSet.dataset);
   if (!contract) throw new Error(`no contract "${ruleSet.dataset}" for ${ruleSet.file} (rule files are validated before compiling)`);
   const sampleSize = options.sampleSize ?? DEFAULT_SAMPLE_SIZE;
@@ -304,5 +343,5 @@ export function compileChecks(ruleSet: RuleSet, contracts: readonly Contract[], 
  * LakeQuality component). With loadDate "?", every `?` is the load date.
  */
 export function compileAthenaVerification(ruleSet: RuleSet, contracts: readonly Contract[], tables: AthenaTables, loadDate: string | "?"): string[] {
-  return compileChecks(ruleSet, contracts, athenaCheckTarget(tables), loadDate).queries.map((q) => q.sql);
+  return compileChecks(ruleSet, contracts, athenaTarget(tables), loadDate).queries.map((q) => q.sql);
 }

@@ -2,48 +2,82 @@ import * as fs from "fs";
 import * as path from "path";
 import { Contract } from "../model/contracts";
 import { athena, Dialect, duckdb } from "./dialect";
+import { presentName, rawName, typedViewSql } from "./typed-view";
 
 /**
  * Where a check engine finds a load's batch and a dataset's keys. The batch of a load is what the
- * pipeline wrote for it: processed rows (typed values written back as text) plus the quarantined
- * rows that had parsable fields (raw text). Checking the written layers, not the CSV again,
- * verifies the lake itself, and works the same on DuckDB files and on Athena tables.
+ * pipeline wrote for it: its processed rows (already typed) plus its quarantined rows that had
+ * parsable fields (raw text, typed again by the typed view). Checking the written layers, not the
+ * CSV again, verifies the lake itself, and reads the same on DuckDB files and on Athena tables.
  */
 export interface CheckTarget {
   readonly dialect: Dialect;
-  /** A relation (parenthesised subquery) with one VARCHAR column per contract column, `_source_file` and `_row`. */
-  batchSource(contract: Contract, loadDate: string): string;
-  /** A relation over the typed processed rows of a dataset, all loads: what references resolve against. */
+  /** The load's processed rows: typed contract columns, `_source_file`, `_row`; undefined when there are none. */
+  processedBatch(contract: Contract, loadDate: string): string | undefined;
+  /** The load's quarantined rows with parsable fields: raw text columns, `_source_file`, `_row`; undefined when there are none. */
+  quarantineBatch(contract: Contract, loadDate: string): string | undefined;
+  /** The typed processed rows of a dataset, all loads: what references resolve against. */
   processedSource(contract: Contract): string;
 }
 
-function batchUnion(d: Dialect, contract: Contract, processed: string | undefined, quarantine: string | undefined): string {
-  const columns = contract.columns.map((c) => d.ident(c.name));
-  const meta = `${d.ident("_source_file")}, ${d.ident("_row")}`;
+/** Processed rows in the typed view's shape (c__raw, c__present, c): they were typed by the load, so they are not typed again. */
+function typedProcessedSql(d: Dialect, contract: Contract, source: string, columns: readonly string[]): string {
+  const typed = contract.columns
+    .filter((c) => columns.includes(c.name))
+    .flatMap((c) => [
+      `CAST(${d.ident(c.name)} AS ${d.sqlType({ kind: "string" })}) AS ${d.ident(rawName(c.name))}`,
+      `(${d.ident(c.name)} IS NOT NULL) AS ${d.ident(presentName(c.name))}`,
+      `CAST(${d.ident(c.name)} AS ${d.sqlType(c.type)}) AS ${d.ident(c.name)}`,
+    ]);
+  return `SELECT ${[d.ident("_source_file"), d.ident("_row"), ...typed].join(", ")} FROM ${source} AS ${d.ident("processed")}`;
+}
+
+/** A relation of no rows with the batch's text columns, for a load that wrote nothing. */
+function emptyTextBatch(d: Dialect, contract: Contract): string {
+  const text = d.sqlType({ kind: "string" });
+  const columns = contract.columns.map((c) => `CAST(NULL AS ${text}) AS ${d.ident(c.name)}`);
+  return `(SELECT CAST(NULL AS ${text}) AS ${d.ident("_source_file")}, CAST(NULL AS BIGINT) AS ${d.ident("_row")}, ${columns.join(", ")} WHERE FALSE)`;
+}
+
+/** The typed view of a load's batch, restricted to `columns`: what every check query scans. */
+export function checkedBatchSql(target: CheckTarget, contract: Contract, loadDate: string, columns: readonly string[]): string {
+  const d = target.dialect;
+  const processed = target.processedBatch(contract, loadDate);
+  const quarantine = target.quarantineBatch(contract, loadDate);
   const branches: string[] = [];
-  if (processed !== undefined) {
-    const asText = contract.columns.map((c) => `CAST(${d.ident(c.name)} AS ${d.name === "athena" ? "varchar" : "VARCHAR"}) AS ${d.ident(c.name)}`);
-    branches.push(`SELECT ${meta}, ${asText.join(", ")} FROM ${processed}`);
-  }
-  if (quarantine !== undefined) {
-    branches.push(`SELECT ${meta}, ${columns.join(", ")} FROM ${quarantine}`);
-  }
-  if (branches.length === 0) {
-    const typedNulls = contract.columns.map((c) => `CAST(NULL AS VARCHAR) AS ${d.ident(c.name)}`);
-    branches.push(`SELECT CAST(NULL AS VARCHAR) AS ${d.ident("_source_file")}, CAST(NULL AS BIGINT) AS ${d.ident("_row")}, ${typedNulls.join(", ")} WHERE FALSE`);
-  }
-  return `(${branches.join(" UNION ALL ")})`;
+  if (processed !== undefined) branches.push(typedProcessedSql(d, contract, processed, columns));
+  if (quarantine !== undefined) branches.push(typedViewSql(d, contract, quarantine, columns));
+  if (branches.length === 0) branches.push(typedViewSql(d, contract, emptyTextBatch(d, contract), columns));
+  return branches.join(" UNION ALL ");
+}
+
+/**
+ * The same batch with its processed rows cast back to text and typed again, as a dbt project
+ * testing a staging view would. The benchmark's baseline, and a test that typing processed
+ * values again changes nothing.
+ */
+export function retypedFromText(target: CheckTarget): CheckTarget {
+  const d = target.dialect;
+  return {
+    ...target,
+    processedBatch: () => undefined,
+    quarantineBatch(contract, loadDate) {
+      const meta = `${d.ident("_source_file")}, ${d.ident("_row")}`;
+      const branches: string[] = [];
+      const processed = target.processedBatch(contract, loadDate);
+      const quarantine = target.quarantineBatch(contract, loadDate);
+      if (processed !== undefined) {
+        const asText = contract.columns.map((c) => `CAST(${d.ident(c.name)} AS ${d.sqlType({ kind: "string" })}) AS ${d.ident(c.name)}`);
+        branches.push(`SELECT ${meta}, ${asText.join(", ")} FROM ${processed} AS processed`);
+      }
+      if (quarantine !== undefined) branches.push(`SELECT ${meta}, ${contract.columns.map((c) => d.ident(c.name)).join(", ")} FROM ${quarantine} AS quarantine`);
+      return branches.length === 0 ? undefined : `(${branches.join(" UNION ALL ")})`;
+    },
+  };
 }
 
 const sqlPath = (p: string): string => duckdb.str(p.split(path.sep).join("/"));
-
-/** The files a load wrote under processed/<dataset>/year=/month=/day=/, named load-<date>_<i>.parquet. */
-export function processedFilesOfLoad(lakeDir: string, dataset: string, loadDate: string): string[] {
-  const root = path.join(lakeDir, "processed", dataset);
-  if (!fs.existsSync(root)) return [];
-  const prefix = `load-${loadDate}_`;
-  return listParquet(root).filter((f) => path.basename(f).startsWith(prefix));
-}
+const parquetList = (files: readonly string[]): string => `read_parquet([${files.map(sqlPath).join(", ")}], union_by_name = true)`;
 
 export function listParquet(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -56,24 +90,27 @@ export function listParquet(dir: string): string[] {
   return found.sort();
 }
 
+/** The files a load wrote under processed/<dataset>/year=/month=/day=/, named load-<date>_<i>.parquet. */
+export function processedFilesOfLoad(lakeDir: string, dataset: string, loadDate: string): string[] {
+  const prefix = `load-${loadDate}_`;
+  return listParquet(path.join(lakeDir, "processed", dataset)).filter((f) => path.basename(f).startsWith(prefix));
+}
+
 export function quarantineDir(lakeDir: string, dataset: string, loadDate: string): string {
   return path.join(lakeDir, "quarantine", dataset, `load_date=${loadDate}`);
 }
 
-/** Reads a local lake (the layout `lake run` writes) with DuckDB; only the files of the load being checked are opened. */
+/** A local lake (the layout `lake run` writes), read by DuckDB: only the files of the load being checked are opened. */
 export function duckdbTarget(lakeDir: string): CheckTarget {
-  const parquetList = (files: string[]): string => `read_parquet([${files.map(sqlPath).join(", ")}], union_by_name = true)`;
   return {
     dialect: duckdb,
-    batchSource(contract, loadDate) {
-      const processed = processedFilesOfLoad(lakeDir, contract.name, loadDate);
-      const quarantine = listParquet(quarantineDir(lakeDir, contract.name, loadDate));
-      return batchUnion(
-        duckdb,
-        contract,
-        processed.length > 0 ? parquetList(processed) : undefined,
-        quarantine.length > 0 ? `${parquetList(quarantine)} WHERE "_reason_kind" = 'value'` : undefined,
-      );
+    processedBatch(contract, loadDate) {
+      const files = processedFilesOfLoad(lakeDir, contract.name, loadDate);
+      return files.length > 0 ? parquetList(files) : undefined;
+    },
+    quarantineBatch(contract, loadDate) {
+      const files = listParquet(quarantineDir(lakeDir, contract.name, loadDate));
+      return files.length > 0 ? `(SELECT * FROM ${parquetList(files)} WHERE "_reason_kind" = 'value')` : undefined;
     },
     processedSource(contract) {
       const files = listParquet(path.join(lakeDir, "processed", contract.name));
@@ -90,22 +127,16 @@ export interface AthenaTables {
 }
 
 /**
- * Reads the Glue tables over the S3 layers. `loadDate` "?" emits prepared-statement parameters
- * (two per batch: processed, then quarantine) for aws.athena.PreparedStatement.
+ * The Glue tables over the S3 layers, read by Athena. `loadDate` "?" emits prepared-statement
+ * parameters (aws.athena.PreparedStatement): one per batch relation, processed first.
  */
 export function athenaTarget(tables: AthenaTables): CheckTarget {
   const table = (database: string, name: string): string => `${athena.ident(database)}.${athena.ident(name)}`;
   const dateValue = (loadDate: string): string => (loadDate === "?" ? "?" : athena.str(loadDate));
   return {
     dialect: athena,
-    batchSource(contract, loadDate) {
-      return batchUnion(
-        athena,
-        contract,
-        `${table(tables.processedDatabase, contract.name)} WHERE "_load_date" = CAST(${dateValue(loadDate)} AS date)`,
-        `${table(tables.quarantineDatabase, contract.name)} WHERE "load_date" = ${dateValue(loadDate)} AND "_reason_kind" = 'value'`,
-      );
-    },
+    processedBatch: (contract, loadDate) => `(SELECT * FROM ${table(tables.processedDatabase, contract.name)} WHERE "_load_date" = CAST(${dateValue(loadDate)} AS date))`,
+    quarantineBatch: (contract, loadDate) => `(SELECT * FROM ${table(tables.quarantineDatabase, contract.name)} WHERE "load_date" = ${dateValue(loadDate)} AND "_reason_kind" = 'value')`,
     processedSource: (contract) => table(tables.processedDatabase, contract.name),
   };
 }

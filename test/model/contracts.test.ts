@@ -94,6 +94,23 @@ describe("header and value mapping", () => {
   });
 });
 
+describe("presence", () => {
+  it("treats NULL, empty and whitespace-only (spaces, tabs, CR, LF) values as absent, and trims the rest", async () => {
+    const customers = byName("customers");
+    const values = ["NULL", "''", "'   '", "chr(9) || ' ' || chr(13) || chr(10)", "' ' || chr(9) || 'Cali ' || chr(10)", "'Medellín'"];
+    const source = `(SELECT 'f' AS _source_file, CAST(i AS BIGINT) AS _row, 'C1' AS customer_id, 'cc' AS id_type, NULL AS id_number, 'x' AS customer_name, city, NULL AS segment FROM (VALUES ${values.map((v, i) => `(${i}, ${v})`).join(", ")}) AS v(i, city))`;
+    const rows = await query(`SELECT city__present AS present, city FROM (${typedViewSql(duckdb, customers, source, ["city"])}) ORDER BY _row`);
+    expect(rows).to.deep.equal([
+      { present: false, city: null },
+      { present: false, city: null },
+      { present: false, city: null },
+      { present: false, city: null },
+      { present: true, city: "Cali" },
+      { present: true, city: "Medellín" },
+    ]);
+  });
+});
+
 describe("CSV sniffing", () => {
   it("detects the delimiter that splits header and rows alike", () => {
     expect(detectDelimiter(["a;b;c", "1;2,5;3"])).to.equal(";");

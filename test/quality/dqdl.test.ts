@@ -167,7 +167,9 @@ describe("DQDL compiler", () => {
     expect(byRule.av).to.deep.equal(['ColumnValues "energy_type" in ["wind", "solar", NULL] where "`quantity_kwh` = -1.5" with threshold >= 0.8']);
     expect(byRule.rg).to.deep.equal(['ColumnValues "price" >= -10 where "`price` IS NOT NULL"', 'ColumnValues "price" <= 10.25 where "`price` IS NOT NULL"']);
     expect(byRule["rg-d"][0]).to.equal('ColumnValues "transaction_date" >= "2020-01-01" where "(`transaction_date` IS NOT NULL) AND (`transaction_date` = DATE \'2024-05-01\')"');
-    expect(byRule.rf).to.deep.equal(['ReferentialIntegrity "counterparty_id" "providers.provider_id" >= 0.9']);
+    // The job renames the referenced column after the checked one in the alias frame (see DqdlReferenceSource).
+    expect(byRule.rf).to.deep.equal(['ReferentialIntegrity "counterparty_id" "providers.counterparty_id" >= 0.9']);
+    expect(dqdlReferenceSources(everyKind)).to.deep.equal([{ alias: "providers", ruleId: "rf", columns: ["counterparty_id"], branches: [{ dataset: "providers", column: "provider_id", values: null }] }]);
     expect(byRule.rc).to.deep.equal(['RowCount >= 1 where "`transaction_type` = \'sell\'"', 'RowCount <= 1000 where "`transaction_type` = \'sell\'"']);
     expect(byRule.fr).to.deep.equal(['CustomSql "SELECT datediff(current_date(), CAST(max(`transaction_date`) AS DATE)) FROM primary WHERE (`transaction_type` = \'sell\')" <= 3']);
     expect(byRule.cp).to.deep.equal(['Completeness "transaction_date" >= 0.9']);
@@ -212,7 +214,6 @@ describe("DQDL compiler", () => {
       alias: "transactions_counterparty_id_references_ref",
       ruleId: "transactions.counterparty_id.references",
       columns: ["transaction_type", "counterparty_id"],
-      referenceColumns: ["transaction_type", "counterparty_id"],
       branches: [
         { dataset: "providers", column: "provider_id", values: ["buy"] },
         { dataset: "customers", column: "customer_id", values: ["sell"] },

@@ -6,7 +6,7 @@ import { RuleSet, loadRuleSets, parseRuleSet } from "../../src/model/rules";
 import { RuleResult } from "../../src/report/types";
 import { runChecks } from "../../src/quality/engine";
 import { ruleStatus } from "../../src/quality/results";
-import { CheckTarget, duckdbTarget } from "../../src/sql/batch-source";
+import { CheckTarget, duckdbTarget, retypedFromText } from "../../src/sql/batch-source";
 import { LOAD_DATE, tempLake, writeCleanTransactions, writeDefectiveTransactions, writeProcessed, writeReferenceData } from "./lake-fixture";
 
 const contracts = loadContracts();
@@ -47,7 +47,7 @@ describe("DuckDB check engine", () => {
     expect(result.queries).to.equal(3);
     const figures = Object.fromEntries(result.rules.map((r) => [r.id, [r.status, r.failed, r.total, r.sample]]));
     expect(figures).to.deep.equal({
-      "transactions.row_count": ["pass", 0, 14, []],
+      "transactions.row_count": ["pass", 0, 1, []],
       "transactions.transaction_id.not_null": ["fail", 1, 14, ["row 12"]],
       "transactions.transaction_id.unique": ["fail", 1, 14, ["T0000002"]],
       "transactions.transaction_id.pattern": ["fail", 1, 14, ["X12"]],
@@ -67,8 +67,8 @@ describe("DuckDB check engine", () => {
       "transactions.energy_type.accepted_values": ["fail", 1, 14, ["T0000013"]],
       "transactions.transaction_date.type": ["fail", 1, 14, ["T0000014"]],
       "transactions.transaction_date.range": ["pass", 0, 14, []],
-      "transactions.transaction_date.completeness": ["warn", 1, 14, []],
-      "transactions.transaction_date.freshness": ["pass", 0, 14, []],
+      "transactions.transaction_date.completeness": ["warn", 1, 1, []],
+      "transactions.transaction_date.freshness": ["pass", 0, 1, []],
     });
     const rules = byId(result.rules);
     expect(rules["transactions.transaction_date.completeness"].observed).to.be.closeTo(13 / 14, 1e-9);
@@ -76,6 +76,18 @@ describe("DuckDB check engine", () => {
     expect(rules["transactions.transaction_date.freshness"].observed).to.equal(1);
     expect(rules["transactions.row_count"].observed).to.equal(14);
     expect(rules["transactions.counterparty_id.references"]).to.deep.include({ columns: ["counterparty_id"], severity: "error", threshold: null, ratio: 3 / 14 });
+  });
+
+  it("gives the same results whether processed rows are read typed or re-typed from text", async () => {
+    const extra = ruleSet("transactions", [
+      { id: "pair-unique", kind: "unique", columns: ["transaction_type", "counterparty_id"], ...base },
+      { id: "sells", kind: "unique", columns: ["transaction_id"], where: { column: "transaction_type", equals: "sell" }, ...base },
+    ]);
+    for (const lake of [defectiveLake, cleanLake, tempLake()]) {
+      const generic = await runChecks({ connection, target: retypedFromText(duckdbTarget(lake)), contracts, ruleSets: [...shipped, extra], loadDate: LOAD_DATE });
+      const typed = await runChecks({ connection, target: duckdbTarget(lake), contracts, ruleSets: [...shipped, extra], loadDate: LOAD_DATE });
+      expect(typed).to.deep.equal(generic);
+    }
   });
 
   it("finds zero failures on clean data, for every shipped rule set", async () => {
@@ -103,6 +115,16 @@ describe("DuckDB check engine", () => {
     expect(rule["many-rows"]).to.deep.include({ failed: 1, observed: 14, threshold: null, message: "14 rows, more than 10" });
     expect(rule.stale).to.deep.include({ failed: 1, observed: 1 });
     expect(rule.tolerant).to.deep.include({ threshold: 0.1, failed: 1, total: 14 });
+  });
+
+  it("judges an empty batch with table-level rules as one unit: failed never exceeds total", async () => {
+    const [result] = await runChecks({ connection, target: duckdbTarget(tempLake()), contracts, ruleSets: shipped, loadDate: LOAD_DATE, datasets: ["transactions"] });
+    const rule = byId(result.rules);
+    expect(rule["transactions.row_count"]).to.deep.include({ status: "fail", failed: 1, total: 1, ratio: 1, observed: 0, message: "0 rows, fewer than 1" });
+    expect(rule["transactions.transaction_date.freshness"]).to.deep.include({ status: "warn", failed: 1, total: 1, observed: null });
+    expect(rule["transactions.transaction_date.completeness"]).to.deep.include({ status: "pass", failed: 0, total: 1, observed: 1 });
+    expect(rule["transactions.transaction_id.not_null"]).to.deep.include({ status: "pass", failed: 0, total: 0, ratio: 0 });
+    for (const r of result.rules) expect(r.failed).to.be.at.most(r.total);
   });
 
   it("applies where filters to the rule's rows and conditional reference targets in order", async () => {

@@ -5,7 +5,7 @@ import { loadContracts } from "../../src/model/contracts";
 import { RuleSet, loadRuleSets, parseRuleSet, ruleFileProblems } from "../../src/model/rules";
 import { runChecks } from "../../src/quality/engine";
 import { compileAthenaVerification, compileChecks } from "../../src/quality/sql";
-import { athenaTarget, duckdbTarget } from "../../src/sql/batch-source";
+import { athenaTarget, duckdbTarget, retypedFromText } from "../../src/sql/batch-source";
 import { LOAD_DATE, tempLake, writeProcessed, writeReferenceData, writeDefectiveTransactions } from "./lake-fixture";
 
 const contracts = loadContracts();
@@ -70,19 +70,28 @@ describe("check SQL compiler", () => {
     expect(compiled.queries[1].rules).to.deep.equal(["buy", "name"]);
   });
 
-  it("reads only the columns its rules need (the key too when sampling)", async () => {
+  for (const [name, makeTarget] of [["duckdbTarget", duckdbTarget], ["retypedFromText", (lakeDir: string) => retypedFromText(duckdbTarget(lakeDir))]] as const) {
+    it(`reads only the columns its rules need, the key too when sampling (${name})`, async () => {
+      const rules = ruleSet("transactions", [{ id: "p", kind: "not_null", column: "price", where: { column: "transaction_type", equals: "buy" }, ...base }]);
+      const plan = async (sampleSize: number): Promise<string[][]> => {
+        const sql = compileChecks(rules, contracts, makeTarget(lake), LOAD_DATE, { sampleSize }).queries[0].sql;
+        const reader = await connection.runAndReadAll(`EXPLAIN (FORMAT json) ${sql}`);
+        return scannedColumns(JSON.parse(String(reader.getRows()[0][1])));
+      };
+      const withoutSamples = await plan(0);
+      expect(withoutSamples).to.have.length(2); // processed and quarantine files of the load
+      for (const scan of withoutSamples) expect([...scan].sort()).to.deep.equal(["price", "transaction_type"]);
+      for (const scan of await plan(5)) expect([...scan].sort()).to.deep.equal(["_row", "price", "transaction_id", "transaction_type"]);
+    });
+  }
+
+  it("leaves unneeded columns out of the typed view", () => {
     const rules = ruleSet("transactions", [{ id: "p", kind: "not_null", column: "price", where: { column: "transaction_type", equals: "buy" }, ...base }]);
-    const plan = async (sampleSize: number): Promise<string[][]> => {
-      const sql = compileChecks(rules, contracts, duckdbTarget(lake), LOAD_DATE, { sampleSize }).queries[0].sql;
-      const reader = await connection.runAndReadAll(`EXPLAIN (FORMAT json) ${sql}`);
-      return scannedColumns(JSON.parse(String(reader.getRows()[0][1])));
-    };
-    const withoutSamples = await plan(0);
-    expect(withoutSamples).to.have.length(2); // processed and quarantine files of the load
-    for (const scan of withoutSamples) expect([...scan].sort()).to.deep.equal(["price", "transaction_type"]);
-    for (const scan of await plan(5)) expect([...scan].sort()).to.deep.equal(["_row", "price", "transaction_id", "transaction_type"]);
-    const sql = compileChecks(rules, contracts, duckdbTarget(lake), LOAD_DATE, { sampleSize: 0 }).queries[0].sql;
-    expect(sql).to.not.include('"energy_type__raw"');
+    for (const target of [duckdbTarget(lake), athenaTarget(tables)]) {
+      const sql = compileChecks(rules, contracts, target, LOAD_DATE, { sampleSize: 0 }).queries[0].sql;
+      for (const unneeded of ["transaction_id", "counterparty_id", "quantity_kwh", "energy_type", "transaction_date"]) expect(sql).to.not.include(`"${unneeded}`);
+      expect(sql).to.include('"price"');
+    }
   });
 
   it("compiles every shipped rule set to Athena statements Trino's grammar accepts, with a literal or a parameter load date", () => {
