@@ -4,6 +4,7 @@ import * as path from "path";
 import { LakeInputError } from "../errors";
 import { Column, ColumnType, Contract, PROJECT_ROOT } from "./contracts";
 import { describeSchemaError, readJsonFile } from "./schema-validation";
+import { isIsoDate } from "./text";
 
 /**
  * Quality rules: declared once per dataset in quality-rules/<dataset>.json, validated against
@@ -257,15 +258,8 @@ export function closestName(name: string, candidates: readonly string[]): string
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/;
 
-export function isIsoDate(value: string): boolean {
-  const m = ISO_DATE.exec(value);
-  if (!m) return false;
-  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return date.getUTCFullYear() === Number(m[1]) && date.getUTCMonth() === Number(m[2]) - 1 && date.getUTCDate() === Number(m[3]);
-}
 
 function isIsoTimestamp(value: string): boolean {
   const m = ISO_TIMESTAMP.exec(value);

@@ -18,3 +18,13 @@ export function foldValue(value: string): string {
 export function headerKey(header: string): string {
   return foldValue(header.replace(/^\uFEFF/, "").replace(/^\s*"|"\s*$/g, "")).replace(/[\s.\-]+/g, "_");
 }
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** A real calendar date written yyyy-MM-dd ("2024-02-30" is not). */
+export function isIsoDate(value: string): boolean {
+  const m = ISO_DATE.exec(value);
+  if (!m) return false;
+  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return date.getUTCFullYear() === Number(m[1]) && date.getUTCMonth() === Number(m[2]) - 1 && date.getUTCDate() === Number(m[3]);
+}

@@ -18,14 +18,6 @@ export const layerPaths = {
 /** processed file names carry their load, so a re-run replaces exactly that load's files. */
 export const processedFilePattern = (loadDate: string): string => `load-${loadDate}_{i}`;
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-export function isIsoDate(value: string): boolean {
-  if (!ISO_DATE.test(value)) return false;
-  const d = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(value);
-}
-
 export function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);
 }

@@ -7,7 +7,8 @@ import { listParquet, processedFilesOfLoad } from "../sql/batch-source";
 import { duckdb as d } from "../sql/dialect";
 import { rowProblemsSql, typedViewSql } from "../sql/typed-view";
 import { discoverInputs } from "./discover";
-import { isIsoDate, layerPaths, processedFilePattern } from "./layout";
+import { isIsoDate } from "../model/text";
+import { layerPaths, processedFilePattern } from "./layout";
 import { CsvLayout, sniffCsv } from "./sniff";
 import { FailPoint, LakeTransaction } from "./transaction";
 

@@ -7,7 +7,8 @@ import {
 } from "@aws-sdk/client-athena";
 import { LakeInputError } from "../errors";
 import { Contract } from "../model/contracts";
-import { RuleSet, isIsoDate } from "../model/rules";
+import { RuleSet } from "../model/rules";
+import { isIsoDate } from "../model/text";
 import { AthenaTables } from "../sql/batch-source";
 import { DatasetCheckResult, selectRuleSets } from "./engine";
 import { ResultRow, readCheckResults } from "./results";
