@@ -442,9 +442,13 @@ class RuleChecker {
 export function ruleFileProblems(file: string, document: unknown, contracts: readonly Contract[]): string[] {
   const shown = shownPath(file);
   const schema = schemaProblemsOf(shown, document);
-  if (schema.length > 0) return schema;
   const doc = document as RuleFileDocument;
-  const problems: string[] = [];
+  const wellFormed = typeof doc === "object" && doc !== null && typeof doc.dataset === "string" && Array.isArray(doc.rules);
+  if (!wellFormed) return schema;
+  // Rules the schema already rejected are not checked further; every other rule still is, so one
+  // run lists every problem of the file.
+  const rejected = new Set(schema.map((p) => /^[^:]*(?::[^/]*)?: \/rules\/(\d+)/.exec(p)?.[1]).filter((i) => i !== undefined).map(Number));
+  const problems: string[] = [...schema];
   const expected = path.basename(file, ".json");
   if (doc.dataset !== expected) {
     problems.push(`${shown}: /dataset: "${doc.dataset}" does not match the file name; rename the file to ${doc.dataset}.json or set dataset to "${expected}"`);
@@ -458,10 +462,12 @@ export function ruleFileProblems(file: string, document: unknown, contracts: rea
   const checker = new RuleChecker(contract, contracts);
   const firstIndex = new Map<string, number>();
   doc.rules.forEach((rule, i) => {
-    const first = firstIndex.get(rule.id);
-    if (first !== undefined) problems.push(`${shown}: /rules/${i}/id: "${rule.id}" is already the id of /rules/${first}; give every rule its own id`);
-    else firstIndex.set(rule.id, i);
-    checker.rule({ file: shown, path: `/rules/${i}` }, rule);
+    if (typeof rule?.id === "string") {
+      const first = firstIndex.get(rule.id);
+      if (first !== undefined) problems.push(`${shown}: /rules/${i}/id: "${rule.id}" is already the id of /rules/${first}; give every rule its own id`);
+      else firstIndex.set(rule.id, i);
+    }
+    if (!rejected.has(i)) checker.rule({ file: shown, path: `/rules/${i}` }, rule);
   });
   return [...problems, ...checker.problems];
 }

@@ -15,7 +15,10 @@ export const COMPILE_USAGE =
 
 const TARGETS = ["duckdb", "athena", "dqdl"] as const;
 
-/** Prints what the rules compile to, for review or for running by hand. */
+/**
+ * Prints what the rules compile to, for review or for running by hand. As JSON, each dataset's
+ * `checks` is its SQL statements (duckdb, athena) or its DQDL ruleset text (dqdl).
+ */
 export async function compileCommand(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs("compile", argv, {
     target: { type: "string" },
@@ -36,7 +39,7 @@ export async function compileCommand(argv: string[]): Promise<number> {
   const datasets = ruleSets.map((ruleSet) => {
     switch (target) {
       case "dqdl":
-        return { name: ruleSet.dataset, ruleset: compileDqdl(ruleSet, contracts) };
+        return { name: ruleSet.dataset, checks: compileDqdl(ruleSet, contracts) };
       case "athena":
         return {
           name: ruleSet.dataset,
@@ -51,7 +54,7 @@ export async function compileCommand(argv: string[]): Promise<number> {
   } else {
     for (const d of datasets) {
       process.stdout.write(`-- ${d.name} (${target})\n`);
-      process.stdout.write("ruleset" in d ? `${d.ruleset}\n\n` : `${d.checks.map((sql) => `${sql};`).join("\n\n")}\n\n`);
+      process.stdout.write(typeof d.checks === "string" ? `${d.checks}\n\n` : `${d.checks.map((sql) => `${sql};`).join("\n\n")}\n\n`);
     }
   }
   return EXIT_OK;
