@@ -162,7 +162,8 @@ class Expressions {
 
 /** First and last character of a PII value, the rest starred: enough to find the row, not the person. */
 export function maskSql(value: string): string {
-  return `CASE WHEN length(${value}) <= 2 THEN '***' ELSE concat(substr(${value}, 1, 1), '***', substr(${value}, length(${value}), 1)) END`;
+  // Values under five characters are masked whole: showing two of four characters would reveal half.
+  return `CASE WHEN length(${value}) < 5 THEN '***' ELSE concat(substr(${value}, 1, 1), '***', substr(${value}, length(${value}), 1)) END`;
 }
 
 function neededColumns(contract: Contract, rules: readonly Rule[], withKey: boolean): string[] {

@@ -54,18 +54,6 @@ export function exitCodeOf(report: Pick<QualityReport, "datasets">): 0 | 1 {
   return runStatus(report.datasets) === "fail" ? 1 : 0;
 }
 
-/** Values shorter than this are masked whole: showing two of four characters would reveal half. */
-const SHORTEST_PARTLY_SHOWN = 5;
-
-/**
- * Masks a PII value for samples: first and last character kept, the middle as `*` (one per
- * character), short values fully masked. Works on code points, so accented names stay whole.
- */
-export function maskValue(value: string): string {
-  const chars = Array.from(value);
-  if (chars.length < SHORTEST_PARTLY_SHOWN) return "*".repeat(chars.length);
-  return chars[0] + "*".repeat(chars.length - 2) + chars[chars.length - 1];
-}
 
 export interface DatasetParts {
   readonly name: string;

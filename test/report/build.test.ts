@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { buildReport, exitCodeOf, maskValue, ruleStatusOf, runStatus, summarise } from "../../src/report/build";
+import { buildReport, exitCodeOf, ruleStatusOf, runStatus, summarise } from "../../src/report/build";
 import type { RuleResult } from "../../src/report/types";
 import { validateReport } from "../../src/report/validate";
 import { sampleReport } from "./helpers";
@@ -74,23 +74,6 @@ describe("report building", () => {
     });
   });
 
-  describe("maskValue", () => {
-    it("keeps the first and last character and masks each one between", () => {
-      expect(maskValue("7912345612")).to.equal("7********2");
-      expect(maskValue("Carlos")).to.equal("C****s");
-    });
-
-    it("masks short values whole", () => {
-      expect(maskValue("Ana")).to.equal("***");
-      expect(maskValue("Juan")).to.equal("****");
-      expect(maskValue("")).to.equal("");
-    });
-
-    it("counts accented and astral characters as one", () => {
-      expect(maskValue("Éricà")).to.equal("É***à");
-      expect(maskValue("😀abc😀")).to.equal("😀***😀");
-    });
-  });
 
   describe("summarise and buildReport", () => {
     it("counts rules by status over every dataset", () => {

@@ -65,7 +65,7 @@ describe("HTML report in a headless browser", function () {
       "FAIL: 17 rules: 12 passed, 2 warned, 2 failed, 1 errored; counts do not reconcile for customers; exit code 1",
       "counts do not reconcile: 310 raw ≠ 305 processed + 3 quarantined",
       "transactions_counterparty_references",
-      "7********2",
+      "7***2",
       "Trend: failed rows per load",
       "Failed rows per load from 2026-11-18 to 2026-11-20: 8, 51, 33",
     ]) {

@@ -31,7 +31,7 @@ describe("text rendering", () => {
   });
 
   it("shows the masked PII sample and an error's message", () => {
-    expect(text).to.include("sample: 7********2, 1******5");
+    expect(text).to.include("sample: 7***2, 1***5");
     expect(text).to.include("ERROR   processed/customers has no column segment");
   });
 
