@@ -49,6 +49,18 @@ function toStrftime(format: string, minutes: string, seconds: string): string {
     .replace(/ss/g, seconds);
 }
 
+/** The engines share type names but for text: VARCHAR (DuckDB, Trino), STRING (Spark). */
+function sqlTypeName(type: ColumnType, text: string): string {
+  switch (type.kind) {
+    case "string": return text;
+    case "integer": return "BIGINT";
+    case "decimal": return `DECIMAL(${type.precision},${type.scale})`;
+    case "date": return "DATE";
+    case "timestamp": return "TIMESTAMP";
+    case "boolean": return "BOOLEAN";
+  }
+}
+
 function ansiString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
@@ -57,17 +69,8 @@ export const duckdb: Dialect = {
   name: "duckdb",
   ident: (name) => `"${checkedIdentifier(name)}"`,
   str: ansiString,
-  sqlType(type) {
-    switch (type.kind) {
-      case "string": return "VARCHAR";
-      case "integer": return "BIGINT";
-      case "decimal": return `DECIMAL(${type.precision},${type.scale})`;
-      case "date": return "DATE";
-      case "timestamp": return "TIMESTAMP";
-      case "boolean": return "BOOLEAN";
-    }
-  },
-  tryCast(expr, type) { return `TRY_CAST(${expr} AS ${this.sqlType(type)})`; },
+  sqlType: (type) => sqlTypeName(type, "VARCHAR"),
+  tryCast: (expr, type) => `TRY_CAST(${expr} AS ${sqlTypeName(type, "VARCHAR")})`,
   // trim() with a character list is 3x slower than plain trim() (spaces): use it only where a tab, CR or LF is.
   trimWhitespace: (expr) => `CASE WHEN contains(${expr}, chr(9)) OR contains(${expr}, chr(10)) OR contains(${expr}, chr(13)) THEN trim(${expr}, ' \t\r\n') ELSE trim(${expr}) END`,
   // strip_accents is several times faster than translate() on DuckDB and folds the same letters.
@@ -83,17 +86,8 @@ export const athena: Dialect = {
   name: "athena",
   ident: (name) => `"${checkedIdentifier(name)}"`,
   str: ansiString,
-  sqlType(type) {
-    switch (type.kind) {
-      case "string": return "varchar";
-      case "integer": return "bigint";
-      case "decimal": return `decimal(${type.precision},${type.scale})`;
-      case "date": return "date";
-      case "timestamp": return "timestamp";
-      case "boolean": return "boolean";
-    }
-  },
-  tryCast(expr, type) { return `TRY_CAST(${expr} AS ${this.sqlType(type)})`; },
+  sqlType: (type) => sqlTypeName(type, "VARCHAR"),
+  tryCast: (expr, type) => `TRY_CAST(${expr} AS ${sqlTypeName(type, "VARCHAR")})`,
   trimWhitespace: (expr) => `trim(${expr})`,
   fold: (expr) => `regexp_replace(normalize(lower(${expr}), NFD), '\\p{Mn}', '')`,
   parseDate: (expr, format) => `CAST(TRY(date_parse(${expr}, ${ansiString(toStrftime(format, "%i", "%s"))})) AS date)`,
@@ -108,17 +102,8 @@ export const spark: Dialect = {
   name: "spark",
   ident: (name) => `\`${checkedIdentifier(name)}\``,
   str: (value) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`,
-  sqlType(type) {
-    switch (type.kind) {
-      case "string": return "STRING";
-      case "integer": return "BIGINT";
-      case "decimal": return `DECIMAL(${type.precision},${type.scale})`;
-      case "date": return "DATE";
-      case "timestamp": return "TIMESTAMP";
-      case "boolean": return "BOOLEAN";
-    }
-  },
-  tryCast(expr, type) { return `TRY_CAST(${expr} AS ${this.sqlType(type)})`; },
+  sqlType: (type) => sqlTypeName(type, "STRING"),
+  tryCast: (expr, type) => `TRY_CAST(${expr} AS ${sqlTypeName(type, "STRING")})`,
   trimWhitespace: (expr) => `trim(BOTH ' \\t\\r\\n' FROM ${expr})`,
   fold(expr) { return `translate(lower(${expr}), ${this.str(ACCENTED)}, ${this.str(UNACCENTED)})`; },
   parseDate(expr, format) { return `to_date(${expr}, ${this.str(format)})`; },
