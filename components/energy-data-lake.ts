@@ -45,7 +45,7 @@ export interface LakeStackOutputs {
   readonly alarmTopicArn: pulumi.Output<string>;
   readonly redshift: Record<string, pulumi.Output<string>>;
   readonly roles: Record<string, pulumi.Output<string>>;
-  /** Access role (engineer, analyst, auditor, pipeline, warehouse) -> the principal ARNs granted its access: what `lake audit` checks. */
+  /** Access role (engineer, analyst, auditor, pipeline, warehouse) -> the principal ARNs granted its access: what a governance audit checks. */
   readonly accessPrincipals: Record<string, pulumi.Output<string[]>>;
   readonly lfTagKeys: Record<string, string>;
 }

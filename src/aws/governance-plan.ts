@@ -5,7 +5,7 @@ import { LAYERS, Layer, LakeNames, PERSONA_ROLES, PersonaRole } from "./naming";
 /**
  * The lake's access model as data: which LF-tags go on which database, table and column, and which
  * tag expressions each role is granted. The governance component deploys it; {@link declaredAccess}
- * evaluates it the way Lake Formation does, so `lake audit` can compare it with the grants in force.
+ * evaluates it the way Lake Formation does, so a governance audit can compare it with the grants in force.
  */
 
 export const SENSITIVITY = ["internal", "pii"] as const;
@@ -162,7 +162,7 @@ export function declaredAccess(contracts: readonly Contract[], names: LakeNames,
   return result;
 }
 
-/** The declared access of a stack's lake, over the columns its Glue tables declare: what `lake audit` compares with the grants in force. */
+/** The declared access of a stack's lake, over the columns its Glue tables declare: what a governance audit compares with the grants in force. */
 export function lakeAccessModel(contracts: readonly Contract[], names: LakeNames): Record<AccessRole, RoleAccess> {
   return declaredAccess(contracts, names, (layer, contract) => TABLE_PLANNERS[layer](contract).columns.map((c) => c.name));
 }
