@@ -1,4 +1,4 @@
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import * as path from "path";
 import { LakeInputError } from "../errors";
 import { Contract } from "../model/contracts";
@@ -8,7 +8,7 @@ import { LoadRecord, loadDates, readLoadRecords } from "../pipeline/load";
 import { runChecks } from "../quality/engine";
 import { buildReport, DatasetParts } from "../report/build";
 import { QualityReport } from "../report/types";
-import { duckdbTarget, listParquet, processedFilesOfLoad, quarantineDir } from "../sql/batch-source";
+import { duckdbTarget, listParquet, processedFilesOfLoad, quarantineDir, readParquet } from "../sql/batch-source";
 
 export interface CheckLoadOptions {
   readonly lakeDir: string;
@@ -21,26 +21,18 @@ export interface CheckLoadOptions {
   readonly sampleSize?: number;
 }
 
-async function countRows(files: readonly string[]): Promise<number> {
+async function countRows(connection: DuckDBConnection, files: readonly string[]): Promise<number> {
   if (files.length === 0) return 0;
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
-  try {
-    const list = files.map((f) => `'${f.split(path.sep).join("/").replace(/'/g, "''")}'`).join(", ");
-    const reader = await connection.runAndReadAll(`SELECT count(*) FROM read_parquet([${list}], union_by_name = true, hive_partitioning = false)`);
-    return Number(reader.getRows()[0][0]);
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+  const reader = await connection.runAndReadAll(`SELECT count(*) FROM ${readParquet(files)}`);
+  return Number(reader.getRows()[0][0]);
 }
 
 /** Layer counts of one dataset's load, read from the files in the lake, against the raw records the load recorded. */
-async function layerCounts(lakeDir: string, record: LoadRecord): Promise<DatasetParts["rows"]> {
+async function layerCounts(connection: DuckDBConnection, lakeDir: string, record: LoadRecord): Promise<DatasetParts["rows"]> {
   const raw = record.files.reduce((sum, f) => sum + f.records, 0);
-  const processed = await countRows(processedFilesOfLoad(lakeDir, record.dataset, record.load_date));
-  const quarantined = await countRows(listParquet(quarantineDir(lakeDir, record.dataset, record.load_date)));
-  const curated = await countRows(listParquet(path.join(lakeDir, layerPaths.curatedDataset(record.dataset))));
+  const processed = await countRows(connection, processedFilesOfLoad(lakeDir, record.dataset, record.load_date));
+  const quarantined = await countRows(connection, listParquet(quarantineDir(lakeDir, record.dataset, record.load_date)));
+  const curated = await countRows(connection, listParquet(path.join(lakeDir, layerPaths.curatedDataset(record.dataset))));
   return { raw, processed, quarantined, curated };
 }
 
@@ -65,24 +57,32 @@ export async function checkLoad(options: CheckLoadOptions): Promise<QualityRepor
     records = records.filter((r) => options.datasets?.includes(r.dataset));
   }
   const checked = new Set(options.ruleSets.map((r) => r.dataset));
-  const results = await runChecks({
-    target: duckdbTarget(lakeDir),
-    contracts: options.contracts,
-    ruleSets: options.ruleSets,
-    loadDate,
-    sampleSize: options.sampleSize,
-    datasets: records.map((r) => r.dataset).filter((d) => checked.has(d)),
-  });
-  const datasets: DatasetParts[] = [];
-  for (const record of records) {
-    const result = results.find((r) => r.dataset === record.dataset);
-    datasets.push({
-      name: record.dataset,
-      files: record.files.map((f) => f.raw_path),
-      rows: await layerCounts(lakeDir, record),
-      rules: result?.rules ?? [],
-      queries: result?.queries ?? 0,
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    const results = await runChecks({
+      connection,
+      target: duckdbTarget(lakeDir),
+      contracts: options.contracts,
+      ruleSets: options.ruleSets,
+      loadDate,
+      sampleSize: options.sampleSize,
+      datasets: records.map((r) => r.dataset).filter((d) => checked.has(d)),
     });
+    const datasets: DatasetParts[] = [];
+    for (const record of records) {
+      const result = results.find((r) => r.dataset === record.dataset);
+      datasets.push({
+        name: record.dataset,
+        files: record.files.map((f) => f.raw_path),
+        rows: await layerCounts(connection, lakeDir, record),
+        rules: result?.rules ?? [],
+        queries: result?.queries ?? 0,
+      });
+    }
+    return buildReport({ engine: "duckdb", loadDate, lake: lakeDir, durationSeconds: (Date.now() - started) / 1000, datasets });
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
   }
-  return buildReport({ engine: "duckdb", loadDate, lake: lakeDir, durationSeconds: (Date.now() - started) / 1000, datasets });
 }

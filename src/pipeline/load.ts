@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { LakeInputError } from "../errors";
 import { Contract } from "../model/contracts";
-import { listParquet, processedFilesOfLoad } from "../sql/batch-source";
+import { listParquet, processedFilesOfLoad, readParquet, sqlPath } from "../sql/batch-source";
 import { duckdb as d } from "../sql/dialect";
 import { rowProblemsSql, typedViewSql } from "../sql/typed-view";
 import { discoverInputs } from "./discover";
@@ -52,8 +52,6 @@ export interface LoadResult {
   readonly seconds: number;
 }
 
-const sqlPath = (p: string): string => d.str(p.split(path.sep).join("/"));
-const parquetList = (files: readonly string[]): string => `read_parquet([${files.map(sqlPath).join(", ")}], union_by_name = true, hive_partitioning = false)`;
 
 async function scalar(connection: DuckDBConnection, sql: string): Promise<number> {
   const reader = await connection.runAndReadAll(sql);
@@ -195,7 +193,7 @@ async function stageDataset(
   }
   // Counted back from the files written, so the reconciliation checks the lake, not our own arithmetic.
   const processedFiles = listParquet(processedDir);
-  const processed = processedFiles.length === 0 ? 0 : await scalar(connection, `SELECT count(*) FROM ${parquetList(processedFiles)}`);
+  const processed = processedFiles.length === 0 ? 0 : await scalar(connection, `SELECT count(*) FROM ${readParquet(processedFiles)}`);
   const quarantined = await scalar(connection, `SELECT count(*) FROM read_parquet(${sqlPath(quarantineFile)})`);
   return { files: staged.map((s) => s.load), warnings, processedFiles, processed, quarantined };
 }
@@ -211,7 +209,7 @@ async function stageCurated(connection: DuckDBConnection, tx: LakeTransaction, c
   const body =
     sources.length === 0
       ? `SELECT ${contract.columns.map((c) => `CAST(NULL AS ${d.sqlType(c.type)}) AS ${d.ident(c.name)}`).join(", ")}, CAST(NULL AS DATE) AS _load_date, CAST(NULL AS VARCHAR) AS _source_file, CAST(NULL AS BIGINT) AS _row WHERE FALSE`
-      : `SELECT * EXCLUDE (_rank) FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY _load_date DESC, _source_file DESC, _row DESC) AS _rank FROM ${parquetList(sources)}) WHERE _rank = 1 ORDER BY ${key}`;
+      : `SELECT * EXCLUDE (_rank) FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY _load_date DESC, _source_file DESC, _row DESC) AS _rank FROM ${readParquet(sources)}) WHERE _rank = 1 ORDER BY ${key}`;
   await connection.run(`COPY (${body}) TO ${sqlPath(curatedFile)} (FORMAT parquet, COMPRESSION zstd)`);
   return scalar(connection, `SELECT count(*) FROM read_parquet(${sqlPath(curatedFile)})`);
 }
@@ -252,13 +250,15 @@ function writeLoadRecord(tx: LakeTransaction, dataset: string, loadDate: string,
   fs.writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
 }
 
+const LOAD_RECORD_FILE = /^load-[a-z][a-z0-9_]*\.json$/;
+
 /** The load records of one load date, by dataset. */
 export function readLoadRecords(lakeDir: string, loadDate: string): LoadRecord[] {
   const dir = path.join(lakeDir, layerPaths.qualityLoad(loadDate));
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
-    .filter((f) => /^load-[a-z][a-z0-9_]*\.json$/.test(f))
+    .filter((f) => LOAD_RECORD_FILE.test(f))
     .sort()
     .map((f) => {
       const file = path.join(dir, f);
@@ -276,7 +276,7 @@ export function loadDates(lakeDir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
-    .filter((d) => isIsoDate(d) && readLoadRecords(lakeDir, d).length > 0)
+    .filter((d) => isIsoDate(d) && fs.readdirSync(path.join(dir, d)).some((f) => LOAD_RECORD_FILE.test(f)))
     .sort();
 }
 

@@ -76,8 +76,15 @@ export function retypedFromText(target: CheckTarget): CheckTarget {
   };
 }
 
-const sqlPath = (p: string): string => duckdb.str(p.split(path.sep).join("/"));
-const parquetList = (files: readonly string[]): string => `read_parquet([${files.map(sqlPath).join(", ")}], union_by_name = true)`;
+/** A local path as a DuckDB string literal. */
+export const sqlPath = (p: string): string => duckdb.str(p.split(path.sep).join("/"));
+
+/**
+ * DuckDB reading exactly these Parquet files. Partition values are not read from the paths: every
+ * column the lake needs is in the files, and `SELECT *` must not grow year/month/day columns.
+ */
+export const readParquet = (files: readonly string[]): string =>
+  `read_parquet([${files.map(sqlPath).join(", ")}], union_by_name = true, hive_partitioning = false)`;
 
 export function listParquet(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -106,15 +113,15 @@ export function duckdbTarget(lakeDir: string): CheckTarget {
     dialect: duckdb,
     processedBatch(contract, loadDate) {
       const files = processedFilesOfLoad(lakeDir, contract.name, loadDate);
-      return files.length > 0 ? parquetList(files) : undefined;
+      return files.length > 0 ? readParquet(files) : undefined;
     },
     quarantineBatch(contract, loadDate) {
       const files = listParquet(quarantineDir(lakeDir, contract.name, loadDate));
-      return files.length > 0 ? `(SELECT * FROM ${parquetList(files)} WHERE "_reason_kind" = 'value')` : undefined;
+      return files.length > 0 ? `(SELECT * FROM ${readParquet(files)} WHERE "_reason_kind" = 'value')` : undefined;
     },
     processedSource(contract) {
       const files = listParquet(path.join(lakeDir, "processed", contract.name));
-      if (files.length > 0) return parquetList(files);
+      if (files.length > 0) return readParquet(files);
       const typedNulls = contract.columns.map((c) => `CAST(NULL AS ${duckdb.sqlType(c.type)}) AS ${duckdb.ident(c.name)}`);
       return `(SELECT ${typedNulls.join(", ")} WHERE FALSE)`;
     },

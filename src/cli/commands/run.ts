@@ -9,6 +9,7 @@ import { FailPoint } from "../../pipeline/transaction";
 import { exitCodeOf } from "../../report/build";
 import { loadHistory, saveReport } from "../../report/history";
 import { parseFormat, REPORT_FORMATS } from "../../report/render";
+import { textTable } from "../../report/render-text";
 import { oneOf, parseCommandArgs, requireOption } from "../args";
 import { emitReport } from "./output";
 
@@ -34,9 +35,8 @@ export function loadSummaryText(result: LoadResult): string {
     d.reconciled ? "yes" : "NO",
     d.seconds.toFixed(2),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  return [`load ${result.loadDate} into ${result.lakeDir} (${result.seconds.toFixed(1)}s)`, line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+  const table = textTable(header, rows, header.map((_, i) => i > 0));
+  return [`load ${result.loadDate} into ${result.lakeDir} (${result.seconds.toFixed(1)}s)`, ...table].join("\n");
 }
 
 /** The load summary as JSON when checks are skipped: the same `datasets[].name/rows` the quality report carries. */
