@@ -19,6 +19,8 @@ export interface LakePlan {
   readonly mermaid: string;
   /** The tree as indented text, one resource per line. */
   readonly text: string;
+  /** The stack outputs the program exports, resolved under mocks (placeholders where only AWS knows a value). */
+  readonly outputs: Readonly<Record<string, unknown>>;
 }
 
 /** Nests the recorded resources under their parents; the stack is the root. */
@@ -89,7 +91,7 @@ export function architectureDiagram(resources: readonly RecordedResource[]): str
 
 export function planFromRun(stack: string, run: MockRun): LakePlan {
   const tree = resourceTree(run.resources);
-  return { stack, resourceCount: run.resources.filter((r) => r.custom).length, tree, mermaid: architectureDiagram(run.resources), text: renderTree(tree) };
+  return { stack, resourceCount: run.resources.filter((r) => r.custom).length, tree, mermaid: architectureDiagram(run.resources), text: renderTree(tree), outputs: run.outputs };
 }
 
 /** Runs the program of a stack under mocks (offline, no credentials) and returns what it would deploy. */
