@@ -28,6 +28,12 @@ export interface MockRun {
   readonly outputs: Record<string, unknown>;
 }
 
+/** The model a run deploys; the shipped contracts/ and quality-rules/ where a part is not given. */
+export interface LakeModel {
+  readonly contracts?: readonly Contract[];
+  readonly ruleSets?: readonly RuleSet[];
+}
+
 export const MOCK_ACCOUNT_ID = "123456789012";
 export const MOCK_REGION = "eu-west-1";
 
@@ -89,7 +95,7 @@ export function lakeMocks(record: (args: pulumi.runtime.MockResourceArgs) => voi
  * registered. Mocks are process-global: runs must not overlap (each awaits the previous one's
  * RPCs before returning), and each run installs fresh mocks.
  */
-export async function runLakeUnderMocks(config: LakeStackConfig, model: { contracts?: readonly Contract[]; ruleSets?: readonly RuleSet[] } = {}): Promise<MockRun> {
+export async function runLakeUnderMocks(config: LakeStackConfig, model: LakeModel = {}): Promise<MockRun> {
   const recorded: { type: string; name: string; custom: boolean; props: Record<string, unknown> }[] = [];
   await pulumi.runtime.setMocks(
     lakeMocks((args) => recorded.push({ type: args.type, name: args.name, custom: args.custom ?? true, props: args.inputs as Record<string, unknown> })),

@@ -1,7 +1,7 @@
 import * as path from "path";
 import { PROJECT_ROOT } from "../model/contracts";
 import { LakeStackConfig, parseStackConfig } from "./config";
-import { MockRun, RecordedResource, runLakeUnderMocks } from "./mock-run";
+import { LakeModel, MockRun, RecordedResource, runLakeUnderMocks } from "./mock-run";
 import { readStackFile } from "./stack-file";
 
 /** A node of the resource tree: a resource and the resources created under it. */
@@ -95,14 +95,14 @@ export function planFromRun(stack: string, run: MockRun): LakePlan {
 }
 
 /** Runs the program of a stack under mocks (offline, no credentials) and returns what it would deploy. */
-export async function planLake(config: LakeStackConfig): Promise<LakePlan> {
-  return planFromRun(config.stack, await runLakeUnderMocks(config));
+export async function planLake(config: LakeStackConfig, model: LakeModel = {}): Promise<LakePlan> {
+  return planFromRun(config.stack, await runLakeUnderMocks(config, model));
 }
 
-/** `lake plan --stack <name>`: reads Pulumi.<stack>.yaml from the project and plans it. */
-export async function planStack(stack: string, projectDir: string = PROJECT_ROOT, project = "energy-lake"): Promise<LakePlan> {
+/** `lake plan --stack <name>`: reads Pulumi.<stack>.yaml from the project and plans it (the shipped model unless one is given). */
+export async function planStack(stack: string, model: LakeModel = {}, projectDir: string = PROJECT_ROOT, project = "energy-lake"): Promise<LakePlan> {
   const raw = readStackFile(path.join(projectDir, `Pulumi.${stack}.yaml`));
-  return planLake(parseStackConfig(raw, project, stack));
+  return planLake(parseStackConfig(raw, project, stack), model);
 }
 
 /** The markdown with the diagram of `stack` put between its `<!-- plan:<stack>:start/end -->` markers (docs/aws.md). */

@@ -1,14 +1,13 @@
 import { checkLoad } from "../../app/check-load";
 import { LakeInputError } from "../../errors";
-import { DEFAULT_CONTRACTS_DIR, loadContracts } from "../../model/contracts";
-import { DEFAULT_RULES_DIR, loadRuleSets } from "../../model/rules";
 import { exitCodeOf } from "../../report/build";
 import { loadHistory, saveReport } from "../../report/history";
 import { parseFormat, REPORT_FORMATS } from "../../report/render";
 import { parseCommandArgs, requireOption } from "../args";
+import { loadModel, MODEL_OPTIONS, MODEL_USAGE } from "../model-options";
 import { emitReport } from "./output";
 
-export const CHECK_USAGE = "lake check --lake DIR [--dataset D]... [--load-date YYYY-MM-DD] [--engine duckdb] [--format text|json|md|html|junit] [--out FILE] [--contracts DIR] [--rules DIR]";
+export const CHECK_USAGE = `lake check --lake DIR [--dataset D]... [--load-date YYYY-MM-DD] [--engine duckdb] [--format text|json|md|html|junit] [--out FILE] ${MODEL_USAGE}`;
 
 export async function checkCommand(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs("check", argv, {
@@ -18,8 +17,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
     engine: { type: "string" },
     format: { type: "string" },
     out: { type: "string" },
-    contracts: { type: "string" },
-    rules: { type: "string" },
+    ...MODEL_OPTIONS,
   }, CHECK_USAGE);
   const lake = requireOption("check", values.lake, "--lake", CHECK_USAGE);
   const format = parseFormat(values.format ?? "text", REPORT_FORMATS);
@@ -28,8 +26,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
       `lake check: --engine ${values.engine}: a local lake is checked with duckdb; on AWS the same checks run as Glue Data Quality and Athena verification in each load's state machine (see docs/aws.md)`,
     );
   }
-  const contracts = loadContracts(values.contracts ?? DEFAULT_CONTRACTS_DIR);
-  const ruleSets = loadRuleSets(contracts, values.rules ?? DEFAULT_RULES_DIR);
+  const { contracts, ruleSets } = loadModel(values);
   const report = await checkLoad({ lakeDir: lake, loadDate: values["load-date"], contracts, ruleSets, datasets: values.dataset });
   // A partial check (some datasets) must not overwrite the load's full report.
   if (values.dataset === undefined) saveReport(lake, report);

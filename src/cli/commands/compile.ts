@@ -1,17 +1,15 @@
 import * as path from "path";
 import { lakeNames } from "../../aws/naming";
 import { EXIT_OK } from "../../errors";
-import { DEFAULT_CONTRACTS_DIR, loadContracts } from "../../model/contracts";
-import { DEFAULT_RULES_DIR, loadRuleSets } from "../../model/rules";
 import { todayUtc } from "../../pipeline/layout";
 import { selectRuleSets } from "../../quality/engine";
 import { compileDqdl } from "../../quality/dqdl";
 import { compileAthenaVerification, compileChecks } from "../../quality/sql";
 import { duckdbTarget } from "../../sql/batch-source";
 import { oneOf, parseCommandArgs } from "../args";
+import { loadModel, MODEL_OPTIONS, MODEL_USAGE } from "../model-options";
 
-export const COMPILE_USAGE =
-  "lake compile --target duckdb|athena|dqdl [--dataset D]... [--format text|json] [--lake DIR] [--load-date YYYY-MM-DD] [--stack-prefix energy-lake-dev]";
+export const COMPILE_USAGE = `lake compile --target duckdb|athena|dqdl [--dataset D]... [--format text|json] [--lake DIR] [--load-date YYYY-MM-DD] [--stack-prefix energy-lake-dev] ${MODEL_USAGE}`;
 
 const TARGETS = ["duckdb", "athena", "dqdl"] as const;
 
@@ -27,13 +25,13 @@ export async function compileCommand(argv: string[]): Promise<number> {
     lake: { type: "string" },
     "load-date": { type: "string" },
     "stack-prefix": { type: "string" },
-    contracts: { type: "string" },
-    rules: { type: "string" },
+    ...MODEL_OPTIONS,
   }, COMPILE_USAGE);
   const target = oneOf("compile", "--target", values.target, TARGETS, "duckdb");
   const format = oneOf("compile", "--format", values.format, ["text", "json"] as const, "text");
-  const contracts = loadContracts(values.contracts ?? DEFAULT_CONTRACTS_DIR);
-  const ruleSets = selectRuleSets(loadRuleSets(contracts, values.rules ?? DEFAULT_RULES_DIR), values.dataset);
+  const model = loadModel(values);
+  const { contracts } = model;
+  const ruleSets = selectRuleSets(model.ruleSets, values.dataset);
   const loadDate = values["load-date"] ?? todayUtc();
   const names = lakeNames(values["stack-prefix"] ?? "energy-lake-dev");
   const datasets = ruleSets.map((ruleSet) => {

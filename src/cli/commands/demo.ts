@@ -1,11 +1,11 @@
 import * as path from "path";
-import { DEFAULT_CONTRACTS_DIR, PROJECT_ROOT } from "../../model/contracts";
-import { DEFAULT_RULES_DIR } from "../../model/rules";
+import { PROJECT_ROOT } from "../../model/contracts";
 import { reportFolder } from "../../report/history";
 import { parseCommandArgs } from "../args";
+import { MODEL_OPTIONS, MODEL_USAGE, modelDirs } from "../model-options";
 import { runAndCheck } from "./run";
 
-export const DEMO_USAGE = "lake demo [--lake DIR]";
+export const DEMO_USAGE = `lake demo [--lake DIR] ${MODEL_USAGE}`;
 
 /** The bundled sample: generated with known defects (data/sample/manifest.json), exported early in January 2026. */
 export const SAMPLE_INPUT = path.join(PROJECT_ROOT, "data", "sample");
@@ -16,15 +16,14 @@ export const SAMPLE_LOAD_DATE = "2026-01-05";
  * so the report fails; the demo itself succeeds (exit 0) and says what `lake run` would return.
  */
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs("demo", argv, { lake: { type: "string" } }, DEMO_USAGE);
+  const { values } = parseCommandArgs("demo", argv, { lake: { type: "string" }, ...MODEL_OPTIONS }, DEMO_USAGE);
   const lake = path.resolve(values.lake ?? ".lake");
   const code = await runAndCheck({
     input: SAMPLE_INPUT,
     lake,
     loadDate: SAMPLE_LOAD_DATE,
     format: "text",
-    contractsDir: DEFAULT_CONTRACTS_DIR,
-    rulesDir: DEFAULT_RULES_DIR,
+    ...modelDirs(values),
     checks: true,
   });
   const folder = reportFolder(lake, SAMPLE_LOAD_DATE);

@@ -5,8 +5,9 @@ import { formatStackOutputs } from "../../aws/stack-outputs";
 import { EXIT_OK } from "../../errors";
 import { PROJECT_ROOT } from "../../model/contracts";
 import { parseCommandArgs } from "../args";
+import { loadModel, MODEL_OPTIONS, MODEL_USAGE } from "../model-options";
 
-export const PLAN_USAGE = "lake plan [--stack dev|prod] [--write-docs] [--outputs FILE]";
+export const PLAN_USAGE = `lake plan [--stack dev|prod] [--write-docs] [--outputs FILE] ${MODEL_USAGE}`;
 
 /** Documents that embed the generated diagram between <!-- plan:<stack>:start/end --> markers. */
 export const DIAGRAM_DOCS = [path.join(PROJECT_ROOT, "docs", "aws.md"), path.join(PROJECT_ROOT, "docs", "architecture.md")];
@@ -17,9 +18,10 @@ export const DIAGRAM_DOCS = [path.join(PROJECT_ROOT, "docs", "aws.md"), path.joi
  * `pulumi stack output --json`, so the commands that work against a stack can be tried offline.
  */
 export async function planCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs("plan", argv, { stack: { type: "string" }, "write-docs": { type: "boolean" }, outputs: { type: "string" } }, PLAN_USAGE);
+  const { values } = parseCommandArgs("plan", argv, { stack: { type: "string" }, "write-docs": { type: "boolean" }, outputs: { type: "string" }, ...MODEL_OPTIONS }, PLAN_USAGE);
   const stack = values.stack ?? "dev";
-  const plan = await planStack(stack);
+  const { contracts, ruleSets } = loadModel(values);
+  const plan = await planStack(stack, { contracts, ruleSets });
   process.stdout.write(`stack ${plan.stack}: ${plan.resourceCount} resources\n\n${plan.text}\n\n\`\`\`mermaid\n${plan.mermaid}\n\`\`\`\n`);
   if (values.outputs !== undefined) {
     fs.writeFileSync(values.outputs, formatStackOutputs(plan.outputs));

@@ -1,8 +1,8 @@
 import * as path from "path";
 import { checkLoad } from "../../app/check-load";
 import { EXIT_OK } from "../../errors";
-import { DEFAULT_CONTRACTS_DIR, loadContracts } from "../../model/contracts";
-import { DEFAULT_RULES_DIR, loadRuleSets } from "../../model/rules";
+import { loadContracts } from "../../model/contracts";
+import { loadRuleSets } from "../../model/rules";
 import { LoadResult, runLoad } from "../../pipeline/load";
 import { todayUtc } from "../../pipeline/layout";
 import { FailPoint } from "../../pipeline/transaction";
@@ -11,9 +11,10 @@ import { loadHistory, saveReport } from "../../report/history";
 import { parseFormat, REPORT_FORMATS } from "../../report/render";
 import { textTable } from "../../report/render-text";
 import { oneOf, parseCommandArgs, requireOption } from "../args";
+import { MODEL_OPTIONS, MODEL_USAGE, modelDirs } from "../model-options";
 import { emitReport } from "./output";
 
-export const RUN_USAGE = "lake run --input DIR --lake DIR [--load-date YYYY-MM-DD] [--format text|json|md|html|junit] [--out FILE] [--contracts DIR] [--rules DIR] [--no-checks]";
+export const RUN_USAGE = `lake run --input DIR --lake DIR [--load-date YYYY-MM-DD] [--format text|json|md|html|junit] [--out FILE] ${MODEL_USAGE} [--no-checks]`;
 
 const FAIL_POINTS: readonly FailPoint[] = ["before-commit", "mid-commit"];
 
@@ -99,8 +100,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     "load-date": { type: "string" },
     format: { type: "string" },
     out: { type: "string" },
-    contracts: { type: "string" },
-    rules: { type: "string" },
+    ...MODEL_OPTIONS,
     "no-checks": { type: "boolean" },
   }, RUN_USAGE);
   return runAndCheck({
@@ -109,8 +109,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     loadDate: values["load-date"] ?? todayUtc(),
     format: values.format ?? "text",
     out: values.out,
-    contractsDir: values.contracts ?? DEFAULT_CONTRACTS_DIR,
-    rulesDir: values.rules ?? DEFAULT_RULES_DIR,
+    ...modelDirs(values),
     checks: values["no-checks"] !== true,
   });
 }
