@@ -52,7 +52,7 @@ describe("contracts", () => {
     expect(problems).to.include.members([
       'customers.json: /key/0: key column "client_id" is not a column; declare it under columns or fix the name',
       'customers.json: /partition_column: "city" is string; name a date or timestamp column',
-      'customers.json: /columns/4/aliases/2: header "Nombre" already means column "customer_name"; a header may map to one column only',
+      'customers.json: /columns/4/aliases/3: header "Nombre" already means column "customer_name"; a header may map to one column only',
       'customers.json: /columns/0/values: value normalisation applies to string columns only ("customer_id" is integer); remove it',
     ]);
   });

@@ -86,7 +86,7 @@ export async function writeDefectiveTransactions(connection: DuckDBConnection, l
     { line: 6, values: ["T0000005", "sell", "P0001", 10, 0.2, "wind", "2024-04-29"] },
     { line: 7, values: ["T0000002", "sell", "C000001", 50, 0.3, "solar", "2024-04-30"] },
     { line: 8, values: ["T0000007", "buy", "P0002", -5, 0.2, "solar", "2024-04-28"] },
-    { line: 9, values: ["T0000008", "buy", "P0002", 20, 9999, "solar", "2024-04-28"] },
+    { line: 9, values: ["T0000008", "buy", "P0002", 20, -0.2, "solar", "2024-04-28"] },
     { line: 10, values: ["X12", "buy", "P0001", 20, 0.2, "wind", "2024-04-28"] },
     { line: 11, values: ["T0000010", "buy", "P0003", 20, 0.2, "hydro", null] },
   ]);
