@@ -64,6 +64,40 @@ def publish(s3, bucket, placements, stale_keys):
         s3.delete_object(Bucket=bucket, Key=staged)
 
 
+def rule_outcomes(dq_rules, outcome_rows):
+    """EvaluateDataQuality's ruleOutcomes rows mapped back to the lake rules by their rule_id label.
+
+    Each DQDL rule is labelled rule_id (src/quality/dqdl.ts); a row without labels falls back to its
+    position, as ruleOutcomes follow the ruleset order. Same mapping as src/quality/glue-outcomes.ts.
+    Returns one entry per lake rule (status pass | fail | error | missing) and the rows no rule claims.
+    """
+    by_position = [rule["rule_id"] for rule in dq_rules for _ in rule["dqdl"]]
+    mine = {rule["rule_id"]: [] for rule in dq_rules}
+    unmatched = []
+    for position, row in enumerate(outcome_rows):
+        labels = row.get("Labels") or {}
+        rule_id = labels.get("rule_id") or (by_position[position] if position < len(by_position) and not labels else None)
+        (mine[rule_id] if rule_id in mine else unmatched).append(row)
+    rules = []
+    for rule in dq_rules:
+        outcomes = [row.get("Outcome") for row in mine[rule["rule_id"]]]
+        if "Failed" in outcomes:
+            status = "fail"
+        elif "Error" in outcomes:
+            status = "error"
+        elif len(outcomes) < len(rule["dqdl"]) or any(o != "Passed" for o in outcomes):
+            status = "missing"
+        else:
+            status = "pass"
+        rules.append({
+            "rule_id": rule["rule_id"],
+            "severity": rule["severity"],
+            "status": status,
+            "results": [{"rule": row.get("Rule"), "outcome": row.get("Outcome"), "failure_reason": row.get("FailureReason")} for row in mine[rule["rule_id"]]],
+        })
+    return rules, unmatched
+
+
 def s3_client():
     import boto3  # present on Glue; imported here so the pure helpers load anywhere
 

@@ -131,7 +131,7 @@ else:
 
     if plan["ruleset"]:
         # Rules see the typed view of the batch (every row that parsed), as the local check engines do.
-        frame = typed.select("_source_file", "_row", *COLUMNS)
+        frame = typed.withColumn("_load_date", load_date).select(*plan["dq_frame_columns"])
 
         def processed_column(dataset, column):
             """A referenced dataset's key column over all its loads (empty before its first load)."""
@@ -165,16 +165,10 @@ else:
             },
             additional_options={"performanceTuning.caching": "CACHE_NOTHING"},
         )
-        severity = {line: rule["severity"] for rule in plan["dq_rules"] for line in rule["dqdl"]}
-        rule_id = {line: rule["rule_id"] for rule in plan["dq_rules"] for line in rule["dqdl"]}
-        for r in SelectFromCollection.apply(dfc=results, key="ruleOutcomes").toDF().collect():
-            failed = r["Outcome"] != "Passed"
-            kind = severity.get(r["Rule"], "error")
-            if failed and kind == "error":
-                outcome["rules_failed"] += 1
-            elif failed:
-                outcome["warnings_failed"] += 1
-            outcome["rules"].append({"rule_id": rule_id.get(r["Rule"]), "severity": kind, "rule": r["Rule"], "outcome": r["Outcome"], "failure_reason": r["FailureReason"]})
+        outcome_rows = [r.asDict(recursive=True) for r in SelectFromCollection.apply(dfc=results, key="ruleOutcomes").toDF().collect()]
+        outcome["rules"], outcome["unmatched_results"] = lc.rule_outcomes(plan["dq_rules"], outcome_rows)
+        outcome["rules_failed"] = sum(1 for r in outcome["rules"] if r["status"] != "pass" and r["severity"] == "error")
+        outcome["warnings_failed"] = sum(1 for r in outcome["rules"] if r["status"] != "pass" and r["severity"] != "error")
 
 # The state machine's quality gate reads this file.
 s3.put_object(Bucket=ARGS["processed_bucket"], Key=QUALITY_KEY, Body=json.dumps(outcome, default=str).encode("utf-8"), ContentType="application/json")

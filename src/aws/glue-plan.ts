@@ -1,7 +1,7 @@
 import { Contract } from "../model/contracts";
 import { RuleSet } from "../model/rules";
 import { headerKey } from "../model/text";
-import { compileDqdlRules, DqdlReferenceSource, dqdlReferenceSources } from "../quality/dqdl";
+import { compileDqdlRules, DqdlReferenceSource, dqdlFrameColumns, dqdlReferenceSources } from "../quality/dqdl";
 import { spark } from "../sql/dialect";
 import { rowProblemsSql, typedViewSql } from "../sql/typed-view";
 import { LakeNames } from "./naming";
@@ -23,9 +23,11 @@ export interface GlueDatasetPlan {
   readonly typed_view_sql: string;
   /** Expression over the typed view: why a row cannot be typed, NULL when it can. */
   readonly row_problems_sql: string;
-  /** Glue Data Quality ruleset evaluated on the typed batch; null when the dataset has no rule file. */
+  /** Glue Data Quality ruleset evaluated on the checked frame; null when the dataset has no rules. */
   readonly ruleset: string | null;
-  /** Each lake rule's DQDL lines and severity: only failed error rules fail the load's quality gate. */
+  /** The checked frame's columns (dqdlFrameColumns): the typed view's typed values and presence flags, and the load date. */
+  readonly dq_frame_columns: readonly string[];
+  /** Each lake rule's DQDL rules (labelled with its id) and severity: only failed error rules fail the load's quality gate. */
   readonly dq_rules: readonly { readonly rule_id: string; readonly severity: string; readonly dqdl: readonly string[] }[];
   /** Reference frames EvaluateDataQuality needs (additional_data_sources), built from processed data. */
   readonly dq_references: readonly DqdlReferenceSource[];
@@ -51,7 +53,8 @@ export function compileGluePlan(contracts: readonly Contract[], ruleSets: readon
       partition_column: contract.partitionColumn ?? null,
       typed_view_sql: typedViewSql(spark, contract, GLUE_BATCH_VIEW),
       row_problems_sql: rowProblemsSql(spark, contract),
-      ruleset: ruleSet === undefined ? null : names.ruleset(contract.name),
+      ruleset: ruleSet === undefined || ruleSet.rules.length === 0 ? null : names.ruleset(contract.name),
+      dq_frame_columns: dqdlFrameColumns(contract),
       dq_rules: ruleSet === undefined ? [] : compileDqdlRules(ruleSet, contracts).map((r) => ({ rule_id: r.ruleId, severity: r.severity, dqdl: r.dqdl })),
       dq_references: ruleSet === undefined ? [] : dqdlReferenceSources(ruleSet),
     };

@@ -25,8 +25,9 @@ export interface VerificationPlan {
   readonly statements: readonly VerificationStatement[];
 }
 
+/** One ruleset per rule set with rules: Glue refuses an empty ruleset, and there is nothing to evaluate. */
 export function rulesetPlans(ruleSets: readonly RuleSet[], contracts: readonly Contract[], names: LakeNames): RulesetPlan[] {
-  return ruleSets.map((ruleSet) => ({
+  return ruleSets.filter((ruleSet) => ruleSet.rules.length > 0).map((ruleSet) => ({
     dataset: ruleSet.dataset,
     name: names.ruleset(ruleSet.dataset),
     dqdl: compileDqdl(ruleSet, contracts),

@@ -160,6 +160,17 @@ class Expressions {
   }
 }
 
+/**
+ * A rule's row conditions over the typed view: which rows are in scope (its `where`; "TRUE" when it
+ * has none) and which of them fail it (undefined for the kinds counted another way: unique,
+ * references, row_count, freshness). Other targets that count rows (DQDL's CustomSql) use these,
+ * so a row fails a rule the same way everywhere.
+ */
+export function rowConditions(d: Dialect, contract: Contract, rule: Rule): { readonly scope: string; readonly failing: string | undefined } {
+  const x = new Expressions(d, contract);
+  return { scope: x.where(rule), failing: x.failing(rule) };
+}
+
 /** First and last character of a PII value, the rest starred: enough to find the row, not the person. */
 export function maskSql(value: string): string {
   // Values under five characters are masked whole: showing two of four characters would reveal half.

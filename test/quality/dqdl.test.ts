@@ -2,17 +2,36 @@ import { expect } from "chai";
 import { SparkSQL } from "dt-sql-parser";
 import * as fs from "fs";
 import * as path from "path";
-import { loadContracts } from "../../src/model/contracts";
-import { RuleSet, loadRuleSets, parseRuleSet } from "../../src/model/rules";
-import { compileDqdl, compileDqdlRules, dqdlReferenceAliases, dqdlReferenceSources } from "../../src/quality/dqdl";
+import { Contract, columnOf, loadContracts } from "../../src/model/contracts";
+import { Rule, RuleSet, loadRuleSets, parseRuleSet } from "../../src/model/rules";
+import {
+  compileDqdl,
+  compileDqdlRules,
+  dqdlComplement,
+  dqdlCondition,
+  dqdlFrameColumns,
+  dqdlHistory,
+  dqdlLabels,
+  dqdlListString,
+  dqdlNumber,
+  dqdlOperand,
+  dqdlRawString,
+  dqdlReferenceAliases,
+  dqdlReferenceSources,
+} from "../../src/quality/dqdl";
+import { DqdlRule, DqdlSyntaxError, readDqdl } from "../support/dqdl-grammar";
+import { HOSTILE_NUMBERS, HOSTILE_STRINGS, adversarialRuleSets, caseContracts, hostileStrings } from "./dqdl-cases";
 
-const contracts = loadContracts();
-const shipped = loadRuleSets(contracts);
+const contracts = caseContracts();
+const shipped = loadRuleSets(loadContracts());
+const adversarial = adversarialRuleSets();
+const everyRuleSet = [...shipped, ...adversarial];
 const base = { severity: "error", description: "test rule" };
 
 interface RuleTypeConfig {
   rule_type_name: string;
   parameters: { name: string; is_var_arg?: boolean }[];
+  return_type: string;
   is_threshold_supported?: boolean;
   is_where_clause_supported?: boolean;
 }
@@ -25,105 +44,32 @@ function ruleTypeConfig(): RuleTypeConfig[] {
   return (JSON.parse(fs.readFileSync(file, "utf8")) as { rule_types: RuleTypeConfig[] }).rule_types;
 }
 
-// ---- A parser for the DQDL subset compileDqdl emits (tokens as in the DQDL ANTLR lexer). ----
-
-interface Token { kind: "string" | "number" | "word" | "op" | "punct"; text: string }
-
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  const pattern = /\s+|#[^\n]*\n|"((?:\\"|\\\\|[^"\\]|\\(?!["\\]))*)"|(-?\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z0-9_.]*)|(>=|<=|=|>|<)|([[\],])/y;
-  while (pattern.lastIndex < text.length) {
-    const at = pattern.lastIndex;
-    const m = pattern.exec(text);
-    if (!m) throw new Error(`DQDL: unexpected character at ${at}: ${JSON.stringify(text.slice(at, at + 20))}`);
-    if (m[1] !== undefined) tokens.push({ kind: "string", text: m[1].replace(/\\(["\\])/g, "$1") });
-    else if (m[2] !== undefined) tokens.push({ kind: "number", text: m[2] });
-    else if (m[3] !== undefined) tokens.push({ kind: "word", text: m[3] });
-    else if (m[4] !== undefined) tokens.push({ kind: "op", text: m[4] });
-    else if (m[5] !== undefined) tokens.push({ kind: "punct", text: m[5] });
-  }
-  return tokens;
+/** What Spark makes of a string literal (its unescapeSQLString for the escapes Spark knows). */
+function sparkString(literal: string): string {
+  const named: Record<string, string> = { "0": "\u0000", b: "\b", n: "\n", r: "\r", t: "\t", Z: "\u001a" };
+  return literal.slice(1, -1).replace(/\\(u[0-9a-fA-F]{4}|[0-3][0-7]{2}|[\s\S])/g, (_, e: string) => {
+    if (e.length === 5) return String.fromCharCode(parseInt(e.slice(1), 16));
+    if (e.length === 3) return String.fromCharCode(parseInt(e, 8));
+    return e === "%" || e === "_" ? `\\${e}` : (named[e] ?? e);
+  });
 }
 
-interface ParsedRule { type: string; parameters: string[]; condition: string; where: string | null; threshold: string | null }
-
-function parseDqdl(text: string): ParsedRule[] {
-  const tokens = tokenize(text);
-  let i = 0;
-  const peek = (): Token | undefined => tokens[i];
-  const take = (kind: Token["kind"], value?: string): Token => {
-    const t = tokens[i];
-    if (!t || t.kind !== kind || (value !== undefined && t.text !== value)) throw new Error(`DQDL: expected ${value ?? kind} at token ${i}, got ${JSON.stringify(t)}`);
-    i++;
-    return t;
-  };
-  const value = (): string => {
-    const t = peek();
-    if (t?.kind === "number" || t?.kind === "string") return take(t.kind).text;
-    return take("word", "NULL").text;
-  };
-  const comparison = (): string => `${take("op").text} ${take("number").text}`;
-  take("word", "Rules");
-  take("op", "=");
-  take("punct", "[");
-  const rules: ParsedRule[] = [];
-  for (;;) {
-    const type = take("word").text;
-    const parameters: string[] = [];
-    while (peek()?.kind === "string") parameters.push(take("string").text);
-    let condition = "";
-    const next = peek();
-    if (next?.kind === "op") condition = `${take("op").text} ${value()}`;
-    else if (next?.kind === "word" && next.text === "in") {
-      take("word", "in");
-      take("punct", "[");
-      const values = [value()];
-      while (peek()?.text === ",") {
-        take("punct", ",");
-        values.push(value());
-      }
-      take("punct", "]");
-      condition = `in [${values.join(", ")}]`;
-    } else if (next?.kind === "word" && next.text === "matches") {
-      take("word", "matches");
-      condition = `matches ${take("string").text}`;
-    }
-    let where: string | null = null;
-    if (peek()?.text === "where") {
-      take("word", "where");
-      where = take("string").text;
-    }
-    let threshold: string | null = null;
-    if (peek()?.text === "with") {
-      take("word", "with");
-      take("word", "threshold");
-      threshold = comparison();
-    }
-    rules.push({ type, parameters, condition, where, threshold });
-    if (peek()?.text === ",") take("punct", ",");
-    else break;
-  }
-  take("punct", "]");
-  if (i !== tokens.length) throw new Error(`DQDL: trailing tokens after the rule list`);
-  return rules;
+/** The string literals of a Spark SQL text, as Spark reads them. */
+function sparkLiterals(sql: string): string[] {
+  const tokens = (new SparkSQL() as unknown as { getAllTokens(sql: string): { text: string }[] }).getAllTokens(sql);
+  return tokens.filter((t) => t.text.startsWith("'")).map((t) => sparkString(t.text));
 }
 
-function assertAllowed(rules: ParsedRule[], config: RuleTypeConfig[]): void {
-  for (const rule of rules) {
-    const variants = config.filter((c) => c.rule_type_name === rule.type);
-    expect(variants, `${rule.type} is not a DQDL rule type`).to.not.be.empty;
-    const fits = variants.some((v) => {
-      const varArg = v.parameters.some((p) => p.is_var_arg === true);
-      return varArg ? rule.parameters.length >= v.parameters.length : rule.parameters.length === v.parameters.length;
-    });
-    expect(fits, `${rule.type} with ${rule.parameters.length} parameters`).to.equal(true);
-    if (rule.where !== null) expect(variants.some((v) => v.is_where_clause_supported === true), `${rule.type} takes no where`).to.equal(true);
-    if (rule.threshold !== null) expect(variants.some((v) => v.is_threshold_supported === true), `${rule.type} takes no threshold`).to.equal(true);
-  }
-}
+const sparkErrors = (sql: string): string[] => new SparkSQL().validate(sql).map((e) => e.message);
 
-function sparkErrors(sql: string): string[] {
-  return new SparkSQL().validate(sql).map((e) => e.message);
+/** The text Glue receives for a raw DQDL string: ours, with a backslash before each unescaped quote. */
+const quotesEscaped = (text: string): string => text.replace(/(\\*)"/g, (m, b: string) => (b.length % 2 === 0 ? `${b}\\"` : m));
+
+function compiledPairs(ruleSet: RuleSet): { rule: Rule; dqdl: DqdlRule }[] {
+  const read = readDqdl(compileDqdl(ruleSet, contracts));
+  const pairs = compileDqdlRules(ruleSet, contracts).flatMap((c, i) => c.dqdl.map(() => ({ rule: ruleSet.rules[i]! })));
+  expect(read).to.have.length(pairs.length);
+  return pairs.map((p, i) => ({ ...p, dqdl: read[i]! }));
 }
 
 /** Every kind, with thresholds and where filters wherever the rule format allows them. */
@@ -138,7 +84,7 @@ const everyKind: RuleSet = parseRuleSet("/rules/transactions.json", {
     { id: "av", kind: "accepted_values", column: "energy_type", values: ["wind", "solar"], threshold: 0.2, where: { column: "quantity_kwh", equals: -1.5 }, ...base },
     { id: "rg", kind: "range", column: "price", min: -10, max: 10.25, ...base },
     { id: "rg-d", kind: "range", column: "transaction_date", min: "2020-01-01", max: "2030-12-31", where: { column: "transaction_date", equals: "2024-05-01" }, ...base },
-    { id: "pt", kind: "pattern", column: "transaction_id", pattern: 'T\\d+"x\\\\', threshold: 0.5, ...base },
+    { id: "pt", kind: "pattern", column: "transaction_id", pattern: 'T\\d+"x\\\\', ...base },
     { id: "rf", kind: "references", column: "counterparty_id", targets: [{ dataset: "providers", column: "provider_id" }], threshold: 0.1, ...base },
     { id: "rc", kind: "row_count", min: 1, max: 1000, where: { column: "transaction_type", equals: "sell" }, ...base },
     { id: "fr", kind: "freshness", column: "transaction_date", max_age_days: 3, where: { column: "transaction_type", equals: "sell" }, ...base },
@@ -146,69 +92,198 @@ const everyKind: RuleSet = parseRuleSet("/rules/transactions.json", {
   ],
 }, contracts);
 
-describe("DQDL compiler", () => {
+describe("DQDL compiler: what the official grammar accepts", () => {
   const config = ruleTypeConfig();
 
-  it("emits only rule types, parameter counts, where clauses and thresholds the official rule list allows", () => {
-    for (const ruleSet of [...shipped, everyKind]) {
-      const parsed = parseDqdl(compileDqdl(ruleSet, contracts));
-      expect(parsed.length).to.be.at.least(ruleSet.rules.length);
-      assertAllowed(parsed, config);
-    }
-  });
-
-  it("maps every kind, moving thresholds into the comparison where DQDL has no threshold", () => {
-    const byRule = Object.fromEntries(compileDqdlRules(everyKind, contracts).map((r) => [r.ruleId, r.dqdl]));
-    expect(byRule.nn).to.deep.equal(['IsComplete "price"']);
-    expect(byRule["nn-t"]).to.deep.equal(['Completeness "price" >= 0.7 where "`transaction_type` = \'buy\'"']);
-    expect(byRule.u).to.deep.equal(['IsUnique "transaction_id"']);
-    expect(byRule["u-t"][0]).to.match(/^CustomSql "SELECT \(count_if\(`transaction_type` IS NOT NULL AND `counterparty_id` IS NOT NULL\) - count\(DISTINCT `transaction_type`, `counterparty_id`\)\) \/ count\(\*\) FROM primary WHERE \(`energy_type` IN \('wind', 'solar'\)\)" <= 0\.01$/);
-    expect(byRule.ty).to.deep.equal(['ColumnDataType "transaction_date" = "Date" with threshold >= 0.95']);
-    expect(byRule.av).to.deep.equal(['ColumnValues "energy_type" in ["wind", "solar", NULL] where "`quantity_kwh` = -1.5" with threshold >= 0.8']);
-    expect(byRule.rg).to.deep.equal(['ColumnValues "price" >= -10 where "`price` IS NOT NULL"', 'ColumnValues "price" <= 10.25 where "`price` IS NOT NULL"']);
-    expect(byRule["rg-d"][0]).to.equal('ColumnValues "transaction_date" >= "2020-01-01" where "(`transaction_date` IS NOT NULL) AND (`transaction_date` = DATE \'2024-05-01\')"');
-    // The job renames the referenced column after the checked one in the alias frame (see DqdlReferenceSource).
-    expect(byRule.rf).to.deep.equal(['ReferentialIntegrity "counterparty_id" "providers.counterparty_id" >= 0.9']);
-    expect(dqdlReferenceSources(everyKind)).to.deep.equal([{ alias: "providers", ruleId: "rf", columns: ["counterparty_id"], branches: [{ dataset: "providers", column: "provider_id", values: null }] }]);
-    expect(byRule.rc).to.deep.equal(['RowCount >= 1 where "`transaction_type` = \'sell\'"', 'RowCount <= 1000 where "`transaction_type` = \'sell\'"']);
-    expect(byRule.fr).to.deep.equal(['CustomSql "SELECT datediff(current_date(), CAST(max(`transaction_date`) AS DATE)) FROM primary WHERE (`transaction_type` = \'sell\')" <= 3']);
-    expect(byRule.cp).to.deep.equal(['Completeness "transaction_date" >= 0.9']);
-  });
-
-  it("escapes quotes and backslashes inside DQDL strings, so a pattern stays one string", () => {
-    const parsed = parseDqdl(compileDqdl(everyKind, contracts));
-    const pattern = parsed.find((r) => r.condition.startsWith("matches"));
-    expect(pattern?.condition).to.equal('matches ^(?:T\\d+"x\\\\)$');
-    expect(pattern?.threshold).to.equal(">= 0.5");
-  });
-
-  it("writes where clauses and custom SQL that Spark SQL parses", () => {
-    for (const ruleSet of [...shipped, everyKind]) {
-      for (const rule of parseDqdl(compileDqdl(ruleSet, contracts))) {
-        if (rule.where !== null) expect(sparkErrors(`SELECT * FROM primary WHERE ${rule.where}`), rule.where).to.deep.equal([]);
-        if (rule.type === "CustomSql") expect(sparkErrors(rule.parameters[0]), rule.parameters[0]).to.deep.equal([]);
+  it("writes rulesets the grammar reads, with only the rule types, parameter counts, where clauses and thresholds of the official rule list", () => {
+    for (const ruleSet of [...everyRuleSet, everyKind]) {
+      for (const { rule, dqdl } of compiledPairs(ruleSet)) {
+        const variants = config.filter((c) => c.rule_type_name === dqdl.type);
+        expect(variants, `${rule.id}: ${dqdl.type} is not a DQDL rule type`).to.not.be.empty;
+        const fits = variants.filter((v) => (v.parameters.some((p) => p.is_var_arg === true) ? dqdl.parameters.length >= v.parameters.length : dqdl.parameters.length === v.parameters.length));
+        expect(fits, `${rule.id}: ${dqdl.type} with ${dqdl.parameters.length} parameters`).to.not.be.empty;
+        if (dqdl.where !== null) expect(fits.some((v) => v.is_where_clause_supported === true), `${rule.id}: ${dqdl.type} takes no where`).to.equal(true);
+        const threshold = dqdl.tags.filter((t) => t.name === "threshold");
+        expect(threshold.length, `${rule.id}: one threshold at most`).to.be.at.most(1);
+        if (threshold.length > 0) expect(fits.some((v) => v.is_threshold_supported === true), `${rule.id}: ${dqdl.type} takes no threshold`).to.equal(true);
+        // A rule whose return type is a number needs a number condition (CustomSql, RowCount, ...).
+        if (fits.every((v) => v.return_type === "NUMBER" || v.return_type === "NUMBER|BOOLEAN")) expect(dqdl.condition?.kind, `${rule.id}: ${dqdl.type}`).to.equal("number");
       }
     }
+  });
+
+  it("labels every DQDL rule with its rule's id and severity, the key Glue outcomes are mapped back by", () => {
+    for (const ruleSet of [...everyRuleSet, everyKind]) {
+      for (const { rule, dqdl } of compiledPairs(ruleSet)) expect(dqdl.labels).to.deep.equal({ rule_id: rule.id, severity: rule.severity });
+    }
+  });
+
+  it("compares each ColumnValues column as its type: strings as strings, numbers as numbers, dates as dates", () => {
+    const expected: Record<string, string> = { string: "string", integer: "number", decimal: "number", date: "date", timestamp: "date" };
+    let seen = 0;
+    for (const ruleSet of [...everyRuleSet, everyKind]) {
+      const contract = contracts.find((c) => c.name === ruleSet.dataset) as Contract;
+      for (const { rule, dqdl } of compiledPairs(ruleSet)) {
+        if (dqdl.type !== "ColumnValues") continue;
+        seen++;
+        const type = columnOf(contract, dqdl.parameters[0]!).type.kind;
+        expect(dqdl.condition?.kind, `${rule.id} on a ${type} column`).to.equal(dqdl.condition?.operator === "matches" ? "string" : expected[type]);
+      }
+    }
+    expect(seen).to.be.greaterThan(20);
+  });
+
+  it("keeps date- and time-shaped strings, NULL and keywords in a string list a string list, each value read back as written", () => {
+    const values = HOSTILE_STRINGS;
+    const rule = readDqdl(compileDqdl(adversarial[0]!, contracts)).find((r) => r.labels.rule_id === "strings.in")!;
+    expect(rule.condition).to.deep.equal({ kind: "string", operator: "in", operands: [...values, "<NULL>"] });
+    for (const s of [...values, ...hostileStrings(1, 400)]) {
+      const [read] = readDqdl(`Rules = [ ColumnValues "c" in [${dqdlListString(s)}, NULL] ]`);
+      expect(read!.condition, JSON.stringify(s)).to.deep.equal({ kind: "string", operator: "in", operands: [s, "<NULL>"] });
+    }
+    // What used to be written: a syntax error next to strings, a date condition on its own.
+    expect(() => readDqdl('Rules = [ ColumnValues "c" in ["a", "2024-01-01"] ]')).to.throw(DqdlSyntaxError);
+    expect(() => readDqdl('Rules = [ ColumnValues "c" in ["a", "1:30 PM"] ]')).to.throw(DqdlSyntaxError);
+    expect(readDqdl('Rules = [ ColumnValues "c" in ["2024-01-01", NULL] ]')[0]!.condition?.kind).to.equal("date");
+    expect(dqdlListString("2024-01-01")).to.equal('"2024\\-01-01"');
+    expect(dqdlListString("12:30")).to.equal('"12\\:30"');
+  });
+
+  it("writes parameters, regexes, where filters and labels so Glue receives exactly the text meant", () => {
+    for (const s of [...HOSTILE_STRINGS, ...hostileStrings(2, 400)]) {
+      let raw: string;
+      try {
+        raw = dqdlRawString(s);
+      } catch {
+        // Refused only where no raw string can carry the text.
+        expect(/^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}:[0-9]{2} (?:AM|PM)|[0-9]{2}:[0-9]{2})$/.test(s) || /(^|[^\\])(\\\\)*\\$/.test(s), JSON.stringify(s)).to.equal(true);
+        continue;
+      }
+      const [custom, values] = readDqdl(`Rules = [ CustomSql ${raw} = 0, ColumnValues "c" matches ${raw} where ${s === "" ? '"x"' : raw} ]`);
+      expect(custom!.parameters, JSON.stringify(s)).to.deep.equal([quotesEscaped(s)]);
+      expect(values!.condition?.operands).to.deep.equal([quotesEscaped(s)]);
+      if (s !== "") expect(values!.where).to.equal(quotesEscaped(s));
+    }
+    expect(() => dqdlRawString("ends in \\")).to.throw(/unpaired backslash/);
+    expect(() => dqdlRawString("2024-01-01")).to.throw(/date or time/);
+    expect(() => dqdlLabels({ rule_id: "x".repeat(257) })).to.throw(/1-256/);
+    expect(() => dqdlLabels({})).to.throw(/1 to 10/);
+  });
+
+  it("passes regexes to the engine unchanged: no doubled backslashes, quotes escaped as the regex reads them", () => {
+    const patterns = everyRuleSet.flatMap((rs) => rs.rules).filter((r): r is Extract<Rule, { kind: "pattern" }> => r.kind === "pattern");
+    let native = 0;
+    for (const ruleSet of [...everyRuleSet, everyKind]) {
+      for (const { rule, dqdl } of compiledPairs(ruleSet)) {
+        if (rule.kind !== "pattern") continue;
+        const anchored = `^(?:${rule.pattern})$`;
+        if (dqdl.type === "ColumnValues") {
+          native++;
+          expect(dqdl.condition?.operands, rule.id).to.deep.equal([quotesEscaped(anchored)]);
+          // Java regexes (and JavaScript's outside unicode mode) read \" as a quote: the received regex matches what the rule's does.
+          const regex = (source: string): RegExp => new RegExp(source, /\\p\{/.test(source) ? "u" : "");
+          const received = regex(dqdl.condition!.operands[0]!);
+          for (const probe of ['T12"x\\', 'a"b', "R123", "\\", '\\"', '\\\\"."', "ñ"]) expect(received.test(probe), `${rule.id} on ${probe}`).to.equal(regex(anchored).test(probe));
+        } else {
+          expect(sparkLiterals(dqdl.parameters[0]!), rule.id).to.include(anchored);
+        }
+      }
+    }
+    expect(native).to.be.greaterThan(4);
+    expect(patterns.length).to.be.greaterThan(8);
+  });
+
+  it("writes where filters and custom SQL that Spark parses, whose string literals are the rules' values", () => {
+    let checked = 0;
+    for (const ruleSet of [...everyRuleSet, everyKind]) {
+      for (const { rule, dqdl } of compiledPairs(ruleSet)) {
+        const sql = dqdl.type === "CustomSql" ? dqdl.parameters[0]! : dqdl.where === null ? undefined : `SELECT * FROM primary WHERE ${dqdl.where}`;
+        if (sql === undefined) continue;
+        checked++;
+        expect(sparkErrors(sql), `${rule.id}: ${sql}`).to.deep.equal([]);
+        const literals = sparkLiterals(sql);
+        for (const c of rule.where) for (const v of c.values) if (typeof v === "string" && columnOf(contracts.find((x) => x.name === ruleSet.dataset)!, c.column).type.kind === "string") expect(literals, `${rule.id}: ${sql}`).to.include(v);
+      }
+    }
+    expect(checked).to.be.greaterThan(30);
+    const quoted = readDqdl(compileDqdl(adversarial[1]!, contracts))[0]!;
+    expect(sparkLiterals(`SELECT 1 WHERE ${quoted.where}`)).to.deep.equal(["O'Brien"]);
+    const hostile = readDqdl(compileDqdl(adversarial[0]!, contracts)).find((r) => r.labels.rule_id === "where.strings")!;
+    expect(sparkLiterals(hostile.parameters[0]!)).to.deep.equal([...HOSTILE_STRINGS]);
     expect(sparkErrors("SELECT * FROM primary WHERE (")).to.not.deep.equal([]);
   });
 
-  it("labels each rule with its id and severity in a comment line", () => {
-    const text = compileDqdl(shipped.find((r) => r.dataset === "providers")!, contracts);
-    expect(text).to.match(/^Rules = \[\n {4}# providers\.row_count \(error\)\n {4}RowCount >= 1,\n/);
-    expect(text).to.include("# providers.capacity_mw.range (warn)\n");
-    expect(text.trimEnd().endsWith("]")).to.equal(true);
+  it("writes every number as a plain decimal the grammar reads back as the same value", () => {
+    let seed = 5;
+    const random = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const numbers = [...HOSTILE_NUMBERS, ...Array.from({ length: 300 }, () => (random() - 0.5) * 10 ** (Math.floor(random() * 60) - 30))];
+    for (const x of numbers) {
+      const text = dqdlNumber(x);
+      expect(text, String(x)).to.match(/^-?\d+(\.\d+)?$/);
+      const [rule] = readDqdl(`Rules = [ ColumnValues "c" in [${text}] ]`);
+      expect(Number(rule!.condition!.operands[0]), String(x)).to.equal(x);
+    }
+    expect(dqdlNumber(1e21)).to.equal("1000000000000000000000");
+    expect(dqdlNumber(-1.5e-7)).to.equal("-0.00000015");
+    expect(() => readDqdl('Rules = [ ColumnValues "c" >= 1e21 ]')).to.throw(DqdlSyntaxError);
+    expect(() => dqdlNumber(Number.NaN)).to.throw(/finite/);
+    expect([0.3, 0.05, 0.001, 1e-7, 0, 1, 0.7].map(dqdlComplement)).to.deep.equal(["0.7", "0.95", "0.999", "0.9999999", "1", "0", "0.3"]);
+  });
+
+  it("keeps a multi-line description on its comment line", () => {
+    const text = compileDqdl(adversarial[1]!, contracts);
+    expect(text).to.include("    # multi-line description # with a hash and more\n    ColumnValues");
+    expect(readDqdl(text)).to.have.length(6);
+    expect(text.split("\n").filter((l) => l.trimStart().startsWith("#"))).to.have.length(adversarial[1]!.rules.length);
     expect(text).to.not.match(/,\s*\]/);
+    expect(text).to.not.include("\r");
+  });
+});
+
+describe("DQDL compiler: what each rule means to Glue", () => {
+  it("maps every kind to the DQDL that counts as the SQL engines do", () => {
+    const byRule = Object.fromEntries(compileDqdlRules(everyKind, contracts).map((r) => [r.ruleId, r.dqdl.map((d) => d.replace(/ labels=\[[^\]]*\]/, ""))]));
+    expect(byRule.nn).to.deep.equal(['CustomSql "SELECT count(*) FROM primary WHERE NOT `price__present`" = 0']);
+    expect(byRule["nn-t"]).to.deep.equal(['CustomSql "SELECT count_if(NOT `price__present`) / greatest(count(*), 1) FROM primary WHERE (`transaction_type` = \'buy\')" <= 0.3']);
+    expect(byRule.u).to.deep.equal(['CustomSql "SELECT count_if(`transaction_id` IS NOT NULL) - count(DISTINCT `transaction_id`) FROM primary" = 0']);
+    expect(byRule["u-t"]).to.deep.equal(['CustomSql "SELECT (count_if(`transaction_type` IS NOT NULL AND `counterparty_id` IS NOT NULL) - count(DISTINCT `transaction_type`, `counterparty_id`)) / greatest(count(*), 1) FROM primary WHERE (`energy_type` IN (\'wind\', \'solar\'))" <= 0.01']);
+    expect(byRule.ty).to.deep.equal(['CustomSql "SELECT count_if(`transaction_date__present` AND `transaction_date` IS NULL) / greatest(count(*), 1) FROM primary" <= 0.05']);
+    expect(byRule.av).to.deep.equal(['ColumnValues "energy_type" in ["wind", "solar", NULL] where "(`quantity_kwh` = -1.5)" with threshold >= 0.8']);
+    expect(byRule.rg).to.deep.equal(['ColumnValues "price" >= -10 where "`price` IS NOT NULL"', 'ColumnValues "price" <= 10.25 where "`price` IS NOT NULL"']);
+    expect(byRule["rg-d"]![0]).to.equal('ColumnValues "transaction_date" >= "2020-01-01" where "`transaction_date` IS NOT NULL AND (`transaction_date` = DATE \'2024-05-01\')"');
+    expect(byRule.pt).to.deep.equal(['ColumnValues "transaction_id" matches "^(?:T\\d+\\"x\\\\)$" where "`transaction_id` IS NOT NULL"']);
+    // The job renames the referenced column after the checked one in the alias frame (see DqdlReferenceSource).
+    expect(byRule.rf).to.deep.equal(['ReferentialIntegrity "counterparty_id" "providers.counterparty_id" >= 0.9']);
+    expect(dqdlReferenceSources(everyKind)).to.deep.equal([{ alias: "providers", ruleId: "rf", columns: ["counterparty_id"], branches: [{ dataset: "providers", column: "provider_id", values: null }] }]);
+    expect(byRule.rc).to.deep.equal(['RowCount >= 1 where "(`transaction_type` = \'sell\')"', 'RowCount <= 1000 where "(`transaction_type` = \'sell\')"']);
+    expect(byRule.fr).to.deep.equal(['CustomSql "SELECT count(*) FROM primary WHERE (`transaction_type` = \'sell\') AND (CAST(`transaction_date` AS DATE) >= date_sub(`_load_date`, 3))" >= 1']);
+    expect(byRule.cp).to.deep.equal(['CustomSql "SELECT CASE WHEN count(*) = 0 THEN 1 ELSE count_if(`transaction_date__present`) / count(*) END FROM primary" >= 0.9']);
+  });
+
+  it("puts labels after where and before the threshold, as the grammar orders them", () => {
+    const [av] = compileDqdlRules(everyKind, contracts).find((r) => r.ruleId === "av")!.dqdl;
+    expect(av).to.match(/where "\(`quantity_kwh` = -1\.5\)" labels=\["rule_id"="av", "severity"="error"\] with threshold >= 0\.8$/);
+    expect(() => readDqdl('Rules = [ RowCount > 1 with threshold > 0.5 labels=["a"="b"] ]')).to.throw(DqdlSyntaxError);
+  });
+
+  it("evaluates on a frame of the typed view's columns, their presence flags and the load date", () => {
+    const transactions = contracts.find((c) => c.name === "transactions")!;
+    expect(dqdlFrameColumns(transactions)).to.deep.equal(["_source_file", "_row", "_load_date", ...transactions.columns.flatMap((c) => [c.name, `${c.name}__present`])]);
+    const columns = new Set(dqdlFrameColumns(transactions));
+    const used = compileDqdl(shipped.find((r) => r.dataset === "transactions")!, contracts).match(/`[a-z_]+`/g) ?? [];
+    for (const u of used) expect(columns.has(u.slice(1, -1)), u).to.equal(true);
   });
 
   it("expresses a conditional reference as a composite key against an alias the Glue job builds", () => {
     const transactions = shipped.find((r) => r.dataset === "transactions")!;
-    const rules = parseDqdl(compileDqdl(transactions, contracts)).filter((r) => r.type === "ReferentialIntegrity");
+    const rules = readDqdl(compileDqdl(transactions, contracts)).filter((r) => r.type === "ReferentialIntegrity");
     expect(rules).to.deep.equal([{
       type: "ReferentialIntegrity",
       parameters: ["transaction_type,counterparty_id", "transactions_counterparty_id_references_ref.{transaction_type,counterparty_id}"],
-      condition: "= 1.0",
+      condition: { kind: "number", operator: "=", operands: ["1.0"] },
       where: null,
-      threshold: null,
+      labels: { rule_id: "transactions.counterparty_id.references", severity: "error" },
+      tags: [],
     }]);
     expect(dqdlReferenceSources(transactions)).to.deep.equal([{
       alias: "transactions_counterparty_id_references_ref",
@@ -221,5 +296,37 @@ describe("DQDL compiler", () => {
     }]);
     expect(dqdlReferenceAliases(everyKind)).to.deep.equal(["providers"]);
     expect(dqdlReferenceAliases(shipped.find((r) => r.dataset === "providers")!)).to.deep.equal([]);
+  });
+
+  it("refuses to write an empty ruleset, which Glue rejects", () => {
+    const empty = parseRuleSet("/rules/providers.json", { dataset: "providers", rules: [] }, contracts);
+    expect(() => compileDqdl(empty, contracts)).to.throw(/at least one rule/);
+  });
+});
+
+describe("DQDL dynamic rules (history-aware comparisons)", () => {
+  const h = dqdlHistory;
+
+  it("renders comparisons with earlier runs that the grammar reads with the meaning built", () => {
+    const cases: [string, string, string[]][] = [
+      [dqdlCondition(">=", { op: "*", left: h.avg(h.last(10)), right: 0.8 }), ">= avg(last(10)) * 0.8", ["avg(last(10))*0.8"]],
+      // One precedence for + - * /, left to right: nested arithmetic is parenthesised.
+      [dqdlCondition("<", { op: "+", left: 1, right: { op: "*", left: 2, right: 3 } }), "< 1 + (2 * 3)", ["1+(2*3)"]],
+      [dqdlCondition(">", { op: "-", left: h.max(h.last(5)), right: -1 }), "> max(last(5)) - (-1)", ["max(last(5))-(-1)"]],
+      [dqdlCondition("between", { op: "-", left: h.min(h.last(5)), right: 1 }, { op: "+", left: h.max(h.last(5)), right: 1 }), "between min(last(5)) - 1 and max(last(5)) + 1", ["min(last(5))-1", "max(last(5))+1"]],
+      [dqdlCondition("!=", h.index(h.last(3), 0)), "!= index(last(3), 0)", ["index(last(3),0)"]],
+    ];
+    for (const [text, expected, operands] of cases) {
+      expect(text).to.equal(expected);
+      const [rule] = readDqdl(`Rules = [ RowCount ${text} labels=["rule_id"="r"] ]`);
+      expect(rule!.condition).to.deep.include({ kind: "number", operands });
+    }
+    expect(dqdlOperand({ op: "*", left: { op: "+", left: 1, right: 2 }, right: 3 })).to.equal("(1 + 2) * 3");
+  });
+
+  it("refuses windows and positions that mean nothing", () => {
+    expect(() => h.last(0)).to.throw(/>= 1/);
+    expect(() => h.last(2.5)).to.throw(/whole number/);
+    expect(() => h.index(h.last(3), 3)).to.throw(/0\.\.2/);
   });
 });
