@@ -41,8 +41,8 @@ describe("--contracts DIR and --rules DIR on every command that reads the model"
     const edited = lake(["compile", "--target", "dqdl", "--dataset", "providers", "--contracts", model.contracts, "--rules", model.rules]);
     expect(shipped.status, shipped.stderr).to.equal(0);
     expect(edited.status, edited.stderr).to.equal(0);
-    expect(shipped.stdout).to.include("# providers.row_count");
-    expect(edited.stdout).not.to.include("# providers.row_count");
+    expect(shipped.stdout).to.include(`"rule_id"="providers.row_count"`);
+    expect(edited.stdout).not.to.include(`"rule_id"="providers.row_count"`);
   });
 
   it("rules validate checks every file of --rules DIR against the contracts of --contracts DIR", () => {
