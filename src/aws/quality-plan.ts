@@ -2,6 +2,7 @@ import { Contract } from "../model/contracts";
 import { RuleSet } from "../model/rules";
 import { compileDqdl } from "../quality/dqdl";
 import { compileAthenaVerification } from "../quality/sql";
+import { countParameters } from "../sql/parameters";
 import { LakeNames } from "./naming";
 
 /** One Glue Data Quality ruleset: the DQDL the CLI compiles, on the processed table of its dataset. */
@@ -34,31 +35,6 @@ export function rulesetPlans(ruleSets: readonly RuleSet[], contracts: readonly C
     database: names.database("processed"),
     table: names.table(ruleSet.dataset),
   }));
-}
-
-/**
- * Counts the `?` parameters of an Athena statement, skipping string literals, quoted identifiers
- * and comments (a regular expression such as '^(?:x)$' holds a `?` that is not a parameter).
- */
-export function countParameters(sql: string): number {
-  let count = 0;
-  for (let i = 0; i < sql.length; i++) {
-    const ch = sql[i]!;
-    if (ch === "'" || ch === '"') {
-      // SQL doubles a quote to escape it, so skipping to the next quote and re-entering works.
-      const end = sql.indexOf(ch, i + 1);
-      i = end < 0 ? sql.length : end;
-    } else if (ch === "-" && sql[i + 1] === "-") {
-      const end = sql.indexOf("\n", i);
-      i = end < 0 ? sql.length : end;
-    } else if (ch === "/" && sql[i + 1] === "*") {
-      const end = sql.indexOf("*/", i + 2);
-      i = end < 0 ? sql.length : end + 1;
-    } else if (ch === "?") {
-      count++;
-    }
-  }
-  return count;
 }
 
 /** The Athena verification of each dataset's load, as prepared statements taking the load date. */

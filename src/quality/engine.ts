@@ -1,18 +1,10 @@
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { LakeInputError } from "../errors";
 import { Contract } from "../model/contracts";
 import { RuleSet } from "../model/rules";
-import { RuleResult } from "../report/types";
 import { CheckTarget } from "../sql/batch-source";
+import { DatasetCheckResult, selectRuleSets } from "./check-run";
 import { ResultRow, readCheckResults } from "./results";
 import { CompiledChecks, compileChecks } from "./sql";
-
-export interface DatasetCheckResult {
-  readonly dataset: string;
-  readonly rules: RuleResult[];
-  /** SQL statements issued for this dataset. */
-  readonly queries: number;
-}
 
 export interface RunChecksArgs {
   /** Created (in memory) when absent. */
@@ -24,16 +16,6 @@ export interface RunChecksArgs {
   readonly sampleSize?: number;
   /** Only these datasets; default: every rule set. */
   readonly datasets?: readonly string[];
-}
-
-/** The rule sets to run, refusing dataset names that have none (a typo would otherwise check nothing). */
-export function selectRuleSets(ruleSets: readonly RuleSet[], datasets: readonly string[] | undefined): RuleSet[] {
-  if (datasets === undefined) return [...ruleSets];
-  const unknown = datasets.filter((d) => !ruleSets.some((r) => r.dataset === d));
-  if (unknown.length > 0) {
-    throw new LakeInputError(`no quality rules for ${unknown.map((d) => `"${d}"`).join(", ")}; datasets with rules: ${ruleSets.map((r) => r.dataset).join(", ")}`);
-  }
-  return ruleSets.filter((r) => datasets.includes(r.dataset));
 }
 
 async function runOne(connection: DuckDBConnection, sql: string): Promise<ResultRow | Error> {

@@ -21,10 +21,6 @@ function toCount(value: unknown, what: string): number {
   return value === null || value === undefined ? 0 : toNumber(value, what);
 }
 
-function toNullableNumber(value: unknown, what: string): number | null {
-  return value === null || value === undefined || value === "" ? null : toNumber(value, what);
-}
-
 function toSample(value: unknown): string[] {
   if (value === null || value === undefined || value === "") return [];
   return String(value).split(SAMPLE_SEPARATOR);
@@ -50,7 +46,22 @@ interface Figures {
  * A table-level rule judges the batch as one unit: total 1, failed 0 or 1, so failed <= total holds
  * even for an empty batch; the measured figure is `observed`.
  */
-function tableLevelFigures(rule: Rule, row: ResultRow, i: number, rows: number): Figures {
+/** Whole days from `from` to `to`, both yyyy-MM-dd (SQL's date_diff('day', from, to)). */
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+/** A date as the engines return it: DuckDB a yyyy-MM-dd text, Athena the same as VarCharValue. */
+function toIsoDate(value: unknown, what: string): string | null {
+  if (value === null || value === undefined || value === "") return null;
+  const text = value instanceof Date ? value.toISOString().slice(0, 10) : String(value);
+  if (!/^\d{4,}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`))) {
+    throw new Error(`check query returned ${JSON.stringify(value)} for ${what}, expected a date`);
+  }
+  return text;
+}
+
+function tableLevelFigures(rule: Rule, row: ResultRow, i: number, rows: number, loadDate: string): Figures {
   const total = 1;
   switch (rule.kind) {
     case "row_count": {
@@ -60,8 +71,9 @@ function tableLevelFigures(rule: Rule, row: ResultRow, i: number, rows: number):
       return { failed: tooFew || tooMany ? 1 : 0, total, observed: rows, sample: [], message };
     }
     case "freshness": {
-      const age = toNullableNumber(row[resultColumn.observed(i)], `${rule.id} age`);
-      if (age === null) return { failed: 1, total, observed: null, sample: [], message: `no ${rule.column} value in the batch, so its freshness is unknown` };
+      const newest = toIsoDate(row[resultColumn.newest(i)], `${rule.id} newest ${rule.column}`);
+      if (newest === null) return { failed: 1, total, observed: null, sample: [], message: `no ${rule.column} value in the batch, so its freshness is unknown` };
+      const age = daysBetween(newest, loadDate);
       const stale = age > rule.maxAgeDays;
       return { failed: stale ? 1 : 0, total, observed: age, sample: [], message: stale ? `newest ${rule.column} is ${age} days older than the load, more than ${rule.maxAgeDays}` : null };
     }
@@ -79,9 +91,10 @@ function tableLevelFigures(rule: Rule, row: ResultRow, i: number, rows: number):
 
 /**
  * Reads the rows of a compiled check run: `rows[q]` is the single row query `q` returned, or an
- * Error when that query failed (its rules then get status "error").
+ * Error when that query failed (its rules then get status "error"). `loadDate` is the load the
+ * queries ran for (needed when they were compiled with the load date as a parameter).
  */
-export function readCheckResults(compiled: CompiledChecks, rows: readonly (ResultRow | Error)[]): RuleResult[] {
+export function readCheckResults(compiled: CompiledChecks, rows: readonly (ResultRow | Error)[], loadDate: string = compiled.loadDate): RuleResult[] {
   const aggregate = rows[0];
   return compiled.rules.map((rule, i) => {
     const base = {
@@ -102,7 +115,7 @@ export function readCheckResults(compiled: CompiledChecks, rows: readonly (Resul
     const total = toCount(aggregate[resultColumn.total(i)], `${rule.id} total`);
     let figures: Figures;
     if (isTableLevel(rule)) {
-      figures = tableLevelFigures(rule, aggregate, i, total);
+      figures = tableLevelFigures(rule, aggregate, i, total, loadDate);
     } else if (rule.kind === "references") {
       let failed = 0;
       const sample: string[] = [];

@@ -34,6 +34,8 @@ export interface CompiledChecks {
   readonly dataset: string;
   readonly rules: readonly Rule[];
   readonly sampleSize: number;
+  /** The load date compiled in, or "?" when every load date is a parameter. */
+  readonly loadDate: string;
   /** Each query returns exactly one row; read it back with readCheckResults (results.ts). */
   readonly queries: readonly CompiledQuery[];
 }
@@ -43,7 +45,8 @@ export const resultColumn = {
   rows: "_rows",
   total: (i: number): string => `r${i}_total`,
   failed: (i: number): string => `r${i}_failed`,
-  observed: (i: number): string => `r${i}_observed`,
+  /** A freshness rule's newest date: its age is computed against the load date outside SQL, so the load date stays a WHERE-only parameter. */
+  newest: (i: number): string => `r${i}_newest`,
   sample: (i: number): string => `r${i}_sample`,
   targetFailed: (i: number, t: number): string => `r${i}_t${t}_failed`,
   targetSample: (i: number, t: number): string => `r${i}_t${t}_sample`,
@@ -184,10 +187,6 @@ function neededColumns(contract: Contract, rules: readonly Rule[], withKey: bool
   return contract.columns.map((c: Column) => c.name).filter((name) => needed.has(name));
 }
 
-function loadDateSql(d: Dialect, loadDate: string): string {
-  return loadDate === "?" ? `CAST(? AS ${d.sqlType({ kind: "date" })})` : d.dateLiteral(loadDate);
-}
-
 /** Per-row flags of the aggregate query, named by rule position. */
 const flag = {
   inScope: (i: number): string => `w${i}`,
@@ -254,7 +253,7 @@ function aggregateQuery(x: Expressions, target: CheckTarget, rules: readonly Rul
     let failing: string;
     if (rule.kind === "freshness") {
       carried.push(`CASE WHEN ${where} THEN ${x.typed(rule.column)} END AS ${id(flag.value(i))}`);
-      select.push(`date_diff('day', CAST(max(${id(flag.value(i))}) AS ${d.sqlType({ kind: "date" })}), ${loadDateSql(d, loadDate)}) AS ${id(resultColumn.observed(i))}`);
+      select.push(`CAST(max(${id(flag.value(i))}) AS ${d.sqlType({ kind: "date" })}) AS ${id(resultColumn.newest(i))}`);
       return;
     } else if (rule.kind === "unique") {
       // Rows with the whole key present, ranked within their key: ranks 2, 3... are what deduplication drops.
@@ -347,7 +346,7 @@ export function compileChecks(ruleSet: RuleSet, contracts: readonly Contract[], 
   for (const dataset of [...byDataset.keys()].sort()) {
     queries.push(referencesQuery(x, target, contracts, dataset, byDataset.get(dataset) ?? [], loadDate, sampleSize));
   }
-  return { dataset: ruleSet.dataset, rules: ruleSet.rules, sampleSize, queries };
+  return { dataset: ruleSet.dataset, rules: ruleSet.rules, sampleSize, loadDate, queries };
 }
 
 /**

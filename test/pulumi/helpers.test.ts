@@ -7,7 +7,7 @@ import { aslProblems, loadStateMachineDefinition } from "../../src/aws/asl";
 import { ACCESS_ROLES, lakeAccessModel, tagGrants } from "../../src/aws/governance-plan";
 import { lakeNames, LAYERS } from "../../src/aws/naming";
 import { checkPolicies, PolicyResource, RESOURCE_POLICIES } from "../../src/aws/policy";
-import { countParameters } from "../../src/aws/quality-plan";
+import { countParameters, parameterClauses, parameterProblems } from "../../src/sql/parameters";
 import { spectrumSchemaSql } from "../../src/aws/warehouse-plan";
 import { planFromRun } from "../../src/aws/plan";
 import { mockRun } from "./stacks";
@@ -79,9 +79,16 @@ describe("state machine builder (src/aws/asl.ts)", () => {
   });
 });
 
-describe("verification parameters (countParameters)", () => {
+describe("verification parameters (src/sql/parameters.ts)", () => {
   it("counts ? outside literals, identifiers and comments", () => {
     expect(countParameters(`SELECT 1 FROM t WHERE d = CAST(? AS date) AND regexp_like(x, '^(?:a)?$') AND "we?ird" = ? -- why?\n/* ? */`)).to.equal(2);
+  });
+
+  it("finds the clause of each ?, as Athena binds them only inside WHERE", () => {
+    const sql = `SELECT date_diff('day', max(d), CAST(? AS date)), count(*) FILTER (WHERE x = ?) FROM (SELECT * FROM t WHERE load_date = ? AND y IN (SELECT k FROM u WHERE z = (?))) AS s JOIN v ON v.a = ? WHERE (b = CAST(? AS date))`;
+    expect(parameterClauses(sql).map((p) => p.clause)).to.deep.equal(["SELECT", "FILTER", "WHERE", "WHERE", "ON", "WHERE"]);
+    expect(parameterProblems(sql)).to.have.length(3);
+    expect(parameterProblems(sql)[0]).to.match(/in a SELECT clause .*Athena binds \? only inside WHERE/);
   });
 });
 

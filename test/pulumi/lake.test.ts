@@ -8,7 +8,7 @@ import { PolicyDocument } from "../../src/aws/iam";
 import { MockRun, RecordedResource } from "../../src/aws/mock-run";
 import { LAYERS, lakeNames } from "../../src/aws/naming";
 import { checkPolicies } from "../../src/aws/policy";
-import { countParameters } from "../../src/aws/quality-plan";
+import { countParameters, parameterProblems } from "../../src/sql/parameters";
 import { mockRun, stackConfig, STACKS } from "./stacks";
 
 const contracts = loadContracts();
@@ -113,6 +113,7 @@ for (const stack of STACKS) {
       for (const s of ofType(run, "aws:athena/preparedStatement:PreparedStatement")) {
         expect(s.props.workgroup).to.equal(names.workgroup);
         expect(countParameters(String(s.props.queryStatement))).to.be.greaterThan(0);
+        expect(parameterProblems(String(s.props.queryStatement)), String(s.props.name)).to.deep.equal([]);
         expect(String(s.props.queryStatement)).to.include(names.database("processed"));
       }
     });

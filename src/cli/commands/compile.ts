@@ -2,7 +2,7 @@ import * as path from "path";
 import { lakeNames } from "../../aws/naming";
 import { EXIT_OK } from "../../errors";
 import { todayUtc } from "../../pipeline/layout";
-import { selectRuleSets } from "../../quality/engine";
+import { selectRuleSets } from "../../quality/check-run";
 import { compileDqdl } from "../../quality/dqdl";
 import { compileAthenaVerification, compileChecks } from "../../quality/sql";
 import { duckdbTarget } from "../../sql/batch-source";

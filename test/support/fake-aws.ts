@@ -1,0 +1,147 @@
+import * as http from "http";
+import { AddressInfo } from "net";
+
+/**
+ * What the fakes of AWS services share: an HTTP server on 127.0.0.1 that the real AWS SDK clients
+ * reach through the standard endpoint variables (AWS_ENDPOINT_URL_ATHENA, _GLUE, _S3), a record
+ * of every call, and errors shaped as the services send them. Signatures are not checked.
+ */
+
+/** An error as an AWS service returns it: the code clients match on (`err.name`), a message, an HTTP status. */
+export class FakeAwsError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+    readonly extra: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface RecordedCall {
+  readonly operation: string;
+  readonly input: Record<string, unknown>;
+}
+
+export type JsonHandler = (input: Record<string, unknown>) => unknown | Promise<unknown>;
+
+/** Starts a server on 127.0.0.1 (an ephemeral port); resolves with its URL. */
+export async function listen(server: http.Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+export async function closeServer(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+export function readBody(request: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (c: Buffer) => chunks.push(c));
+    request.on("end", () => resolve(Buffer.concat(chunks)));
+    request.on("error", reject);
+  });
+}
+
+/**
+ * A service speaking the AWS JSON 1.1 protocol (Athena, Glue): every request is a POST whose
+ * `X-Amz-Target: <prefix>.<Operation>` names the operation; errors carry `__type`.
+ */
+export class JsonProtocolServer {
+  readonly calls: RecordedCall[] = [];
+  private server: http.Server | undefined;
+  endpoint = "";
+
+  constructor(
+    private readonly targetPrefix: string,
+    private readonly handlers: Readonly<Record<string, JsonHandler>>,
+    /** Decides, before its handler runs, whether a call is refused (throttling, outages). */
+    private readonly intercept: (operation: string, input: Record<string, unknown>) => FakeAwsError | undefined = () => undefined,
+  ) {}
+
+  async start(): Promise<string> {
+    this.server = http.createServer((request, response) => void this.handle(request, response));
+    this.endpoint = await listen(this.server);
+    return this.endpoint;
+  }
+
+  async close(): Promise<void> {
+    if (this.server) await closeServer(this.server);
+  }
+
+  callsOf(operation: string): RecordedCall[] {
+    return this.calls.filter((c) => c.operation === operation);
+  }
+
+  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
+      const text = JSON.stringify(body ?? {});
+      response.writeHead(status, { "content-type": "application/x-amz-json-1.1", "content-length": Buffer.byteLength(text), ...headers });
+      response.end(text);
+    };
+    const target = String(request.headers["x-amz-target"] ?? "");
+    const operation = target.startsWith(`${this.targetPrefix}.`) ? target.slice(this.targetPrefix.length + 1) : "";
+    let input: Record<string, unknown> = {};
+    try {
+      const body = (await readBody(request)).toString("utf8");
+      input = body === "" ? {} : (JSON.parse(body) as Record<string, unknown>);
+    } catch {
+      return send(400, { __type: "SerializationException", message: "request body is not JSON" }, { "x-amzn-errortype": "SerializationException" });
+    }
+    this.calls.push({ operation, input });
+    const handler = this.handlers[operation];
+    try {
+      const refused = this.intercept(operation, input);
+      if (refused) throw refused;
+      if (handler === undefined) throw new FakeAwsError("UnknownOperationException", `${target}: this fake does not implement ${operation || "that target"}`);
+      send(200, await handler(input));
+    } catch (err) {
+      const e = err instanceof FakeAwsError ? err : new FakeAwsError("InternalServerException", err instanceof Error ? err.message : String(err), 500);
+      send(e.status, { __type: e.code, message: e.message, Message: e.message, ...e.extra }, { "x-amzn-errortype": e.code });
+    }
+  }
+}
+
+/**
+ * Points the AWS SDK at the fakes through the standard variables only, with throwaway
+ * credentials and a region; returns a function that puts the previous environment back.
+ */
+export function useFakeEndpoints(endpoints: { athena?: string; glue?: string; s3?: string }): () => void {
+  const values: Record<string, string | undefined> = {
+    AWS_ENDPOINT_URL_ATHENA: endpoints.athena,
+    AWS_ENDPOINT_URL_GLUE: endpoints.glue,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    AWS_REGION: "eu-west-1",
+    // The SDK warns on every process that Node 20 support ends in 2027; the tests know.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  };
+  const previous = Object.fromEntries(Object.keys(values).map((k) => [k, process.env[k]]));
+  for (const [k, v] of Object.entries(values)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  return () => {
+    for (const [k, v] of Object.entries(previous)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
+
+/** The same settings as {@link useFakeEndpoints}, as an environment for a child process (`lake ...` spawned by a test). */
+export function fakeEndpointEnv(endpoints: { athena?: string; glue?: string; s3?: string }): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_REGION: "eu-west-1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+  delete env.AWS_PROFILE;
+  delete env.AWS_SESSION_TOKEN;
+  if (endpoints.athena) env.AWS_ENDPOINT_URL_ATHENA = endpoints.athena;
+  if (endpoints.glue) env.AWS_ENDPOINT_URL_GLUE = endpoints.glue;
+  if (endpoints.s3) env.AWS_ENDPOINT_URL_S3 = endpoints.s3;
+  return env;
+}
