@@ -50,6 +50,8 @@ describe("Athena check engine", () => {
   const athena = mockClient(AthenaClient);
 
   afterEach(() => athena.reset());
+  // mockClient patches every AthenaClient: put the real one back for the wire tests.
+  after(() => athena.restore());
 
   it("starts each query in the workgroup, polls until it ends, reads the row back and sums the bytes scanned", async () => {
     const { names, values } = providersResult();
