@@ -2,10 +2,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Contract, loadContracts } from "../src/model/contracts";
 import { loadRuleSets, RuleSet } from "../src/model/rules";
-import { LakeStackConfig } from "../src/aws/config";
-import { ACCESS_ROLES, LF_TAGS, lfTagKey } from "../src/aws/governance-plan";
+import { deploymentProblems, LakeStackConfig } from "../src/aws/config";
+import { AccessPrincipals, ACCESS_ROLES, personaWorkgroups, tagKeysOf } from "../src/aws/governance-plan";
 import { ArnContext } from "../src/aws/iam";
 import { LAYERS, lakeNames, PERSONA_ROLES } from "../src/aws/naming";
+import { LakeInputError } from "../src/errors";
+import { LakeAccess } from "./lake-access";
 import { rulesetPlans, verificationPlans } from "../src/aws/quality-plan";
 import { LakeAnalytics } from "./lake-analytics";
 import { LakeCatalog } from "./lake-catalog";
@@ -45,14 +47,19 @@ export interface LakeStackOutputs {
   readonly alarmTopicArn: pulumi.Output<string>;
   readonly redshift: Record<string, pulumi.Output<string>>;
   readonly roles: Record<string, pulumi.Output<string>>;
-  /** Access role (engineer, analyst, auditor, pipeline, warehouse) -> the principal ARNs granted its access: what a governance audit checks. */
+  /** Persona -> the Athena workgroup it queries through. */
+  readonly athenaWorkgroups: Record<string, pulumi.Output<string>>;
+  /** Access role (engineer, analyst, auditor, pipeline, orchestration, warehouse) -> the principal ARNs granted its access: what a governance audit checks. */
   readonly accessPrincipals: Record<string, pulumi.Output<string[]>>;
   readonly lfTagKeys: Record<string, string>;
+  /** The Lake Formation administrators this stack declares: both lists empty when another stack owns the account's settings. */
+  readonly lakeFormationAdmins: { readonly admins: pulumi.Output<string[]>; readonly readOnlyAdmins: pulumi.Output<string[]> };
 }
 
 /**
- * The whole lake of one stack, wired from its components: storage, catalog, processing,
- * analytics, quality, orchestration, warehouse and governance.
+ * The whole lake of one stack, wired from its components: storage, access (roles and the account's
+ * Lake Formation settings, before any database), catalog, processing, analytics, quality,
+ * orchestration, warehouse and governance.
  */
 export class EnergyDataLake extends pulumi.ComponentResource {
   public readonly outputs: LakeStackOutputs;
@@ -81,12 +88,34 @@ export class EnergyDataLake extends pulumi.ComponentResource {
         athenaResultsExpirationDays: config.athenaResultsExpirationDays,
         accessLogsExpirationDays: config.accessLogsExpirationDays,
         noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
+        stateMachineName: names.stateMachine,
+        protect: config.production,
       },
       { parent: this },
     );
     const buckets = storage.layerBuckets;
 
-    const catalog = new LakeCatalog(`${name}-catalog`, { names, contracts, layerBuckets: buckets, keyArn: storage.keyArn, arnContext }, { parent: this });
+    const access = new LakeAccess(
+      `${name}-access`,
+      {
+        names,
+        arnContext,
+        keyArn: storage.keyArn,
+        rawBucket: buckets.raw,
+        athenaResultsBucket: storage.supportBuckets["athena-results"],
+        manageSettings: config.manageLakeFormationSettings,
+        admins: config.lakeFormationAdmins,
+        readOnlyAdmins: config.lakeFormationReadOnlyAdmins,
+        protect: config.production,
+      },
+      { parent: this },
+    );
+
+    const catalog = new LakeCatalog(
+      `${name}-catalog`,
+      { names, contracts, layerBuckets: buckets, keyArn: storage.keyArn, arnContext, databasesAfter: access.settings === undefined ? [] : [access.settings] },
+      { parent: this },
+    );
 
     const processing = new LakeProcessing(
       `${name}-processing`,
@@ -115,6 +144,7 @@ export class EnergyDataLake extends pulumi.ComponentResource {
         keyArn: storage.keyArn,
         curatedDatabase: names.database("curated"),
         bytesScannedCutoffMiB: config.athenaBytesScannedCutoffMiB,
+        ownWorkgroups: personaWorkgroups(names).filter((w) => w.own),
       },
       { parent: this },
     );
@@ -156,7 +186,6 @@ export class EnergyDataLake extends pulumi.ComponentResource {
       `${name}-warehouse`,
       {
         names,
-        curatedBucket: buckets.curated,
         curatedDatabase: catalog.databases.curated,
         keyArn: storage.keyArn,
         arnContext,
@@ -168,20 +197,18 @@ export class EnergyDataLake extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const principals: AccessPrincipals<pulumi.Output<string>> = {
+      ...(Object.fromEntries(PERSONA_ROLES.map((p) => [p, [{ name: p, arn: access.personaRoles[p].arn }]])) as Record<(typeof PERSONA_ROLES)[number], { name: string; arn: pulumi.Output<string> }[]>),
+      pipeline: [
+        { name: "glue-jobs", arn: processing.role.arn },
+        { name: "crawlers", arn: catalog.crawlerRole.arn },
+      ],
+      orchestration: [{ name: "state-machine", arn: orchestration.role.arn }],
+      warehouse: [{ name: "redshift", arn: warehouse.role.arn }],
+    };
     const governance = new LakeGovernance(
       `${name}-governance`,
-      {
-        names,
-        contracts,
-        layerBuckets: buckets,
-        athenaResultsBucket: storage.supportBuckets["athena-results"],
-        keyArn: storage.keyArn,
-        arnContext,
-        manageSettings: config.manageLakeFormationSettings,
-        admins: config.lakeFormationAdmins,
-        servicePrincipals: { pipeline: [processing.role.arn, catalog.crawlerRole.arn, orchestration.role.arn], warehouse: [warehouse.role.arn] },
-        catalogResources: [...LAYERS.map((l) => catalog.databases[l]), ...LAYERS.flatMap((l) => Object.values(catalog.tables[l]))],
-      },
+      { names, contracts, layerBuckets: buckets, keyArn: storage.keyArn, arnContext, principals, databases: catalog.databases, tables: catalog.tables, settings: access.settings },
       { parent: this },
     );
 
@@ -215,20 +242,43 @@ export class EnergyDataLake extends pulumi.ComponentResource {
         adminSecretArn: warehouse.namespace.adminPasswordSecretArn,
       },
       roles: {
-        ...Object.fromEntries(PERSONA_ROLES.map((p) => [p, governance.personaRoles[p].arn])),
+        ...Object.fromEntries(PERSONA_ROLES.map((p) => [p, access.personaRoles[p].arn])),
+        ingestion: access.ingestionRole.arn,
         glueJobs: processing.role.arn,
         crawlers: catalog.crawlerRole.arn,
         stateMachine: orchestration.role.arn,
         warehouse: warehouse.role.arn,
+        lakeFormationLocation: governance.locationRole.arn,
       },
-      accessPrincipals: Object.fromEntries(ACCESS_ROLES.map((role) => [role, pulumi.all([...governance.principals[role]])])),
-      lfTagKeys: Object.fromEntries((Object.keys(LF_TAGS) as (keyof typeof LF_TAGS)[]).map((key) => [key, lfTagKey(names, key)])),
+      athenaWorkgroups: Object.fromEntries(
+        personaWorkgroups(names).map((w) => [w.persona, w.own ? analytics.ownWorkgroups[w.persona]!.name : analytics.workgroup.name]),
+      ),
+      accessPrincipals: Object.fromEntries(ACCESS_ROLES.map((role) => [role, pulumi.all(principals[role].map((p) => p.arn))])),
+      lfTagKeys: { ...tagKeysOf(names) },
+      lakeFormationAdmins:
+        access.settings === undefined
+          ? { admins: pulumi.output([]), readOnlyAdmins: pulumi.output([]) }
+          : { admins: access.settings.admins.apply((a) => a ?? []), readOnlyAdmins: access.settings.readOnlyAdmins.apply((a) => a ?? []) },
     };
     this.registerOutputs({ ...this.outputs });
   }
 }
 
-/** Builds the lake of one stack; the Pulumi entry point (index.ts) and the mock runs call it. */
+/** Builds the lake of one stack from a config already checked against the deploying identity. */
 export function createLake(config: LakeStackConfig, model: { contracts?: readonly Contract[]; ruleSets?: readonly RuleSet[] } = {}): EnergyDataLake {
   return new EnergyDataLake(config.prefix, { config, ...model });
+}
+
+/**
+ * The Pulumi entry point (index.ts) and the mock runs: checks the config against who is deploying
+ * (the account of every ARN; the deployer among the Lake Formation administrators when the stack
+ * owns the settings), before anything is created, then builds the lake.
+ */
+export async function deployLake(config: LakeStackConfig, model: { contracts?: readonly Contract[]; ruleSets?: readonly RuleSet[] } = {}): Promise<EnergyDataLake> {
+  const caller = await aws.getCallerIdentity({});
+  // For an assumed role, the role (the session ARN is not a principal Lake Formation accepts).
+  const session = await aws.iam.getSessionContext({ arn: caller.arn });
+  const problems = deploymentProblems(config, { accountId: caller.accountId, arn: session.issuerArn });
+  if (problems.length > 0) throw new LakeInputError(`stack ${config.project}/${config.stack} cannot be deployed by ${session.issuerArn} in account ${caller.accountId}:`, problems);
+  return createLake(config, model);
 }

@@ -14,6 +14,11 @@ export interface LakeCatalogArgs {
   /** Also send the raw bucket's events to EventBridge (what starts a load on arrival). @default true */
   readonly rawEventsToEventBridge?: boolean;
   /**
+   * What every database waits for: the account's Lake Formation settings when this stack owns
+   * them, so no database is created under defaults that grant IAMAllowedPrincipals. @default []
+   */
+  readonly databasesAfter?: readonly pulumi.Resource[];
+  /**
    * Schedule of the crawlers no load starts (the state machine crawls raw and curated itself).
    * @default "cron(15 * * * ? *)"
    */
@@ -76,8 +81,14 @@ export class LakeCatalog extends pulumi.ComponentResource {
       const bucket = args.layerBuckets[layer];
       databases[layer] = new aws.glue.CatalogDatabase(
         `${name}-${layer}`,
-        { name: names.database(layer), description: `energy-lake ${layer} layer (${names.prefix})`, locationUri: pulumi.interpolate`s3://${bucket.bucket}/` },
-        { parent: this },
+        {
+          name: names.database(layer),
+          description: `energy-lake ${layer} layer (${names.prefix})`,
+          locationUri: pulumi.interpolate`s3://${bucket.bucket}/`,
+          // No default grant on new tables: Lake Formation alone governs them (see docs/governance.md for the provider's limits).
+          createTableDefaultPermissions: [],
+        },
+        { parent: this, dependsOn: [...(args.databasesAfter ?? [])] },
       );
       tables[layer] = {};
       for (const contract of contracts) {

@@ -21,6 +21,13 @@ export interface LakeStorageArgs {
   readonly accessLogsExpirationDays?: number;
   /** Days overwritten or deleted object versions are kept. @default 30 */
   readonly noncurrentVersionExpirationDays?: number;
+  /** The load state machine, whose log delivery decrypts its execution data with the lake key. */
+  readonly stateMachineName: string;
+  /**
+   * Protect the data (the layer buckets, the access logs and the lake key, without which no object
+   * can be read) from deletion: `protect` and `retainOnDelete`. @default false
+   */
+  readonly protect?: boolean;
 }
 
 interface Lifecycle {
@@ -44,6 +51,8 @@ export class LakeStorage extends pulumi.ComponentResource {
     const forceDestroy = args.forceDestroy ?? false;
     const noncurrentDays = args.noncurrentVersionExpirationDays ?? 30;
     const ctx = pulumi.output(args.arnContext);
+    const protect = args.protect ?? false;
+    const keep = { protect, retainOnDelete: protect };
 
     this.key = new aws.kms.Key(
       `${name}-key`,
@@ -51,14 +60,14 @@ export class LakeStorage extends pulumi.ComponentResource {
         description: `${name}: encrypts every layer, the Glue job output and logs, Athena results, the load alarms`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
-        policy: ctx.apply((c) => JSON.stringify(lakeKeyPolicy(c))),
+        policy: ctx.apply((c) => JSON.stringify(lakeKeyPolicy(c, args.stateMachineName))),
       },
-      { parent: this },
+      { parent: this, ...keep },
     );
     new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${name}`, targetKeyId: this.key.keyId }, { parent: this });
     this.keyArn = this.key.arn;
 
-    const logs = this.bucket(name, "access-logs", ctx, forceDestroy, noncurrentDays, { expirationDays: args.accessLogsExpirationDays ?? 365 }, undefined);
+    const logs = this.bucket(name, "access-logs", ctx, forceDestroy, noncurrentDays, { expirationDays: args.accessLogsExpirationDays ?? 365 }, undefined, protect);
     const lifecycles: Record<Layer, Lifecycle> = {
       raw: { archiveDays: args.rawArchiveDays ?? 90 },
       processed: {},
@@ -66,11 +75,11 @@ export class LakeStorage extends pulumi.ComponentResource {
       quarantine: { expirationDays: args.quarantineExpirationDays ?? 90 },
     };
     this.layerBuckets = Object.fromEntries(
-      LAYERS.map((layer) => [layer, this.bucket(name, layer, ctx, forceDestroy, noncurrentDays, lifecycles[layer], logs)]),
+      LAYERS.map((layer) => [layer, this.bucket(name, layer, ctx, forceDestroy, noncurrentDays, lifecycles[layer], logs, protect)]),
     ) as Record<Layer, aws.s3.Bucket>;
     this.supportBuckets = {
-      "athena-results": this.bucket(name, "athena-results", ctx, forceDestroy, noncurrentDays, { expirationDays: args.athenaResultsExpirationDays ?? 30 }, logs),
-      artifacts: this.bucket(name, "artifacts", ctx, forceDestroy, noncurrentDays, {}, logs),
+      "athena-results": this.bucket(name, "athena-results", ctx, forceDestroy, noncurrentDays, { expirationDays: args.athenaResultsExpirationDays ?? 30 }, logs, false),
+      artifacts: this.bucket(name, "artifacts", ctx, forceDestroy, noncurrentDays, {}, logs, false),
       "access-logs": logs,
     };
 
@@ -81,7 +90,7 @@ export class LakeStorage extends pulumi.ComponentResource {
     });
   }
 
-  /** One bucket with its versioning, encryption, public access block, ownership, logging, TLS-only policy and lifecycle. */
+  /** One bucket (protected and kept on delete when it holds data of a production stack) with its versioning, encryption, public access block, ownership, logging, TLS-only policy and lifecycle. */
   private bucket(
     name: string,
     role: Layer | SupportBucket,
@@ -90,10 +99,11 @@ export class LakeStorage extends pulumi.ComponentResource {
     noncurrentDays: number,
     lifecycle: Lifecycle,
     logTarget: aws.s3.Bucket | undefined,
+    protect: boolean,
   ): aws.s3.Bucket {
     const id = `${name}-${role}`;
     const isLogBucket = logTarget === undefined;
-    const bucket = new aws.s3.Bucket(id, { forceDestroy }, { parent: this });
+    const bucket = new aws.s3.Bucket(id, { forceDestroy }, { parent: this, protect, retainOnDelete: protect });
     const opts = { parent: this };
     new aws.s3.BucketVersioning(`${id}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, opts);
     new aws.s3.BucketServerSideEncryptionConfiguration(

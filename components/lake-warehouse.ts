@@ -1,12 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { arn, ArnContext, bucketStatements, GLUE_CATALOG_READ, kmsStatement, policy, serviceTrust } from "../src/aws/iam";
+import { catalogActions } from "../src/aws/governance-plan";
+import { ArnContext, catalogResources, policy, serviceTrust } from "../src/aws/iam";
 import { LakeNames } from "../src/aws/naming";
 import { spectrumSchemaSql } from "../src/aws/warehouse-plan";
 
 export interface LakeWarehouseArgs {
   readonly names: LakeNames;
-  readonly curatedBucket: aws.s3.Bucket;
   /** The curated database, declared by the catalog (the external schema maps it). */
   readonly curatedDatabase: aws.glue.CatalogDatabase;
   readonly keyArn: pulumi.Input<string>;
@@ -15,7 +15,7 @@ export interface LakeWarehouseArgs {
   readonly database?: string;
   /** Base capacity in RPUs. @default 8 */
   readonly baseCapacity?: number;
-  /** Private subnets of the workgroup; the default VPC's when empty. @default [] */
+  /** Private subnets of the workgroup (at least three, in three Availability Zones); the default VPC's when empty (config refuses that in production). @default [] */
   readonly subnetIds?: readonly string[];
   /** @default [] */
   readonly securityGroupIds?: readonly string[];
@@ -24,7 +24,8 @@ export interface LakeWarehouseArgs {
 /**
  * Redshift Serverless over the curated layer: a private, KMS-encrypted namespace and workgroup
  * (admin password kept in Secrets Manager by Redshift, TLS required), a role Redshift assumes to
- * read curated data, and the Spectrum external schema created idempotently.
+ * read curated data through Lake Formation only (its grants hide PII columns; it has no S3 read,
+ * so Spectrum cannot bypass them), and the Spectrum external schema created idempotently.
  */
 export class LakeWarehouse extends pulumi.ComponentResource {
   public readonly role: aws.iam.Role;
@@ -45,13 +46,11 @@ export class LakeWarehouse extends pulumi.ComponentResource {
       `${name}-policy`,
       {
         role: this.role.id,
-        policy: pulumi.all([ctx, args.keyArn, args.curatedBucket.bucket]).apply(([c, key, bucket]) =>
+        policy: ctx.apply((c) =>
           JSON.stringify(
             policy(
-              { Sid: "CuratedCatalog", Effect: "Allow", Action: GLUE_CATALOG_READ, Resource: [arn.glueCatalog(c), arn.glueDatabase(c, curated), arn.glueTables(c, curated)] },
-              ...bucketStatements(c, [{ bucket, write: false }]),
+              { Sid: "CuratedCatalog", Effect: "Allow", Action: catalogActions("warehouse"), Resource: catalogResources(c, [curated]) },
               { Sid: "LakeFormationData", Effect: "Allow", Action: "lakeformation:GetDataAccess", Resource: "*" },
-              kmsStatement(key),
             ),
           ),
         ),

@@ -1,3 +1,6 @@
+import { AUDIT_ACTIONS, catalogActions, policyOf, personaWorkgroup } from "./governance-plan";
+import { LakeNames, PersonaRole } from "./naming";
+
 /**
  * IAM and resource policy documents as pure functions of ARNs, so the tests and the policy module
  * read exactly what the components deploy. Allow statements name their actions one by one (no
@@ -31,6 +34,7 @@ export const UNSCOPABLE_ACTIONS: ReadonlySet<string> = new Set([
   "logs:PutResourcePolicy",
   "logs:DescribeResourcePolicies",
   "logs:DescribeLogGroups",
+  ...AUDIT_ACTIONS,
 ]);
 
 export const policy = (...statements: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
@@ -51,6 +55,7 @@ export const arn = {
   glueRuleset: (c: ArnContext, name: string): string => `arn:${c.partition}:glue:${c.region}:${c.accountId}:dataQualityRuleset/${name}`,
   glueLogGroups: (c: ArnContext): string => `arn:${c.partition}:logs:${c.region}:${c.accountId}:log-group:/aws-glue/*`,
   athenaWorkgroup: (c: ArnContext, name: string): string => `arn:${c.partition}:athena:${c.region}:${c.accountId}:workgroup/${name}`,
+  stateMachine: (c: ArnContext, name: string): string => `arn:${c.partition}:states:${c.region}:${c.accountId}:stateMachine:${name}`,
   accountRoot: (c: ArnContext): string => `arn:${c.partition}:iam::${c.accountId}:root`,
   bucket: (c: ArnContext, bucket: string): string => `arn:${c.partition}:s3:::${bucket}`,
   objects: (c: ArnContext, bucket: string, prefix = ""): string => `arn:${c.partition}:s3:::${bucket}/${prefix}*`,
@@ -142,9 +147,11 @@ export const KMS_ADMIN_ACTIONS = [
 /**
  * The lake key's policy. In a key policy `"*"` as resource means "this key". The account keeps
  * administration (IAM policies then grant use); CloudWatch Logs (Glue and Step Functions logs) and
- * CloudWatch alarms (publishing to the encrypted SNS topic) get use of it, scoped to this account.
+ * CloudWatch alarms (publishing to the encrypted SNS topic) get use of it, scoped to this account;
+ * log delivery decrypts the state machine's execution data (encrypted with this key) to write it
+ * to the state machine's log group, for that state machine only.
  */
-export function lakeKeyPolicy(c: ArnContext): PolicyDocument {
+export function lakeKeyPolicy(c: ArnContext, stateMachineName: string): PolicyDocument {
   return policy(
     { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: arn.accountRoot(c) }, Action: KMS_ADMIN_ACTIONS, Resource: "*" },
     {
@@ -154,6 +161,14 @@ export function lakeKeyPolicy(c: ArnContext): PolicyDocument {
       Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey"],
       Resource: "*",
       Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${c.partition}:logs:${c.region}:${c.accountId}:log-group:*` } },
+    },
+    {
+      Sid: "StateMachineLogDelivery",
+      Effect: "Allow",
+      Principal: { Service: "delivery.logs.amazonaws.com" },
+      Action: "kms:Decrypt",
+      Resource: "*",
+      Condition: { StringEquals: { "kms:EncryptionContext:aws:states:stateMachineArn": arn.stateMachine(c, stateMachineName) } },
     },
     {
       Sid: "AlarmsPublishToEncryptedTopic",
@@ -176,4 +191,57 @@ export function queueFromBucketPolicy(c: ArnContext, queueArn: string, bucket: s
     Resource: queueArn,
     Condition: { ArnEquals: { "aws:SourceArn": arn.bucket(c, bucket) }, StringEquals: { "aws:SourceAccount": c.accountId } },
   });
+}
+
+/** Athena results under one prefix: listed, read and written there only. */
+export function resultsStatements(c: ArnContext, bucket: string, prefix: string): PolicyStatement[] {
+  return [
+    { Sid: "LocateResults", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: arn.bucket(c, bucket) },
+    { Sid: "ListOwnResults", Effect: "Allow", Action: "s3:ListBucket", Resource: arn.bucket(c, bucket), Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } } },
+    { Sid: "ReadWriteOwnResults", Effect: "Allow", Action: [...S3_READ, ...S3_WRITE], Resource: arn.objects(c, bucket, prefix) },
+  ];
+}
+
+/** The catalog of the layers a role is granted: the catalog, those databases and their tables. */
+export const catalogResources = (c: ArnContext, databases: readonly string[]): string[] => [arn.glueCatalog(c), ...databases.flatMap((db) => [arn.glueDatabase(c, db), arn.glueTables(c, db)])];
+
+export interface PersonaPolicyArgs {
+  readonly names: LakeNames;
+  readonly persona: PersonaRole;
+  readonly keyArn: string;
+  readonly resultsBucket: string;
+}
+
+/**
+ * A persona's IAM policy, from the governance plan: Athena through its workgroup (and reading the
+ * lake's saved queries when it has a workgroup of its own), the Glue catalog calls its grants are
+ * used through on the layers it is granted, Lake Formation data access (no S3 read of the layers:
+ * Athena reads them with credentials Lake Formation vends), its own query results, the lake key;
+ * the auditor also the read-only Lake Formation and CloudTrail calls of `lake audit`.
+ */
+export function personaPolicy(c: ArnContext, args: PersonaPolicyArgs): PolicyDocument {
+  const { names, persona } = args;
+  const p = policyOf(persona);
+  const workgroup = personaWorkgroup(persona, names);
+  return policy(
+    { Sid: "QueryThroughItsWorkgroup", Effect: "Allow", Action: ATHENA_QUERY, Resource: arn.athenaWorkgroup(c, workgroup.name) },
+    ...(workgroup.own ? [{ Sid: "ReadTheLakeSavedQueries", Effect: "Allow" as const, Action: ["athena:GetNamedQuery", "athena:ListNamedQueries", "athena:BatchGetNamedQuery"], Resource: arn.athenaWorkgroup(c, names.workgroup) }] : []),
+    { Sid: "CatalogOfItsLayers", Effect: "Allow", Action: catalogActions(persona), Resource: catalogResources(c, p.layers.map((l) => names.database(l))) },
+    { Sid: "LakeFormationData", Effect: "Allow", Action: "lakeformation:GetDataAccess", Resource: "*" },
+    ...(p.auditsGrants ? [{ Sid: "AuditGrants", Effect: "Allow" as const, Action: [...AUDIT_ACTIONS], Resource: "*" }] : []),
+    ...resultsStatements(c, args.resultsBucket, workgroup.resultsPrefix),
+    kmsStatement(args.keyArn),
+  );
+}
+
+/**
+ * The ingestion role's policy: upload exports to the raw bucket, nothing else. No read: it cannot
+ * download what it (or anyone) uploaded. SSE-KMS multipart uploads need kms:Decrypt as well.
+ */
+export function ingestionPolicy(c: ArnContext, rawBucket: string, keyArn: string): PolicyDocument {
+  return policy(
+    { Sid: "ListRaw", Effect: "Allow", Action: S3_LIST, Resource: arn.bucket(c, rawBucket) },
+    { Sid: "UploadExports", Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: arn.objects(c, rawBucket) },
+    { Sid: "EncryptUploads", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"], Resource: keyArn },
+  );
 }

@@ -1,7 +1,7 @@
 import * as path from "path";
 import { PROJECT_ROOT } from "../model/contracts";
-import { LakeStackConfig, parseStackConfig } from "./config";
-import { LakeModel, MockRun, RecordedResource, runLakeUnderMocks } from "./mock-run";
+import { bareValues, LakeStackConfig, parseStackConfig, requiredUnsetKeys } from "./config";
+import { LakeModel, MOCK_DEPLOYMENT_VALUES, MockRun, RecordedResource, runLakeUnderMocks } from "./mock-run";
 import { readStackFile } from "./stack-file";
 
 /** A node of the resource tree: a resource and the resources created under it. */
@@ -21,6 +21,8 @@ export interface LakePlan {
   readonly text: string;
   /** The stack outputs the program exports, resolved under mocks (placeholders where only AWS knows a value). */
   readonly outputs: Readonly<Record<string, unknown>>;
+  /** Keys the stack file leaves for the deployer to set, planned with the mocks' values. */
+  readonly mockedKeys: readonly string[];
 }
 
 /** Nests the recorded resources under their parents; the stack is the root. */
@@ -59,7 +61,9 @@ const FLOWS: readonly [from: string, to: string, label: string][] = [
   ["LakeQuality", "LakeCatalog", "rulesets on processed tables"],
   ["LakeAnalytics", "LakeCatalog", "insight queries"],
   ["LakeWarehouse", "LakeCatalog", "Spectrum schema on curated"],
+  ["LakeAccess", "LakeCatalog", "Lake Formation settings before the databases"],
   ["LakeGovernance", "LakeCatalog", "LF-tags and grants"],
+  ["LakeGovernance", "LakeAccess", "grants to the persona roles"],
 ];
 
 const shortType = (type: string): string => type.split(":").pop() ?? type;
@@ -89,20 +93,44 @@ export function architectureDiagram(resources: readonly RecordedResource[]): str
   return lines.join("\n");
 }
 
-export function planFromRun(stack: string, run: MockRun): LakePlan {
+export function planFromRun(stack: string, run: MockRun, mockedKeys: readonly string[] = []): LakePlan {
   const tree = resourceTree(run.resources);
-  return { stack, resourceCount: run.resources.filter((r) => r.custom).length, tree, mermaid: architectureDiagram(run.resources), text: renderTree(tree), outputs: run.outputs };
+  return { stack, resourceCount: run.resources.filter((r) => r.custom).length, tree, mermaid: architectureDiagram(run.resources), text: renderTree(tree), outputs: run.outputs, mockedKeys };
 }
 
 /** Runs the program of a stack under mocks (offline, no credentials) and returns what it would deploy. */
-export async function planLake(config: LakeStackConfig, model: LakeModel = {}): Promise<LakePlan> {
-  return planFromRun(config.stack, await runLakeUnderMocks(config, model));
+export async function planLake(config: LakeStackConfig, model: LakeModel = {}, mockedKeys: readonly string[] = []): Promise<LakePlan> {
+  return planFromRun(config.stack, await runLakeUnderMocks(config, model), mockedKeys);
+}
+
+export interface PlannedStackConfig {
+  readonly config: LakeStackConfig;
+  /** Required keys the stack file leaves unset (the deployer sets them), filled with the mocks' values. */
+  readonly mockedKeys: readonly string[];
+}
+
+/**
+ * The config of Pulumi.<stack>.yaml as the offline plan runs it: the keys only a deployer knows
+ * (admins, network, on-call address), when the file leaves them unset, take the mocks' values
+ * (MOCK_DEPLOYMENT_VALUES), and say so; every other key is validated as `pulumi up` would.
+ */
+export function plannedStackConfig(stack: string, projectDir: string = PROJECT_ROOT, project = "energy-lake"): PlannedStackConfig {
+  const raw = readStackFile(path.join(projectDir, `Pulumi.${stack}.yaml`));
+  const mockedKeys = requiredUnsetKeys(bareValues(raw, project));
+  const filled = { ...raw, ...Object.fromEntries(mockedKeys.map((key) => [`${project}:${key}`, MOCK_DEPLOYMENT_VALUES[key]])) };
+  return { config: parseStackConfig(filled, project, stack), mockedKeys };
 }
 
 /** `lake plan --stack <name>`: reads Pulumi.<stack>.yaml from the project and plans it (the shipped model unless one is given). */
 export async function planStack(stack: string, model: LakeModel = {}, projectDir: string = PROJECT_ROOT, project = "energy-lake"): Promise<LakePlan> {
-  const raw = readStackFile(path.join(projectDir, `Pulumi.${stack}.yaml`));
-  return planLake(parseStackConfig(raw, project, stack), model);
+  const { config, mockedKeys } = plannedStackConfig(stack, projectDir, project);
+  return planLake(config, model, mockedKeys);
+}
+
+/** The notice `lake plan` and `lake audit --offline` print when keys were mocked. */
+export function mockedKeysNotice(stack: string, mockedKeys: readonly string[], project = "energy-lake"): string {
+  if (mockedKeys.length === 0) return "";
+  return `Pulumi.${stack}.yaml leaves ${mockedKeys.join(", ")} to the deployer; planned with the mocks' values. Before \`pulumi up\`: ${mockedKeys.map((k) => `\`pulumi config set ${project}:${k} …\``).join(", ")} (README: deploying prod)`;
 }
 
 /** The markdown with the diagram of `stack` put between its `<!-- plan:<stack>:start/end -->` markers (docs/aws.md). */

@@ -1,6 +1,11 @@
 import { expect } from "chai";
 import { LakeInputError } from "../../src/errors";
-import { parseStackConfig, STACK_CONFIG_KEYS } from "../../src/aws/config";
+import * as fs from "fs";
+import * as path from "path";
+import { deploymentProblems, parseStackConfig, requiredUnsetKeys, STACK_CONFIG_KEYS } from "../../src/aws/config";
+import { MOCK_ACCOUNT_ID, MOCK_DEPLOYER_ROLE_ARN } from "../../src/aws/mock-run";
+import { plannedStackConfig } from "../../src/aws/plan";
+import { PROJECT_ROOT } from "../../src/model/contracts";
 import { parseStackFile } from "../../src/aws/stack-file";
 import { stackConfig } from "./stacks";
 
@@ -32,8 +37,10 @@ describe("stack config (src/aws/config.ts)", () => {
     expect(dev.forceDestroy).to.equal(true);
     expect(dev.manageLakeFormationSettings).to.equal(false);
     expect(prod.forceDestroy).to.equal(false);
+    expect(prod.production).to.equal(true);
+    expect(dev.production).to.equal(false);
     expect(prod.manageLakeFormationSettings).to.equal(true);
-    expect(prod.lakeFormationAdmins).to.have.length(1);
+    expect(prod.lakeFormationAdmins).to.deep.equal([MOCK_DEPLOYER_ROLE_ARN]);
     expect(prod.glueWorkerType).to.equal("G.2X");
     expect(dev.prefix).to.not.equal(prod.prefix);
   });
@@ -60,6 +67,59 @@ describe("stack config (src/aws/config.ts)", () => {
     expect(problems).to.have.length(1);
     expect(problems[0]).to.include("energy-lake:lakeFormationAdmins").and.include("pulumi config set");
     expect(problemsOf(() => parseStackConfig({ lakeFormationAdmins: '["not-an-arn"]' }, "energy-lake", "prod"))[0]).to.include('"not-an-arn" is not IAM role or user ARNs');
+  });
+
+  it("requires of a production stack its alarm e-mail and private Redshift network, and refuses forceDestroy", () => {
+    const problems = problemsOf(() => parseStackConfig({ production: "true", forceDestroy: "true" }, "energy-lake", "prod"));
+    const text = problems.join("\n");
+    for (const key of ["alarmEmail", "redshiftSubnetIds", "redshiftSecurityGroupIds", "forceDestroy"]) expect(text).to.include(`energy-lake:${key}:`);
+    expect(text).to.include("never the default VPC").and.include("pulumi config rm energy-lake:forceDestroy");
+    expect(problems.filter((p) => p.includes("pulumi config set"))).to.have.length(3);
+  });
+
+  it("refuses fewer than three Redshift subnets", () => {
+    expect(problemsOf(() => parseStackConfig({ redshiftSubnetIds: '["subnet-0a","subnet-0b"]' }, "energy-lake", "dev"))[0]).to.include("needs at least three");
+  });
+
+  it("lists the keys a deployer must set, and only those", () => {
+    const keys = (raw: Record<string, string>) => requiredUnsetKeys(new Map(Object.entries(raw)));
+    expect(keys({})).to.deep.equal([]);
+    expect(keys({ manageLakeFormationSettings: "true" })).to.deep.equal(["lakeFormationAdmins"]);
+    expect(keys({ production: "true", redshiftSubnetIds: '["subnet-0a","subnet-0b","subnet-0c"]' })).to.deep.equal(["alarmEmail", "redshiftSecurityGroupIds"]);
+    expect(plannedStackConfig("prod").mockedKeys).to.have.members(["lakeFormationAdmins", "alarmEmail", "redshiftSubnetIds", "redshiftSecurityGroupIds"]);
+    expect(plannedStackConfig("dev").mockedKeys).to.deep.equal([]);
+  });
+
+  it("ships Pulumi.prod.yaml without a placeholder account, ARN or address", () => {
+    const text = fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8");
+    expect(text).to.not.match(/\d{12}|arn:|@|example\.(com|org)|subnet-|sg-/);
+  });
+
+  describe("against the deploying identity (deploymentProblems)", () => {
+    const prod = (admins: string[], readOnly: string[] = []) =>
+      parseStackConfig({ manageLakeFormationSettings: "true", lakeFormationAdmins: JSON.stringify(admins), lakeFormationReadOnlyAdmins: JSON.stringify(readOnly) }, "energy-lake", "prod");
+    const deployer = { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/deployer` };
+
+    it("accepts admins of the account that include the deployer", () => {
+      expect(deploymentProblems(prod([deployer.arn, `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/LakeAdmin`]), deployer)).to.deep.equal([]);
+    });
+
+    it("refuses ARNs of another account, with the config set that keeps this account's", () => {
+      const problems = deploymentProblems(prod([deployer.arn], ["arn:aws:iam::210987654321:role/Auditor"]), deployer);
+      expect(problems).to.have.length(1);
+      expect(problems[0]).to.include("energy-lake:lakeFormationReadOnlyAdmins: arn:aws:iam::210987654321:role/Auditor is not in account 123456789012").and.include(`pulumi config set energy-lake:lakeFormationReadOnlyAdmins '[]'`);
+    });
+
+    it("refuses an admin list without the deployer, with the config set that adds it", () => {
+      const other = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/LakeAdmin`;
+      const problems = deploymentProblems(prod([other]), deployer);
+      expect(problems).to.have.length(1);
+      expect(problems[0]).to.include(`the deploying identity ${deployer.arn} is not a Lake Formation administrator`).and.include(`pulumi config set energy-lake:lakeFormationAdmins '${JSON.stringify([other, deployer.arn])}'`);
+    });
+
+    it("does not ask for the deployer when another stack owns the settings", () => {
+      expect(deploymentProblems(parseStackConfig({}, "energy-lake", "dev"), deployer)).to.deep.equal([]);
+    });
   });
 
   it("refuses stack names that cannot be part of bucket names", () => {

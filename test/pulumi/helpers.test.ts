@@ -4,7 +4,7 @@ import * as path from "path";
 import { loadContracts, PROJECT_ROOT } from "../../src/model/contracts";
 import { headerKey } from "../../src/model/text";
 import { aslProblems, loadStateMachineDefinition } from "../../src/aws/asl";
-import { ACCESS_ROLES, lakeAccessModel, tagGrants } from "../../src/aws/governance-plan";
+import { ACCESS_ROLES, declaredAccess, piiColumns, plannedGrants } from "../../src/aws/governance-plan";
 import { lakeNames, LAYERS } from "../../src/aws/naming";
 import { checkPolicies, PolicyResource, RESOURCE_POLICIES } from "../../src/aws/policy";
 import { countParameters, parameterClauses, parameterProblems } from "../../src/sql/parameters";
@@ -108,28 +108,43 @@ describe("Glue scripts (glue/)", () => {
 });
 
 describe("declared access model (src/aws/governance-plan.ts)", () => {
-  const access = lakeAccessModel(contracts, names);
+  const customers = contracts.find((c) => c.name === "customers")!;
 
   it("hides PII columns from analysts and limits them to curated", () => {
-    expect(access.analyst.databases).to.deep.equal([names.database("curated")]);
-    const customers = access.analyst.tables.find((t) => t.table === "customers")!;
-    expect(customers.columns).to.not.include.members(["customer_name"]);
-    expect(customers.columns).to.not.include("id_number");
-    expect(customers.columns).to.include.members(["customer_id", "city", "segment", "_load_date"]);
-    expect(access.auditor.tables.every((t) => !t.columns.includes("customer_name"))).to.equal(true);
+    const analyst = declaredAccess("analyst", contracts, names);
+    expect([...new Set(analyst.map((t) => t.database))]).to.deep.equal([names.database("curated")]);
+    const table = analyst.find((t) => t.table === "customers")!;
+    expect(table.columns).to.not.include.members(["customer_name"]);
+    expect(table.columns).to.not.include("id_number");
+    expect(table.columns).to.include.members(["customer_id", "city", "segment", "_load_date"]);
   });
 
-  it("lets engineers and the pipeline see every column of every layer", () => {
+  it("hides from auditors the PII columns and the quarantine columns that quote the source", () => {
+    const auditor = declaredAccess("auditor", contracts, names);
+    expect(auditor.every((t) => !t.columns.includes("customer_name"))).to.equal(true);
+    const quarantine = auditor.find((t) => t.database === names.database("quarantine") && t.table === "customers")!;
+    expect(quarantine.columns).to.include("_row").and.not.include.members(["_raw_line", "_reason"]);
+    expect(piiColumns("quarantine", customers)).to.have.members(["id_number", "customer_name", "_reason", "_raw_line"]);
+    // A dataset without PII keeps its quarantine text readable: there is nothing to hide.
+    expect(piiColumns("quarantine", contracts.find((c) => c.name === "providers")!)).to.deep.equal([]);
+  });
+
+  it("lets engineers and the pipeline see every column of every layer, partition keys included", () => {
     for (const role of ["engineer", "pipeline"] as const) {
-      expect(access[role].tables).to.have.length(LAYERS.length * contracts.length);
-      expect(access[role].tables.find((t) => t.database === names.database("raw") && t.table === "customers")!.columns).to.include("customer_name");
+      const access = declaredAccess(role, contracts, names);
+      expect(access).to.have.length(LAYERS.length * contracts.length);
+      const raw = access.find((t) => t.database === names.database("raw") && t.table === "customers")!;
+      expect(raw.columns).to.include.members(["customer_name", "load_date"]);
     }
   });
 
-  it("has a database and a table grant per role", () => {
-    const grants = tagGrants();
-    expect(grants).to.have.length(ACCESS_ROLES.length * 2);
-    for (const role of ACCESS_ROLES) expect(grants.filter((g) => g.role === role).map((g) => g.resourceType)).to.deep.equal(["DATABASE", "TABLE"]);
+  it("has a database and a table grant per role, and data location grants for the pipeline only", () => {
+    const grants = plannedGrants();
+    for (const role of ACCESS_ROLES) {
+      const ids = grants.filter((g) => g.role === role).map((g) => g.id);
+      expect(ids.slice(0, 2)).to.deep.equal(["database", "table"]);
+      expect(ids.slice(2)).to.deep.equal(role === "pipeline" ? LAYERS.map((l) => `location-${l}`) : []);
+    }
   });
 });
 
@@ -147,7 +162,7 @@ describe("offline plan (src/aws/plan.ts)", () => {
     expect(plan.tree.type).to.equal("pulumi:pulumi:Stack");
     const lake = plan.tree.children[0]!;
     expect(lake.type).to.equal("energy-lake:aws:EnergyDataLake");
-    expect(lake.children.map((c) => c.type.split(":").pop())).to.have.members(["LakeStorage", "LakeCatalog", "LakeProcessing", "LakeQuality", "LakeOrchestration", "LakeGovernance", "LakeWarehouse", "LakeAnalytics"]);
+    expect(lake.children.map((c) => c.type.split(":").pop())).to.have.members(["LakeStorage", "LakeAccess", "LakeCatalog", "LakeProcessing", "LakeQuality", "LakeOrchestration", "LakeGovernance", "LakeWarehouse", "LakeAnalytics"]);
     const count = (n: typeof lake): number => n.children.reduce((sum, c) => sum + 1 + count(c), 0);
     expect(count(plan.tree)).to.equal((await mockRun("dev")).resources.length - 1);
     expect(plan.mermaid.split("\n")[0]).to.equal("flowchart LR");

@@ -37,7 +37,7 @@ for (const stack of STACKS) {
     it("builds every component under the EnergyDataLake root", () => {
       const root = one(run, "energy-lake:aws:EnergyDataLake", lake);
       expect(root.parent?.type).to.equal("pulumi:pulumi:Stack");
-      for (const component of ["Storage", "Catalog", "Processing", "Quality", "Orchestration", "Governance", "Warehouse", "Analytics"]) {
+      for (const component of ["Storage", "Access", "Catalog", "Processing", "Quality", "Orchestration", "Governance", "Warehouse", "Analytics"]) {
         const r = one(run, `energy-lake:aws:Lake${component}`, `${lake}-${component.toLowerCase()}`);
         expect(r.parent).to.deep.equal({ type: "energy-lake:aws:EnergyDataLake", name: lake });
       }
@@ -172,7 +172,9 @@ for (const stack of STACKS) {
       const customers = columnTags.filter((r) => (r.props.tableWithColumns as { name: string }).name === "customers");
       expect(customers).to.have.length(LAYERS.length);
       for (const r of customers) {
-        expect((r.props.tableWithColumns as { columnNames: string[] }).columnNames).to.have.members(["id_number", "customer_name"]);
+        const { databaseName, columnNames } = r.props.tableWithColumns as { databaseName: string; columnNames: string[] };
+        const quarantine = databaseName === names.database("quarantine");
+        expect(columnNames).to.have.members(["id_number", "customer_name", ...(quarantine ? ["_reason", "_raw_line"] : [])]);
         expect(r.props.lfTag).to.deep.equal({ key: `${lake}-sensitivity`, value: "pii" });
       }
     });
@@ -241,7 +243,8 @@ for (const stack of STACKS) {
       expect(Object.keys(o.roles as object)).to.include.members(["engineer", "analyst", "auditor"]);
       const principals = run.outputs.accessPrincipals as Record<string, string[]>;
       expect(principals.analyst).to.deep.equal([`arn:aws:iam::123456789012:role/${lake}-analyst`]);
-      expect(principals.pipeline).to.have.length(3);
+      expect(principals.pipeline).to.have.length(2);
+      expect(principals.orchestration).to.deep.equal([`arn:aws:iam::123456789012:role/${lake}-orchestration-role-mock`]);
       expect(run.outputs.lfTagKeys).to.deep.equal({ layer: `${lake}-layer`, sensitivity: `${lake}-sensitivity` });
     });
   });

@@ -1,14 +1,13 @@
-import * as path from "path";
-import { PROJECT_ROOT } from "../../src/model/contracts";
-import { LakeStackConfig, parseStackConfig } from "../../src/aws/config";
+import { LakeStackConfig } from "../../src/aws/config";
 import { MockRun, runLakeUnderMocks } from "../../src/aws/mock-run";
-import { readStackFile } from "../../src/aws/stack-file";
+import { plannedStackConfig } from "../../src/aws/plan";
 
 export const STACKS = ["dev", "prod"] as const;
 export type StackName = (typeof STACKS)[number];
 
+/** A shipped stack's config as the offline plan runs it (keys left to the deployer take the mocks' values). */
 export function stackConfig(stack: StackName): LakeStackConfig {
-  return parseStackConfig(readStackFile(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`)), "energy-lake", stack);
+  return plannedStackConfig(stack).config;
 }
 
 const runs = new Map<StackName, Promise<MockRun>>();

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { planStack, withEmbeddedDiagram } from "../../aws/plan";
+import { mockedKeysNotice, planStack, withEmbeddedDiagram } from "../../aws/plan";
 import { formatStackOutputs } from "../../aws/stack-outputs";
 import { EXIT_OK } from "../../errors";
 import { PROJECT_ROOT } from "../../model/contracts";
@@ -23,6 +23,7 @@ export async function planCommand(argv: string[]): Promise<number> {
   const { contracts, ruleSets } = loadModel(values);
   const plan = await planStack(stack, { contracts, ruleSets });
   process.stdout.write(`stack ${plan.stack}: ${plan.resourceCount} resources\n\n${plan.text}\n\n\`\`\`mermaid\n${plan.mermaid}\n\`\`\`\n`);
+  if (plan.mockedKeys.length > 0) process.stderr.write(`${mockedKeysNotice(stack, plan.mockedKeys)}\n`);
   if (values.outputs !== undefined) {
     fs.writeFileSync(values.outputs, formatStackOutputs(plan.outputs));
     process.stderr.write(`wrote the ${stack} stack outputs (mocked: placeholder account and ids) to ${values.outputs}\n`);

@@ -1,0 +1,167 @@
+/**
+ * Lake Formation's access rules as pure functions over plain data, shared by the governance plan
+ * (what the model means) and `lake audit` (what the grants in force mean): the shape of a grant,
+ * LF-tag inheritance (database -> table -> column, the nearer value of a key wins), tag
+ * expressions (every key must match, any listed value, `*` any value), column lists and column
+ * wildcards with excluded columns, and `IAM_ALLOWED_PRINCIPALS`, which opens a resource to every
+ * IAM principal its IAM policy lets in.
+ */
+
+/** LF-tags on a resource: key -> value (a resource holds one value per key). */
+export type Tags = Readonly<Record<string, string>>;
+
+export interface LfTagCondition {
+  readonly key: string;
+  readonly values: readonly string[];
+}
+
+export type LfGrantResource =
+  | { readonly kind: "catalog" }
+  | { readonly kind: "database"; readonly database: string }
+  /** `table: "*"` is every table of the database (TableWildcard). */
+  | { readonly kind: "table"; readonly database: string; readonly table: string }
+  | { readonly kind: "columns"; readonly database: string; readonly table: string; readonly columns: readonly string[] }
+  | { readonly kind: "column-wildcard"; readonly database: string; readonly table: string; readonly excluded: readonly string[] }
+  | { readonly kind: "data-location"; readonly arn: string }
+  /** `expressionName`: the grant names a saved LF-tag expression (its conditions resolved into `expression`). */
+  | { readonly kind: "tag-policy"; readonly resourceType: "DATABASE" | "TABLE"; readonly expression: readonly LfTagCondition[]; readonly expressionName?: string }
+  | { readonly kind: "lf-tag"; readonly key: string; readonly values: readonly string[] }
+  | { readonly kind: "named-tag-expression"; readonly name: string }
+  | { readonly kind: "data-cells-filter"; readonly database: string; readonly table: string; readonly name: string };
+
+export interface LfGrant {
+  /** DataLakePrincipalIdentifier: an IAM ARN, an account id, an organization ARN or IAM_ALLOWED_PRINCIPALS. */
+  readonly principal: string;
+  readonly resource: LfGrantResource;
+  readonly permissions: readonly string[];
+  readonly grantable: readonly string[];
+  /** AWS RAM resource shares the grant is part of (cross-account sharing). */
+  readonly shares: readonly string[];
+}
+
+export interface LfColumn {
+  readonly name: string;
+  /** Effective tags: the column's own, else its table's, else its database's. */
+  readonly tags: Tags;
+}
+
+export interface LfTable {
+  readonly database: string;
+  readonly table: string;
+  readonly databaseTags: Tags;
+  /** Effective tags: the table's own, else its database's. */
+  readonly tableTags: Tags;
+  readonly columns: readonly LfColumn[];
+}
+
+export const IAM_ALLOWED_PRINCIPALS = "IAM_ALLOWED_PRINCIPALS";
+
+/** Permissions that read a table's data. */
+const READ_PERMISSIONS: ReadonlySet<string> = new Set(["SELECT", "ALL", "SUPER"]);
+
+export const readsData = (grant: LfGrant): boolean => grant.permissions.some((p) => READ_PERMISSIONS.has(p));
+
+/** A table's effective tags from what is assigned on the database, the table and each column. */
+export function inheritTags(database: string, table: string, assigned: { database: Tags; table: Tags; columns: readonly { name: string; tags: Tags }[] }): LfTable {
+  const tableTags = { ...assigned.database, ...assigned.table };
+  return { database, table, databaseTags: { ...assigned.database }, tableTags, columns: assigned.columns.map((c) => ({ name: c.name, tags: { ...tableTags, ...c.tags } })) };
+}
+
+/** Every condition names a key the resource has, with one of its values (`*`: any value). */
+export function tagsMatch(tags: Tags, expression: readonly LfTagCondition[]): boolean {
+  return expression.length > 0 && expression.every((c) => tags[c.key] !== undefined && (c.values.includes("*") || c.values.includes(tags[c.key]!)));
+}
+
+/** Whether a grant lets its principal read one column of a table. */
+export function grantReadsColumn(grant: LfGrant, table: LfTable, column: LfColumn): boolean {
+  if (!readsData(grant)) return false;
+  const r = grant.resource;
+  const same = (db: string, t: string): boolean => db === table.database && t === table.table;
+  switch (r.kind) {
+    case "table":
+      return r.database === table.database && (r.table === "*" || r.table === table.table);
+    case "columns":
+      return same(r.database, r.table) && r.columns.includes(column.name);
+    case "column-wildcard":
+      return same(r.database, r.table) && !r.excluded.includes(column.name);
+    case "tag-policy":
+      return r.resourceType === "TABLE" && tagsMatch(column.tags, r.expression);
+    case "data-cells-filter":
+      // The filter's columns are not listed with the grant: count the whole table as readable.
+      return same(r.database, r.table);
+    default:
+      return false;
+  }
+}
+
+export interface AccessCell {
+  readonly principal: string;
+  readonly database: string;
+  readonly table: string;
+  readonly column: string;
+  readonly read: boolean;
+  /** The grants that give the read: the principal's own, and IAM_ALLOWED_PRINCIPALS ones. */
+  readonly grants: readonly LfGrant[];
+}
+
+/** Who can read what: one cell per principal, table and column, with the grants that give each read. */
+export function effectiveAccess(grants: readonly LfGrant[], tables: readonly LfTable[], principals: readonly string[]): AccessCell[] {
+  const cells: AccessCell[] = [];
+  for (const principal of principals) {
+    const own = grants.filter((g) => g.principal === principal || g.principal === IAM_ALLOWED_PRINCIPALS);
+    for (const table of tables) {
+      for (const column of table.columns) {
+        const giving = own.filter((g) => grantReadsColumn(g, table, column));
+        cells.push({ principal, database: table.database, table: table.table, column: column.name, read: giving.length > 0, grants: giving });
+      }
+    }
+  }
+  return cells;
+}
+
+const sorted = (values: readonly string[]): string[] => [...values].sort();
+
+/** A canonical key of a grant's resource: equal for the same resource however the arrays are ordered. */
+export function resourceKey(r: LfGrantResource): string {
+  switch (r.kind) {
+    case "columns":
+      return JSON.stringify({ ...r, columns: sorted(r.columns) });
+    case "column-wildcard":
+      return JSON.stringify({ ...r, excluded: sorted(r.excluded) });
+    case "tag-policy":
+      return JSON.stringify({ kind: r.kind, resourceType: r.resourceType, expression: [...r.expression].map((c) => ({ key: c.key, values: sorted(c.values) })).sort((a, b) => a.key.localeCompare(b.key)) });
+    case "lf-tag":
+      return JSON.stringify({ ...r, values: sorted(r.values) });
+    default:
+      return JSON.stringify(r);
+  }
+}
+
+/** The resource as a person would say it. */
+export function describeResource(r: LfGrantResource): string {
+  switch (r.kind) {
+    case "catalog":
+      return "the Data Catalog";
+    case "database":
+      return `database ${r.database}`;
+    case "table":
+      return r.table === "*" ? `every table of ${r.database}` : `table ${r.database}.${r.table}`;
+    case "columns":
+      return `columns ${r.columns.join(", ")} of ${r.database}.${r.table}`;
+    case "column-wildcard":
+      return r.excluded.length > 0 ? `every column of ${r.database}.${r.table} except ${r.excluded.join(", ")}` : `every column of ${r.database}.${r.table}`;
+    case "data-location":
+      return `data location ${r.arn}`;
+    case "tag-policy": {
+      const what = r.resourceType === "TABLE" ? "tables and columns" : "databases";
+      const conditions = r.expression.map((c) => `${c.key}=${c.values.join("|")}`).join(" and ");
+      return `${what} tagged ${conditions || "(nothing)"}${r.expressionName === undefined ? "" : ` (expression ${r.expressionName})`}`;
+    }
+    case "lf-tag":
+      return `LF-tag ${r.key}=${r.values.join("|")}`;
+    case "named-tag-expression":
+      return `LF-tag expression ${r.name}`;
+    case "data-cells-filter":
+      return `data cells filter ${r.name} on ${r.database}.${r.table}`;
+  }
+}
