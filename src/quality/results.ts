@@ -110,7 +110,7 @@ export function readCheckResults(compiled: CompiledChecks, rows: readonly (Resul
       .filter(({ q, result }) => q.rules.includes(rule.id) && result instanceof Error);
     if (aggregate instanceof Error || failedQueries.length > 0 || aggregate === undefined) {
       const cause = failedQueries.map(({ result }) => (result as Error).message).join("; ") || "the aggregate query did not run";
-      return { ...base, status: "error", failed: 0, total: 0, ratio: 0, observed: null, sample: [], message: `could not be evaluated: ${cause}` } satisfies RuleResult;
+      return { ...base, status: "error", failed: 0, total: 0, ratio: 0, observed: null, sample: [], message: `could not be evaluated: ${cause}`, glue: null } satisfies RuleResult;
     }
     const total = toCount(aggregate[resultColumn.total(i)], `${rule.id} total`);
     let figures: Figures;
@@ -139,6 +139,7 @@ export function readCheckResults(compiled: CompiledChecks, rows: readonly (Resul
       observed: figures.observed,
       sample: figures.sample,
       message: figures.message,
+      glue: null,
     } satisfies RuleResult;
   });
 }

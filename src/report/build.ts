@@ -1,4 +1,5 @@
-import type { DatasetReport, QualityReport, RowCounts, RuleResult, RuleStatus, RunStatus, Severity } from "./types";
+import { athenaRunCost } from "./cost";
+import type { DatasetReport, GlueDatasetResult, QualityReport, QueryRun, RowCounts, RuleResult, RuleStatus, RunStatus, Severity } from "./types";
 
 /** failed / total, 0 when nothing was looked at (an empty batch fails no row). */
 export function failedRatio(failed: number, total: number): number {
@@ -61,6 +62,10 @@ export interface DatasetParts {
   readonly rows: Omit<RowCounts, "reconciled">;
   readonly rules: readonly RuleResult[];
   readonly queries: number;
+  /** The statements as run, where the engine bills them (Athena). @default [] */
+  readonly queryRuns?: readonly QueryRun[];
+  /** The Glue Data Quality result looked up for this dataset (AWS). @default null */
+  readonly glue?: GlueDatasetResult | null;
 }
 
 export interface ReportParts {
@@ -80,10 +85,13 @@ export function buildReport(parts: ReportParts): QualityReport {
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((d) => {
       const rows: RowCounts = { ...d.rows, reconciled: d.rows.raw === d.rows.processed + d.rows.quarantined };
-      return { name: d.name, files: [...d.files], rows, status: runStatus([{ rules: d.rules, rows }]), rules: [...d.rules], queries: d.queries };
+      return {
+        name: d.name, files: [...d.files], rows, status: runStatus([{ rules: d.rules, rows }]), rules: [...d.rules], queries: d.queries,
+        query_runs: [...(d.queryRuns ?? [])], glue_data_quality: d.glue ?? null,
+      };
     });
   return {
-    report_version: 1,
+    report_version: 2,
     generated_at: (parts.generatedAt ?? new Date()).toISOString(),
     status: runStatus(datasets),
     engine: parts.engine,
@@ -91,6 +99,7 @@ export function buildReport(parts: ReportParts): QualityReport {
     lake: parts.lake,
     queries: datasets.reduce((sum, d) => sum + d.queries, 0),
     bytes_read: parts.bytesRead ?? null,
+    cost: parts.engine === "athena" ? athenaRunCost(datasets.flatMap((d) => d.query_runs)) : null,
     duration_seconds: parts.durationSeconds,
     datasets,
     summary: summarise(datasets),

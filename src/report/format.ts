@@ -1,6 +1,7 @@
 /** Formatting shared by every rendering, so the text, Markdown, HTML and JUnit say the same thing. */
 import { exitCodeOf } from "./build";
-import type { QualityReport, RuleResult, RuleStatus, RunStatus } from "./types";
+import { ATHENA_USD_PER_TIB } from "./cost";
+import type { DatasetReport, QualityReport, QueryRun, RuleResult, RuleStatus, RunStatus } from "./types";
 
 export function formatCount(n: number): string {
   return n.toLocaleString("en-US");
@@ -57,13 +58,50 @@ export function failedOfTotal(rule: RuleResult): string {
   return `${formatCount(rule.failed)}/${formatCount(rule.total)}`;
 }
 
-/** What to show beside a rule's figures: its error message, else the sample of failing keys, else the measured figure. */
+/** Glue Data Quality's outcome beside the engine's, when it is not simply the same: "Glue DQ: FAIL, disagrees". */
+export function glueText(rule: RuleResult): string | null {
+  const glue = rule.glue;
+  if (glue === null || glue.agrees === true) return null;
+  const verdict = glue.agrees === false ? "disagrees with the count" : "not evaluated by Glue";
+  return `Glue DQ: ${glue.status.toUpperCase()}, ${verdict}${glue.message === null ? "" : ` (${glue.message})`}`;
+}
+
+/** What to show beside a rule's figures: its error message, the sample of failing keys, the measured figure, a Glue disagreement. */
 export function ruleDetail(rule: RuleResult): string {
   const parts: string[] = [];
   if (rule.message !== null) parts.push(rule.message);
   if (rule.sample.length > 0) parts.push(`sample: ${rule.sample.join(", ")}`);
   if (rule.observed !== null) parts.push(`observed: ${formatCount(rule.observed)}`);
+  const glue = glueText(rule);
+  if (glue !== null) parts.push(glue);
   return parts.join("; ");
+}
+
+/** A cost in US dollars with enough digits to tell cheap runs apart: 0.000048 USD, 0.12 USD. */
+export function formatUsd(usd: number): string {
+  return `${usd >= 0.01 ? usd.toFixed(2) : Number(usd.toPrecision(2)).toString()} USD`;
+}
+
+/** ", 1.2 MiB read, est. 0.00024 USD" for the run headline; empty when the engine reports neither. */
+export function readAndCostText(report: QualityReport): string {
+  const bytes = report.bytes_read === null ? "" : `, ${formatBytes(report.bytes_read)} read`;
+  return report.cost === null ? bytes : `${bytes}, est. ${formatUsd(report.cost.estimated_cost_usd)} (Athena, ${ATHENA_USD_PER_TIB} USD/TiB, 10 MiB minimum a query)`;
+}
+
+/** What a dataset's Glue Data Quality lookup found, when worth a line: a missing result, an outage, disagreements. */
+export function glueDatasetText(dataset: DatasetReport): string | null {
+  const glue = dataset.glue_data_quality;
+  if (glue === null) return null;
+  if (glue.status !== "found") return `Glue Data Quality: ${glue.note ?? glue.status}`;
+  if (glue.disagreements === 0) return `Glue Data Quality agrees on every rule it evaluated (job run ${glue.job_run_id ?? "?"})`;
+  const rules = dataset.rules.filter((r) => r.glue?.agrees === false).map((r) => `${r.id} (Glue ${r.glue?.status.toUpperCase()}, count ${statusWord(r.status)})`);
+  return `Glue Data Quality disagrees with the counts on ${formatCount(glue.disagreements)} rule${glue.disagreements === 1 ? "" : "s"} (job run ${glue.job_run_id ?? "?"}): ${rules.join(", ")}`;
+}
+
+/** A statement's line in a query table: id, purpose, state, bytes, cost. */
+export function queryRunCells(run: QueryRun): string[] {
+  const purpose = run.purpose === "references" ? `references ${run.referenced_dataset ?? ""}`.trim() : run.purpose.replace("_", " ");
+  return [run.query_id ?? "(not started)", purpose, run.state, formatBytes(run.bytes_scanned), formatUsd(run.estimated_cost_usd), formatDuration(run.seconds)];
 }
 
 /** "raw = processed + quarantined" spelled out with the numbers, true or not. */

@@ -2,9 +2,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { LakeInputError } from "../errors";
 import { renderHtml } from "./render-html";
+import { renderJunit } from "./render-junit";
 import { renderMarkdown } from "./render-markdown";
 import type { QualityReport } from "./types";
-import { validateReport } from "./validate";
+import { upgradeReport, validateReport } from "./validate";
 
 const LOAD_DATE_FOLDER = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -20,28 +21,67 @@ function writeAtomically(file: string, content: string): void {
   fs.renameSync(aside, file);
 }
 
+/** The files a kept report is: name, content type and content. */
+export interface ReportFile {
+  readonly name: "report.json" | "report.md" | "report.html" | "junit.xml";
+  readonly contentType: string;
+  readonly content: string;
+}
+
 /**
- * Keeps a load's report in the lake as quality/<load_date>/report.json, report.md and report.html
- * (the HTML with the trend of every earlier load). Running a load again replaces its report.
- * Returns the files written. A report that breaks the schema is a bug in the engine: it is refused.
+ * A load's report in the four kept formats (the HTML with the trend of the `earlier` loads), the
+ * same locally and in S3. A report that breaks the schema is a bug in the engine: it is refused.
  */
-export function saveReport(lakeDir: string, report: QualityReport): string[] {
+export function reportFiles(report: QualityReport, earlier: readonly QualityReport[]): ReportFile[] {
   const problems = validateReport(report);
   if (problems.length > 0) throw new Error(`The quality report of load ${report.load_date} is not valid, so it was not written:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-  const earlier = loadHistory(lakeDir).filter((r) => r.load_date < report.load_date);
+  const before = earlier.filter((r) => r.load_date < report.load_date);
+  return [
+    { name: "report.json", contentType: "application/json", content: JSON.stringify(report, null, 2) + "\n" },
+    { name: "report.md", contentType: "text/markdown; charset=utf-8", content: renderMarkdown(report) },
+    { name: "report.html", contentType: "text/html; charset=utf-8", content: renderHtml(report, [...before, report]) },
+    { name: "junit.xml", contentType: "application/xml", content: renderJunit(report) },
+  ];
+}
+
+/**
+ * Keeps a load's report in the lake as quality/<load_date>/report.json, report.md, report.html and
+ * junit.xml. Running a load again replaces its report. Returns the files written.
+ */
+export function saveReport(lakeDir: string, report: QualityReport): string[] {
+  const files = reportFiles(report, loadHistory(lakeDir));
   const folder = reportFolder(lakeDir, report.load_date);
   fs.mkdirSync(folder, { recursive: true });
-  const files: [string, string][] = [
-    ["report.json", JSON.stringify(report, null, 2) + "\n"],
-    ["report.md", renderMarkdown(report)],
-    ["report.html", renderHtml(report, [...earlier, report])],
-  ];
-  return files.map(([name, content]) => {
+  return files.map(({ name, content }) => {
     const file = path.join(folder, name);
     writeAtomically(file, content);
     return file;
   });
 }
+
+/**
+ * A kept report.json read back: parsed, version 1 read as 2, validated, and checked to sit in its
+ * load's folder. `where` names it in errors (a path or an s3:// URI), `folder` is the load date its
+ * folder says, `fix` how to repair it.
+ */
+export function parseKeptReport(text: string, where: string, folder: string, fix: string): QualityReport {
+  let parsed: unknown;
+  try {
+    parsed = upgradeReport(JSON.parse(text));
+  } catch (err) {
+    throw new LakeInputError(`${where}: is not valid JSON (${(err as Error).message}); ${fix}`);
+  }
+  const problems = validateReport(parsed, where);
+  if (problems.length > 0) throw new LakeInputError(`${where}: is not a valid quality report; ${fix}`, problems);
+  const report = parsed as QualityReport;
+  if (report.load_date !== folder) {
+    throw new LakeInputError(`${where}: holds the report of load ${report.load_date} in the folder of load ${folder}; move it to quality/${report.load_date}/ or ${fix}`);
+  }
+  return report;
+}
+
+/** Whether a folder name under quality/ is a load date. */
+export const isLoadDateFolder = (name: string): boolean => LOAD_DATE_FOLDER.test(name);
 
 /** Every load's report in the lake, oldest load first; a corrupt or misplaced report is named with how to fix it. */
 export function loadHistory(lakeDir: string): QualityReport[] {
@@ -49,23 +89,10 @@ export function loadHistory(lakeDir: string): QualityReport[] {
   if (!fs.existsSync(qualityDir)) return [];
   const reports: QualityReport[] = [];
   for (const entry of fs.readdirSync(qualityDir, { withFileTypes: true })) {
-    if (!entry.isDirectory() || !LOAD_DATE_FOLDER.test(entry.name)) continue;
+    if (!entry.isDirectory() || !isLoadDateFolder(entry.name)) continue;
     const file = path.join(qualityDir, entry.name, "report.json");
     if (!fs.existsSync(file)) continue;
-    const fix = `delete ${file} or run the checks for load ${entry.name} again to rewrite it`;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(fs.readFileSync(file, "utf8"));
-    } catch (err) {
-      throw new LakeInputError(`${file}: is not valid JSON (${(err as Error).message}); ${fix}`);
-    }
-    const problems = validateReport(parsed, file);
-    if (problems.length > 0) throw new LakeInputError(`${file}: is not a valid quality report; ${fix}`, problems);
-    const report = parsed as QualityReport;
-    if (report.load_date !== entry.name) {
-      throw new LakeInputError(`${file}: holds the report of load ${report.load_date} in the folder of load ${entry.name}; move it to quality/${report.load_date}/ or ${fix}`);
-    }
-    reports.push(report);
+    reports.push(parseKeptReport(fs.readFileSync(file, "utf8"), file, entry.name, `delete ${file} or run the checks for load ${entry.name} again to rewrite it`));
   }
   return reports.sort((a, b) => a.load_date.localeCompare(b.load_date));
 }

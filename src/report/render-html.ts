@@ -1,6 +1,6 @@
 import {
-  columnsText, failingFirst, formatBytes, formatCount, formatDuration, formatPercent, formatThreshold, reconciliationText,
-  statusWord, verdictText,
+  columnsText, failingFirst, formatCount, formatDuration, formatPercent, formatThreshold, glueDatasetText, queryRunCells,
+  readAndCostText, reconciliationText, statusWord, verdictText,
 } from "./format";
 import { HistoryRow, historySummary } from "./trend";
 import type { DatasetReport, QualityReport, RuleResult, RuleStatus, RunStatus } from "./types";
@@ -46,6 +46,8 @@ main { padding: 20px 32px 32px; display: grid; gap: 20px; }
 .card-head h2 { margin: 0; font-size: 22px; }
 .card-head .summary { color: var(--muted); margin-left: auto; }
 .files { color: var(--muted); font-size: 12px; margin: 4px 0 12px; overflow-wrap: anywhere; }
+.glue { font-size: 13px; margin: 0 0 12px; }
+.queries { font-size: 12px; margin-top: 12px; overflow-wrap: anywhere; }
 .layout { display: grid; grid-template-columns: 390px minmax(0, 1fr); gap: 28px; }
 @media (max-width: 960px) { .layout { grid-template-columns: minmax(0, 1fr); } header.banner { flex-wrap: wrap; } .tally { margin-left: 0; } }
 .layers { display: grid; grid-template-columns: repeat(2, 1fr); gap: 8px; }
@@ -202,15 +204,24 @@ function datasetCard(dataset: DatasetReport, history: readonly HistoryRow[], sca
       ? `<h3>Passing rules (${passed.length})</h3><ul class="passing">${passed.map((rule) => `<li title="${esc(rule.description)}">✓ <span>${esc(rule.id)}</span></li>`).join("")}</ul>`
       : "");
   const files = dataset.files.length === 0 ? "no raw files" : dataset.files.map(esc).join(" · ");
+  const glue = glueDatasetText(dataset);
+  const queries =
+    dataset.query_runs.length === 0
+      ? ""
+      : `<details class="queries"><summary>${plural(dataset.query_runs.length, "query", "queries")}</summary><table><thead><tr><th>query</th><th>purpose</th><th>state</th><th>scanned</th><th>est. cost</th><th>time</th></tr></thead><tbody>` +
+        dataset.query_runs.map((q) => `<tr>${queryRunCells(q).map((c: string) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("") +
+        `</tbody></table></details>`;
   return (
     `<section class="card ${dataset.status}" id="dataset-${esc(dataset.name)}">` +
     `<div class="card-head"><h2>${esc(dataset.name)}</h2>${badge(dataset.status)}` +
     `<span class="summary">${notPassed.length} of ${plural(dataset.rules.length, "rule")} did not pass · ${plural(dataset.queries, "query", "queries")}</span></div>` +
     `<p class="files">${files}</p>` +
+    (glue === null ? "" : `<p class="glue">${esc(glue)}</p>`) +
     `<div class="layout"><div>` +
     `<div class="layers">${layer("raw", r.raw)}${layer("processed", r.processed)}${layer("quarantined", r.quarantined)}${layer("curated", r.curated)}</div>` +
     `<p class="recon ${r.reconciled ? "ok" : "bad"}"><span aria-hidden="true">${r.reconciled ? "✓" : "✗"}</span> ${esc(reconciliationText(r))}</p>` +
     trendSection(history.filter((h) => h.dataset === dataset.name)) +
+    queries +
     `</div><div class="rules">${rulesHtml}</div></div>` +
     `</section>`
   );
@@ -229,7 +240,7 @@ export function renderHtml(report: QualityReport, history: readonly QualityRepor
   const tally = ([["rules", s.rules], ["passed", s.passed], ["warned", s.warned], ["failed", s.failed], ["errored", s.errored]] as const)
     .map(([label, n]) => `<div><dt>${label}</dt><dd>${esc(formatCount(n))}</dd></div>`)
     .join("");
-  const bytes = report.bytes_read === null ? "" : ` · ${esc(formatBytes(report.bytes_read))} read`;
+  const bytes = esc(readAndCostText(report).replace(/^, /, " · ").replace(/, est\./, " · est."));
   const title = `Data quality ${statusWord(report.status)}: load ${report.load_date}`;
   return `<!DOCTYPE html>
 <html lang="en">

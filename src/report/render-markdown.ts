@@ -1,6 +1,6 @@
 import {
-  columnsText, failedOfTotal, failingFirst, formatBytes, formatCount, formatDuration, formatPercent, formatThreshold,
-  reconciliationText, ruleDetail, statusWord, verdictText,
+  columnsText, failedOfTotal, failingFirst, formatCount, formatDuration, formatPercent, formatThreshold, glueDatasetText,
+  queryRunCells, readAndCostText, reconciliationText, ruleDetail, statusWord, verdictText,
 } from "./format";
 import type { QualityReport, RuleResult } from "./types";
 
@@ -39,9 +39,8 @@ export function renderMarkdown(report: QualityReport): string {
   const out: string[] = [];
   out.push(`## Data quality: ${statusWord(report.status)} (load ${escapeMarkdown(report.load_date)})`, "");
   out.push(`**${escapeMarkdown(verdictText(report))}**`, "");
-  const bytes = report.bytes_read === null ? "" : `, ${formatBytes(report.bytes_read)} read`;
   out.push(
-    `Lake ${escapeMarkdown(report.lake)}, engine ${report.engine}, ${formatCount(report.queries)} queries${bytes}, ${formatDuration(report.duration_seconds)}, generated ${escapeMarkdown(report.generated_at)}.`,
+    `Lake ${escapeMarkdown(report.lake)}, engine ${report.engine}, ${formatCount(report.queries)} queries${escapeMarkdown(readAndCostText(report))}, ${formatDuration(report.duration_seconds)}, generated ${escapeMarkdown(report.generated_at)}.`,
     "",
   );
   out.push(
@@ -58,6 +57,8 @@ export function renderMarkdown(report: QualityReport): string {
   for (const dataset of report.datasets) {
     out.push("", `### ${escapeMarkdown(dataset.name)}: ${statusWord(dataset.status)}`, "");
     if (!dataset.rows.reconciled) out.push(`**${escapeMarkdown(reconciliationText(dataset.rows))}.**`, "");
+    const glue = glueDatasetText(dataset);
+    if (glue !== null) out.push(`${escapeMarkdown(glue)}.`, "");
     const ordered = failingFirst(dataset.rules);
     const notPassed = ordered.filter((r) => r.status !== "pass");
     const passed = ordered.filter((r) => r.status === "pass");
@@ -67,6 +68,11 @@ export function renderMarkdown(report: QualityReport): string {
       // A blank line after <summary> lets GitHub render the Markdown table inside <details>.
       out.push("", `<details><summary>${formatCount(passed.length)} passing rules</summary>`, "");
       out.push(...markdownTable(RULE_HEADERS, passed.map(ruleRow), RULE_RIGHT));
+      out.push("", "</details>");
+    }
+    if (dataset.query_runs.length > 0) {
+      out.push("", `<details><summary>${formatCount(dataset.query_runs.length)} queries</summary>`, "");
+      out.push(...markdownTable(["Query", "Purpose", "State", "Scanned", "Est. cost", "Time"], dataset.query_runs.map((q) => queryRunCells(q).map(escapeMarkdown)), [false, false, false, true, true, true]));
       out.push("", "</details>");
     }
   }

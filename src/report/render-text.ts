@@ -1,6 +1,6 @@
 import {
-  columnsText, failedOfTotal, failingFirst, formatBytes, formatCount, formatDuration, formatPercent, formatThreshold,
-  reconciliationText, ruleDetail, statusWord, verdictText,
+  columnsText, failedOfTotal, failingFirst, formatCount, formatDuration, formatPercent, formatThreshold, glueDatasetText,
+  queryRunCells, readAndCostText, reconciliationText, ruleDetail, statusWord, verdictText,
 } from "./format";
 import type { QualityReport, RuleStatus, RunStatus } from "./types";
 
@@ -32,8 +32,7 @@ export function renderText(report: QualityReport, options: TextOptions = {}): st
   const color = options.color ?? false;
   const paint = (status: RuleStatus | RunStatus, text: string) => (color ? `${ANSI[status]}${text}${ANSI_RESET}` : text);
   const out: string[] = [];
-  const bytes = report.bytes_read === null ? "" : `, ${formatBytes(report.bytes_read)} read`;
-  out.push(`Quality report, load ${report.load_date} (lake ${report.lake}, engine ${report.engine}, ${formatCount(report.queries)} queries${bytes}, ${formatDuration(report.duration_seconds)})`);
+  out.push(`Quality report, load ${report.load_date} (lake ${report.lake}, engine ${report.engine}, ${formatCount(report.queries)} queries${readAndCostText(report)}, ${formatDuration(report.duration_seconds)})`);
   for (const dataset of report.datasets) {
     out.push("", `${dataset.name}  ${paint(dataset.status, statusWord(dataset.status))}`);
     out.push(`  files: ${dataset.files.length === 0 ? "(none)" : dataset.files.join(", ")}`);
@@ -46,6 +45,11 @@ export function renderText(report: QualityReport, options: TextOptions = {}): st
       ).map((l) => `  ${l}`),
     );
     if (!r.reconciled) out.push(`  ${paint("fail", reconciliationText(r))}`);
+    const glue = glueDatasetText(dataset);
+    if (glue !== null) out.push(`  ${glue}`);
+    if (dataset.query_runs.length > 0) {
+      out.push(...textTable(["query", "purpose", "state", "scanned", "est. cost", "time"], dataset.query_runs.map(queryRunCells), [false, false, false, true, true, true]).map((l) => `  ${l}`));
+    }
     const notPassed = failingFirst(dataset.rules).filter((rule) => rule.status !== "pass");
     const passed = dataset.rules.length - notPassed.length;
     if (notPassed.length === 0) {

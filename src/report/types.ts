@@ -29,6 +29,18 @@ export interface RuleResult {
   readonly sample: readonly string[];
   /** Why an `error` status happened, or a note on the result. */
   readonly message: string | null;
+  /** On AWS, the Glue Data Quality outcome of the same rule next to the engine's figures; null where there is none to compare (local runs, no Glue result). */
+  readonly glue: GlueRuleComparison | null;
+}
+
+/** How Glue Data Quality judged a rule in the transform job, and whether it agrees with the engine's count. */
+export interface GlueRuleComparison {
+  /** pass / fail as Glue evaluated the rule's DQDL; error when Glue could not; missing when Glue returned no result for it. */
+  readonly status: "pass" | "fail" | "error" | "missing";
+  /** Glue's pass/fail equals the engine's (pass = pass; warn or fail = fail); null when Glue did not evaluate the rule. */
+  readonly agrees: boolean | null;
+  /** Glue's evaluation messages of the rule's DQDL rules that did not pass, joined. */
+  readonly message: string | null;
 }
 
 export interface RowCounts {
@@ -50,10 +62,47 @@ export interface DatasetReport {
   readonly rules: readonly RuleResult[];
   /** SQL statements the check engine issued for this dataset. */
   readonly queries: number;
+  /** Each statement as the engine ran it, with what it scanned and cost; empty for engines that bill nothing (DuckDB). */
+  readonly query_runs: readonly QueryRun[];
+  /** The Glue Data Quality result of this load's transform run; null where there is none to look for (local runs). */
+  readonly glue_data_quality: GlueDatasetResult | null;
+}
+
+export interface QueryRun {
+  readonly purpose: "aggregate" | "references" | "layer_counts";
+  readonly referenced_dataset: string | null;
+  /** The engine's id of the statement (Athena QueryExecutionId); null when it never started. */
+  readonly query_id: string | null;
+  /** Final state: SUCCEEDED, FAILED, CANCELLED, or TIMED_OUT / NOT_STARTED / ERROR when the engine gave up. */
+  readonly state: string;
+  readonly bytes_scanned: number;
+  /** At 5 USD per TiB, at least 10 MiB per query, bytes rounded up to the MiB; 0 for a failed query. */
+  readonly estimated_cost_usd: number;
+  readonly seconds: number;
+}
+
+export interface GlueDatasetResult {
+  /** found: rule outcomes below; missing: no Glue result for this load; unavailable: Glue could not be asked. */
+  readonly status: "found" | "missing" | "unavailable";
+  readonly job_run_id: string | null;
+  readonly result_ids: readonly string[];
+  /** Rules on which Glue and the engine disagree. */
+  readonly disagreements: number;
+  /** "no Glue result for this load", or why Glue could not be asked. */
+  readonly note: string | null;
+}
+
+/** What a run's statements scanned and their estimated cost, all datasets together. */
+export interface RunCost {
+  readonly bytes_scanned: number;
+  readonly estimated_cost_usd: number;
+  readonly usd_per_tib: number;
+  readonly minimum_bytes_per_query: number;
 }
 
 export interface QualityReport {
-  readonly report_version: 1;
+  /** 2 since the AWS fields (query_runs, glue_data_quality, glue, cost); kept version 1 reports are read as version 2 (upgradeReport). */
+  readonly report_version: 2;
   readonly generated_at: string;
   readonly status: RunStatus;
   readonly engine: "duckdb" | "athena";
@@ -62,6 +111,8 @@ export interface QualityReport {
   readonly queries: number;
   /** Bytes the engine read, where it reports it (Athena: DataScannedInBytes), else null. */
   readonly bytes_read: number | null;
+  /** Estimated cost of the run's statements; null for engines that bill nothing (DuckDB). */
+  readonly cost: RunCost | null;
   readonly duration_seconds: number;
   readonly datasets: readonly DatasetReport[];
   readonly summary: { readonly rules: number; readonly passed: number; readonly warned: number; readonly failed: number; readonly errored: number };

@@ -43,3 +43,24 @@ export function validateReport(report: unknown, name = "report"): string[] {
   }
   return problems;
 }
+
+/**
+ * A kept report in the current shape: version 1 reports (before the AWS fields) read as version 2
+ * with those fields empty, so every reader handles one shape. Anything else is returned as is and
+ * left to validateReport.
+ */
+export function upgradeReport(parsed: unknown): unknown {
+  const report = parsed as { report_version?: unknown; datasets?: unknown };
+  if (typeof parsed !== "object" || parsed === null || report.report_version !== 1 || !Array.isArray(report.datasets)) return parsed;
+  return {
+    ...report,
+    report_version: 2,
+    cost: null,
+    datasets: report.datasets.map((d: { rules?: unknown }) => ({
+      ...d,
+      query_runs: [],
+      glue_data_quality: null,
+      rules: Array.isArray(d.rules) ? d.rules.map((r: object) => ({ ...r, glue: null })) : d.rules,
+    })),
+  };
+}

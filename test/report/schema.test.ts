@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as fs from "fs";
-import { REPORT_SCHEMA_FILE, validateReport } from "../../src/report/validate";
+import { REPORT_SCHEMA_FILE, upgradeReport, validateReport } from "../../src/report/validate";
 import { mutableSample, sampleReport } from "./helpers";
 
 interface ObjectSchema {
@@ -54,7 +54,7 @@ describe("report schema", () => {
 
   it("rejects a report version it does not know and a negative count", () => {
     const report = mutableSample() as unknown as { report_version: number; datasets: { rows: { raw: number } }[] };
-    report.report_version = 2;
+    report.report_version = 3;
     report.datasets[0].rows.raw = -1;
     const problems = validateReport(report);
     expect(problems.some((p) => p.includes("/report_version: must be equal to constant"))).to.equal(true);
@@ -69,6 +69,20 @@ describe("report schema", () => {
       `q.json: /datasets/0/rules/1: failed (306) exceeds total (305); failed counts rows among those looked at`,
       `q.json: /summary/passed: is 13 but the rules give 12; rebuild the summary with summarise()`,
     ]);
+  });
+
+  it("reads a kept version 1 report as version 2, the AWS fields empty", () => {
+    const v1 = JSON.parse(JSON.stringify(sampleReport())) as Record<string, unknown> & { datasets: Record<string, unknown>[] };
+    v1.report_version = 1;
+    delete v1.cost;
+    for (const d of v1.datasets) {
+      delete d.query_runs;
+      delete d.glue_data_quality;
+      for (const r of d.rules as Record<string, unknown>[]) delete r.glue;
+    }
+    expect(validateReport(v1).length).to.be.greaterThan(0);
+    expect(upgradeReport(v1)).to.deep.equal(sampleReport());
+    expect(validateReport(upgradeReport(v1))).to.deep.equal([]);
   });
 
   it("rejects something that is not a report at all", () => {
