@@ -6,7 +6,8 @@ import { performance } from "perf_hooks";
 import { Contract, loadContracts } from "../src/model/contracts";
 import { RuleSet, columnsRead, loadRuleSets } from "../src/model/rules";
 import { compileChecks } from "../src/quality/sql";
-import { duckdbTarget, processedFilesOfLoad, retypedFromText } from "../src/sql/batch-source";
+import { processedFilesOfLoad } from "../src/pipeline/layout";
+import { duckdbTarget, retypedFromText } from "../src/sql/batch-source";
 import { duckdb } from "../src/sql/dialect";
 
 /**
@@ -23,9 +24,16 @@ const CUSTOMERS = 20_000;
 const sqlPath = (p: string): string => duckdb.str(p.split(path.sep).join("/"));
 
 function processedFile(lake: string, dataset: string): string {
-  const dir = path.join(lake, "processed", dataset, "year=2024", "month=05", "day=01");
+  const dir = path.join(lake, "processed", dataset, `load_date=${LOAD_DATE}`);
   fs.mkdirSync(dir, { recursive: true });
-  return path.join(dir, `load-${LOAD_DATE}_0.parquet`);
+  return path.join(dir, "part-0.parquet");
+}
+
+/** Providers and customers loaded earlier: what references read. */
+function curatedFile(lake: string, dataset: string): string {
+  const dir = path.join(lake, "curated", dataset);
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, "data.parquet");
 }
 
 const meta = `DATE '${LOAD_DATE}' AS "_load_date", 'bench.csv' AS "_source_file", i + 2 AS "_row"`;
@@ -35,11 +43,11 @@ export async function buildBenchLake(connection: DuckDBConnection, lake: string,
   await connection.run(
     `COPY (SELECT 'P' || lpad(CAST(i + 1 AS VARCHAR), 4, '0') AS provider_id, 'Provider ' || i AS provider_name, ['wind','solar','hydro','nuclear','thermal'][i % 5 + 1] AS energy_type, ` +
       `CAST(100 + i AS DECIMAL(12,3)) AS capacity_mw, 'Colombia' AS country, DATE '2015-01-01' + CAST(i AS INTEGER) AS registered_at, ${meta} ` +
-      `FROM range(${PROVIDERS}) t(i)) TO ${sqlPath(processedFile(lake, "providers"))} (FORMAT parquet, COMPRESSION zstd)`,
+      `FROM range(${PROVIDERS}) t(i)) TO ${sqlPath(curatedFile(lake, "providers"))} (FORMAT parquet, COMPRESSION zstd)`,
   );
   await connection.run(
     `COPY (SELECT 'C' || lpad(CAST(i + 1 AS VARCHAR), 6, '0') AS customer_id, 'cc' AS id_type, CAST(10000000 + i AS VARCHAR) AS id_number, 'Customer ' || i AS customer_name, ` +
-      `'Bogotá' AS city, 'residential' AS segment, ${meta} FROM range(${CUSTOMERS}) t(i)) TO ${sqlPath(processedFile(lake, "customers"))} (FORMAT parquet, COMPRESSION zstd)`,
+      `'Bogotá' AS city, 'residential' AS segment, ${meta} FROM range(${CUSTOMERS}) t(i)) TO ${sqlPath(curatedFile(lake, "customers"))} (FORMAT parquet, COMPRESSION zstd)`,
   );
   await connection.run(
     `COPY (SELECT 'T' || lpad(CAST(i + 1 AS VARCHAR), 9, '0') AS transaction_id, CASE WHEN i % 2 = 0 THEN 'buy' ELSE 'sell' END AS transaction_type, ` +

@@ -2,7 +2,7 @@
 
 Same semantics as the local pipeline: headers mapped through the contract (aliases, accents,
 case), values typed and normalised by the compiled typed view (plan.json, Spark dialect), rows
-that cannot be typed quarantined with the reason, processed partitioned year/month/day with
+that cannot be typed quarantined with the reason, processed under load_date=D/ with
 _load_date/_source_file/_row. Conservation: raw rows = processed rows + quarantined rows.
 """
 import csv
@@ -94,14 +94,7 @@ else:
     typed = spark.sql(plan["typed_view_sql"]).withColumn("_reason", F.expr(plan["row_problems_sql"])).cache()
 
     load_date = F.to_date(F.lit(LOAD_DATE))
-    partition_date = F.coalesce(F.to_date(F.col(plan["partition_column"])), load_date) if plan["partition_column"] else load_date
-    processed = (
-        typed.filter(F.col("_reason").isNull())
-        .select(*COLUMNS, load_date.alias("_load_date"), "_source_file", "_row")
-        .withColumn("year", F.date_format(partition_date, "yyyy"))
-        .withColumn("month", F.date_format(partition_date, "MM"))
-        .withColumn("day", F.date_format(partition_date, "dd"))
-    )
+    processed = typed.filter(F.col("_reason").isNull()).select(*COLUMNS, load_date.alias("_load_date"), "_source_file", "_row")
     value_rows = typed.filter(F.col("_reason").isNotNull()).select(
         *[F.col(f"{c}__raw").alias(c) for c in COLUMNS], "_source_file", "_row", "_reason",
         F.lit("value").alias("_reason_kind"), F.lit(None).cast("string").alias("_raw_line"),
@@ -113,15 +106,13 @@ else:
     quarantine = value_rows.unionByName(structure_rows)
 
     staging = f"_staging/{DATASET}/load_date={LOAD_DATE}/{ARGS['JOB_RUN_ID']}"
-    processed.write.mode("overwrite").partitionBy("year", "month", "day").option("compression", "zstd").parquet(f"s3://{ARGS['processed_bucket']}/{staging}/")
+    processed.write.mode("overwrite").option("compression", "zstd").parquet(f"s3://{ARGS['processed_bucket']}/{staging}/")
     quarantine.coalesce(1).write.mode("overwrite").option("compression", "zstd").parquet(f"s3://{ARGS['quarantine_bucket']}/{staging}/")
 
-    placements = []
-    for i, key in enumerate(lc.staged_parquet(s3, ARGS["processed_bucket"], staging + "/")):
-        partition = "/".join(p for p in key[len(staging) + 1:].split("/") if p.startswith(("year=", "month=", "day=")))
-        placements.append((key, f"{DATASET}/{partition}/load-{LOAD_DATE}_{i}.parquet"))
-    stale = [k for k in lc.list_keys(s3, ARGS["processed_bucket"], f"{DATASET}/") if k.rsplit("/", 1)[-1].startswith(f"load-{LOAD_DATE}_")]
-    lc.publish(s3, ARGS["processed_bucket"], placements, stale)
+    # processed/<dataset>/load_date=D/part-<n>.parquet: a re-run replaces exactly that partition.
+    processed_prefix = f"{DATASET}/load_date={LOAD_DATE}/"
+    staged_processed = lc.staged_parquet(s3, ARGS["processed_bucket"], staging + "/")
+    lc.publish(s3, ARGS["processed_bucket"], [(k, f"{processed_prefix}part-{i}.parquet") for i, k in enumerate(staged_processed)], lc.list_keys(s3, ARGS["processed_bucket"], processed_prefix))
     quarantine_prefix = f"{DATASET}/load_date={LOAD_DATE}/"
     staged_quarantine = lc.staged_parquet(s3, ARGS["quarantine_bucket"], staging + "/")
     lc.publish(s3, ARGS["quarantine_bucket"], [(k, f"{quarantine_prefix}part-{i}.parquet") for i, k in enumerate(staged_quarantine)], lc.list_keys(s3, ARGS["quarantine_bucket"], quarantine_prefix))

@@ -3,12 +3,12 @@ import * as path from "path";
 import { LakeInputError } from "../errors";
 import { Contract } from "../model/contracts";
 import { RuleSet } from "../model/rules";
-import { layerPaths } from "../pipeline/layout";
+import { curatedFiles, layerPaths, processedFilesOfLoad } from "../pipeline/layout";
 import { LoadRecord, loadDates, readLoadRecords } from "../pipeline/load";
 import { runChecks } from "../quality/engine";
 import { buildReport, DatasetParts } from "../report/build";
 import { QualityReport } from "../report/types";
-import { duckdbTarget, listParquet, processedFilesOfLoad, quarantineDir, readParquet } from "../sql/batch-source";
+import { duckdbTarget, listParquet, quarantineDir, readParquet } from "../sql/batch-source";
 
 export interface CheckLoadOptions {
   readonly lakeDir: string;
@@ -27,12 +27,16 @@ async function countRows(connection: DuckDBConnection, files: readonly string[])
   return Number(reader.getRows()[0][0]);
 }
 
-/** Layer counts of one dataset's load, read from the files in the lake, against the raw records the load recorded. */
-async function layerCounts(connection: DuckDBConnection, lakeDir: string, record: LoadRecord): Promise<DatasetParts["rows"]> {
+/**
+ * Layer counts of one dataset's load, read from the files in the lake, against the raw records the
+ * load recorded: that load's processed and quarantine partitions, and the dataset's curated rows
+ * (Parquet footers only).
+ */
+async function layerCounts(connection: DuckDBConnection, lakeDir: string, contract: Contract | undefined, record: LoadRecord): Promise<DatasetParts["rows"]> {
   const raw = record.files.reduce((sum, f) => sum + f.records, 0);
   const processed = await countRows(connection, processedFilesOfLoad(lakeDir, record.dataset, record.load_date));
   const quarantined = await countRows(connection, listParquet(quarantineDir(lakeDir, record.dataset, record.load_date)));
-  const curated = await countRows(connection, listParquet(path.join(lakeDir, layerPaths.curatedDataset(record.dataset))));
+  const curated = await countRows(connection, contract === undefined ? listParquet(path.join(lakeDir, layerPaths.curatedDataset(record.dataset))) : curatedFiles(lakeDir, contract));
   return { raw, processed, quarantined, curated };
 }
 
@@ -75,7 +79,7 @@ export async function checkLoad(options: CheckLoadOptions): Promise<QualityRepor
       datasets.push({
         name: record.dataset,
         files: record.files.map((f) => f.raw_path),
-        rows: await layerCounts(connection, lakeDir, record),
+        rows: await layerCounts(connection, lakeDir, options.contracts.find((c) => c.name === record.dataset), record),
         rules: result?.rules ?? [],
         queries: result?.queries ?? 0,
       });

@@ -79,36 +79,18 @@ export function rawTable(contract: Contract): GlueTablePlan {
   };
 }
 
-/** processed: typed Parquet plus lineage, partitioned year/month/day (projected, 4/2/2 digits). */
+/** processed: typed Parquet plus lineage, partitioned by load date (projected), one partition per load. */
 export function processedTable(contract: Contract): GlueTablePlan {
   const prefix = `${contract.name}/`;
   return {
     layer: "processed",
     name: contract.name,
-    description: `${contract.description} Typed and normalised.`,
+    description: `${contract.description} Typed and normalised, one partition per load.`,
     columns: [...typedColumns(contract), ...LINEAGE_COLUMNS],
-    partitionKeys: [
-      { name: "year", type: "string" },
-      { name: "month", type: "string" },
-      { name: "day", type: "string" },
-    ],
+    partitionKeys: [{ name: "load_date", type: "string" }],
     prefix,
     format: "parquet",
-    parameters: {
-      classification: "parquet",
-      "parquet.compression": "ZSTD",
-      "projection.enabled": "true",
-      "projection.year.type": "integer",
-      "projection.year.range": "1900,2199",
-      "projection.year.digits": "4",
-      "projection.month.type": "integer",
-      "projection.month.range": "1,12",
-      "projection.month.digits": "2",
-      "projection.day.type": "integer",
-      "projection.day.range": "1,31",
-      "projection.day.digits": "2",
-      "storage.location.template": `s3://\${bucket}/${prefix}year=\${year}/month=\${month}/day=\${day}/`,
-    },
+    parameters: { classification: "parquet", "parquet.compression": "ZSTD", ...loadDateProjection(prefix) },
   };
 }
 
@@ -127,14 +109,18 @@ export function quarantineTable(contract: Contract): GlueTablePlan {
   };
 }
 
-/** curated: one row per key (latest load wins), typed, with lineage; not partitioned. */
+/**
+ * curated: one row per key (latest load wins), typed, with lineage; partitioned by the contract's
+ * business period (`trade_month`, a string YYYY-MM) where it declares one. Those partitions are
+ * registered as loads write them, not projected: trade dates are unbounded.
+ */
 export function curatedTable(contract: Contract): GlueTablePlan {
   return {
     layer: "curated",
     name: contract.name,
     description: `${contract.description} One row per ${contract.key.join(", ")}, latest load wins.`,
     columns: [...typedColumns(contract), ...LINEAGE_COLUMNS],
-    partitionKeys: [],
+    partitionKeys: contract.curatedPartition === undefined ? [] : [{ name: contract.curatedPartition.name, type: "string", comment: `${contract.curatedPartition.granularity} of ${contract.curatedPartition.column}` }],
     prefix: `${contract.name}/`,
     format: "parquet",
     parameters: { classification: "parquet", "parquet.compression": "ZSTD" },

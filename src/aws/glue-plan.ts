@@ -17,8 +17,8 @@ export interface GlueDatasetPlan {
   readonly columns: readonly string[];
   readonly required: readonly string[];
   readonly key: readonly string[];
-  /** Date or timestamp column the processed year/month/day partitions come from; the load date when absent. */
-  readonly partition_column: string | null;
+  /** How curated is partitioned by business period (`<name>=<period of column>`); null: one curated file. */
+  readonly curated_partition: { readonly column: string; readonly granularity: string; readonly name: string } | null;
   /** SELECT over `batch_input` (canonical columns as strings, `_source_file`, `_row`) giving the typed view. */
   readonly typed_view_sql: string;
   /** Expression over the typed view: why a row cannot be typed, NULL when it can. */
@@ -50,7 +50,7 @@ export function compileGluePlan(contracts: readonly Contract[], ruleSets: readon
       columns: contract.columns.map((c) => c.name),
       required: contract.columns.filter((c) => c.required).map((c) => c.name),
       key: contract.key,
-      partition_column: contract.partitionColumn ?? null,
+      curated_partition: contract.curatedPartition ?? null,
       typed_view_sql: typedViewSql(spark, contract, GLUE_BATCH_VIEW),
       row_problems_sql: rowProblemsSql(spark, contract),
       ruleset: ruleSet === undefined || ruleSet.rules.length === 0 ? null : names.ruleset(contract.name),

@@ -39,7 +39,7 @@ export function rulesetPlans(ruleSets: readonly RuleSet[], contracts: readonly C
 
 /** The Athena verification of each dataset's load, as prepared statements taking the load date. */
 export function verificationPlans(ruleSets: readonly RuleSet[], contracts: readonly Contract[], names: LakeNames): VerificationPlan[] {
-  const tables = { processedDatabase: names.database("processed"), quarantineDatabase: names.database("quarantine") };
+  const tables = { processedDatabase: names.database("processed"), quarantineDatabase: names.database("quarantine"), curatedDatabase: names.database("curated") };
   return ruleSets.map((ruleSet) => ({
     dataset: ruleSet.dataset,
     statements: compileAthenaVerification(ruleSet, contracts, tables, "?").map((sql, i) => ({

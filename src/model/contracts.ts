@@ -31,13 +31,25 @@ export interface Column {
   readonly valueMap: ReadonlyMap<string, string>;
 }
 
+export type PeriodGranularity = "year" | "month" | "day";
+
+/** Curated partitioning by business period: `curated/<dataset>/<name>=<period of column>/`. */
+export interface CuratedPartition {
+  /** A date or timestamp column. */
+  readonly column: string;
+  readonly granularity: PeriodGranularity;
+  /** The partition key in paths and catalog tables; never a column name. */
+  readonly name: string;
+}
+
 export interface Contract {
   readonly name: string;
   readonly description: string;
   readonly file: string;
   readonly fileNames: readonly string[];
   readonly key: readonly string[];
-  readonly partitionColumn: string | undefined;
+  /** Absent: curated is one file (small datasets). */
+  readonly curatedPartition?: CuratedPartition;
   readonly dateFormats: readonly string[];
   readonly timestampFormats: readonly string[];
   readonly columns: readonly Column[];
@@ -59,7 +71,7 @@ interface ContractDocument {
   description: string;
   file_names: string[];
   key: string[];
-  partition_column?: string;
+  curated_partition?: { column: string; granularity: PeriodGranularity; name: string };
   date_formats?: string[];
   timestamp_formats?: string[];
   columns: {
@@ -99,13 +111,17 @@ function semanticProblems(file: string, doc: ContractDocument): string[] {
   doc.key.forEach((k, i) => {
     if (!byName.has(k)) problems.push(`${file}: /key/${i}: key column "${k}" is not a column; declare it under columns or fix the name`);
   });
-  if (doc.partition_column !== undefined) {
-    const i = byName.get(doc.partition_column);
+  if (doc.curated_partition !== undefined) {
+    const { column: name, name: key } = doc.curated_partition;
+    const i = byName.get(name);
     const column = i === undefined ? undefined : doc.columns[i];
     if (!column) {
-      problems.push(`${file}: /partition_column: "${doc.partition_column}" is not a column; name a date or timestamp column`);
+      problems.push(`${file}: /curated_partition/column: "${name}" is not a column; name a date or timestamp column`);
     } else if (column.type !== "date" && column.type !== "timestamp") {
-      problems.push(`${file}: /partition_column: "${column.name}" is ${column.type}; name a date or timestamp column`);
+      problems.push(`${file}: /curated_partition/column: "${column.name}" is ${column.type}; name a date or timestamp column`);
+    }
+    if (byName.has(key)) {
+      problems.push(`${file}: /curated_partition/name: "${key}" is already a column; the partition key lives only in the path, name it after the period (e.g. trade_month)`);
     }
   }
   const headerOwner = new Map<string, string>();
@@ -145,7 +161,7 @@ function toContract(file: string, doc: ContractDocument): Contract {
     file,
     fileNames: doc.file_names,
     key: doc.key,
-    partitionColumn: doc.partition_column,
+    ...(doc.curated_partition === undefined ? {} : { curatedPartition: { ...doc.curated_partition } }),
     dateFormats: withIso(doc.date_formats ?? DEFAULT_DATE_FORMATS, ISO_DATE),
     timestampFormats: withIso(doc.timestamp_formats ?? DEFAULT_TIMESTAMP_FORMATS, ISO_TIMESTAMP),
     columns: doc.columns.map((c) => {

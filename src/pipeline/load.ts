@@ -3,12 +3,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { LakeInputError } from "../errors";
 import { Contract } from "../model/contracts";
-import { listParquet, processedFilesOfLoad, readParquet, sqlPath } from "../sql/batch-source";
+import { readParquet, sqlPath } from "../sql/batch-source";
 import { duckdb as d } from "../sql/dialect";
 import { rowProblemsSql, typedViewSql } from "../sql/typed-view";
 import { discoverInputs } from "./discover";
 import { isIsoDate } from "../model/text";
-import { layerPaths, processedFilePattern } from "./layout";
+import { CuratedMerge, stageCurated } from "./curate";
+import { layerPaths, partFiles, TARGET_FILE_BYTES } from "./layout";
 import { CsvLayout, sniffCsv } from "./sniff";
 import { FailPoint, LakeTransaction } from "./transaction";
 
@@ -39,6 +40,8 @@ export interface DatasetLoad {
   readonly name: string;
   readonly files: readonly FileLoad[];
   readonly rows: { readonly raw: number; readonly processed: number; readonly quarantined: number; readonly curated: number };
+  /** How curated took the load: merged incrementally, or rebuilt (and why). */
+  readonly curated: CuratedMerge;
   /** raw = processed + quarantined, counted from the files written. */
   readonly reconciled: boolean;
   readonly warnings: readonly string[];
@@ -123,20 +126,16 @@ function batchSql(contract: Contract, staged: readonly StagedFile[]): string {
   return `(${branches.join(" UNION ALL ")})`;
 }
 
-function partitionDateSql(contract: Contract, loadDate: string): string {
-  const fallback = d.dateLiteral(loadDate);
-  return contract.partitionColumn === undefined ? fallback : `COALESCE(CAST(${d.ident(contract.partitionColumn)} AS DATE), ${fallback})`;
-}
-
 async function stageDataset(
   connection: DuckDBConnection,
   tx: LakeTransaction,
   contract: Contract,
   files: readonly string[],
+  lakeDir: string,
   loadDate: string,
   firstIndex: number,
   progress: (message: string) => void,
-): Promise<{ files: FileLoad[]; warnings: string[]; processedFiles: string[]; quarantined: number; processed: number }> {
+): Promise<{ files: FileLoad[]; warnings: string[]; quarantined: number; processed: number; curated: CuratedMerge; remove: readonly string[] }> {
   const warnings: string[] = [];
   const staged: StagedFile[] = [];
   const usedNames = new Set<string>();
@@ -164,15 +163,12 @@ async function stageDataset(
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${typedTable} AS SELECT *, ${rowProblemsSql(d, contract)} AS _reason FROM (${typedViewSql(d, contract, batchSql(contract, staged))}) AS typed`);
   progress(`${contract.name}: typed`);
   const typed = `SELECT * FROM ${typedTable}`;
-  const processedDir = tx.staged(layerPaths.processedDataset(contract.name));
+  const processedDir = tx.staged(layerPaths.processedLoad(contract.name, loadDate));
   fs.mkdirSync(path.dirname(processedDir), { recursive: true });
   const dataColumns = contract.columns.map((c) => d.ident(c.name)).join(", ");
-  const partitionDate = partitionDateSql(contract, loadDate);
+  const processedRows = `SELECT ${dataColumns}, ${d.dateLiteral(loadDate)} AS _load_date, _source_file, _row FROM (${typed}) WHERE _reason IS NULL`;
   await connection.run(
-    `COPY (SELECT ${dataColumns}, ${d.dateLiteral(loadDate)} AS _load_date, _source_file, _row, ` +
-      `strftime(${partitionDate}, '%Y') AS year, strftime(${partitionDate}, '%m') AS month, strftime(${partitionDate}, '%d') AS day ` +
-      `FROM (${typed}) WHERE _reason IS NULL) TO ${sqlPath(processedDir)} ` +
-      `(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (year, month, day), FILENAME_PATTERN ${d.str(processedFilePattern(loadDate))}, OVERWRITE_OR_IGNORE)`,
+    `COPY (${processedRows}) TO ${sqlPath(processedDir)} (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES ${TARGET_FILE_BYTES}, FILENAME_PATTERN 'part-{i}')`,
   );
   progress(`${contract.name}: processed written`);
   const rawColumns = contract.columns.map((c) => `${d.ident(`${c.name}__raw`)} AS ${d.ident(c.name)}`).join(", ");
@@ -187,31 +183,17 @@ async function stageDataset(
     `COPY (SELECT ${rawColumns}, _source_file, _row, _reason, 'value' AS _reason_kind, CAST(NULL AS VARCHAR) AS _raw_line FROM (${typed}) WHERE _reason IS NOT NULL ` +
       `UNION ALL ${structural.join(" UNION ALL ")} ORDER BY _source_file, _row) TO ${sqlPath(quarantineFile)} (FORMAT parquet, COMPRESSION zstd)`,
   );
+  // Counted back from the files written, so the reconciliation checks the lake, not our own arithmetic.
+  const processedFiles = partFiles(processedDir);
+  const processed = processedFiles.length === 0 ? 0 : await scalar(connection, `SELECT count(*) FROM ${readParquet(processedFiles)}`);
+  const quarantined = await scalar(connection, `SELECT count(*) FROM read_parquet(${sqlPath(quarantineFile)})`);
+  const curation = await stageCurated({ connection, tx, contract, lakeDir, loadDate, incoming: `(${processedRows})` });
+  progress(`${contract.name}: curated ${curation.merge.mode === "incremental" ? "merged" : "rebuilt"} (${curation.merge.filesWritten} files written)`);
   await connection.run(`DROP TABLE ${typedTable}; SET preserve_insertion_order = true`);
   for (const { parsedTable, rejectsTable } of staged) {
     await connection.run(`DROP TABLE ${parsedTable}; DROP TABLE ${rejectsTable}; DROP TABLE ${rejectsTable}_all; DROP TABLE ${rejectsTable}_scan`);
   }
-  // Counted back from the files written, so the reconciliation checks the lake, not our own arithmetic.
-  const processedFiles = listParquet(processedDir);
-  const processed = processedFiles.length === 0 ? 0 : await scalar(connection, `SELECT count(*) FROM ${readParquet(processedFiles)}`);
-  const quarantined = await scalar(connection, `SELECT count(*) FROM read_parquet(${sqlPath(quarantineFile)})`);
-  return { files: staged.map((s) => s.load), warnings, processedFiles, processed, quarantined };
-}
-
-/** Curated = every load's processed rows, one per key, the latest load (then the last row read) winning. */
-async function stageCurated(connection: DuckDBConnection, tx: LakeTransaction, contract: Contract, lakeDir: string, loadDate: string, stagedProcessed: readonly string[]): Promise<number> {
-  const replaced = new Set(processedFilesOfLoad(lakeDir, contract.name, loadDate));
-  const kept = listParquet(path.join(lakeDir, layerPaths.processedDataset(contract.name))).filter((f) => !replaced.has(f));
-  const sources = [...kept, ...stagedProcessed];
-  const curatedFile = tx.staged(layerPaths.curatedFile(contract.name));
-  fs.mkdirSync(path.dirname(curatedFile), { recursive: true });
-  const key = contract.key.map((k) => d.ident(k)).join(", ");
-  const body =
-    sources.length === 0
-      ? `SELECT ${contract.columns.map((c) => `CAST(NULL AS ${d.sqlType(c.type)}) AS ${d.ident(c.name)}`).join(", ")}, CAST(NULL AS DATE) AS _load_date, CAST(NULL AS VARCHAR) AS _source_file, CAST(NULL AS BIGINT) AS _row WHERE FALSE`
-      : `SELECT * EXCLUDE (_rank) FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY _load_date DESC, _source_file DESC, _row DESC) AS _rank FROM ${readParquet(sources)}) WHERE _rank = 1 ORDER BY ${key}`;
-  await connection.run(`COPY (${body}) TO ${sqlPath(curatedFile)} (FORMAT parquet, COMPRESSION zstd)`);
-  return scalar(connection, `SELECT count(*) FROM read_parquet(${sqlPath(curatedFile)})`);
+  return { files: staged.map((s) => s.load), warnings, processed, quarantined, curated: curation.merge, remove: curation.remove };
 }
 
 /** Kept with the load so `lake check` can reconcile the layers against what the raw files held. */
@@ -228,9 +210,11 @@ export interface LoadRecord {
     readonly records: number;
     readonly unparsable: number;
   }[];
+  /** How curated took this load (absent in records written before curated merged incrementally). */
+  readonly curated?: CuratedMerge;
 }
 
-function writeLoadRecord(tx: LakeTransaction, dataset: string, loadDate: string, files: readonly FileLoad[]): void {
+function writeLoadRecord(tx: LakeTransaction, dataset: string, loadDate: string, files: readonly FileLoad[], curated: CuratedMerge): void {
   const record: LoadRecord = {
     dataset,
     load_date: loadDate,
@@ -244,6 +228,7 @@ function writeLoadRecord(tx: LakeTransaction, dataset: string, loadDate: string,
       records: f.records,
       unparsable: f.unparsable,
     })),
+    curated,
   };
   const file = tx.staged(layerPaths.loadRecord(dataset, loadDate));
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -291,39 +276,33 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const progress = (message: string): void => options.onProgress?.(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
   const inputs = discoverInputs(options.inputDir, contracts);
   const tx = LakeTransaction.begin(lakeDir);
-  // One open file per day partition: the default (100) splits a year of days into twice as many files.
-  const instance = await DuckDBInstance.create(":memory:", { temp_directory: path.join(tx.stagingDir, "_spill"), partitioned_write_max_open_files: "4096" });
+  const instance = await DuckDBInstance.create(":memory:", { temp_directory: path.join(tx.stagingDir, "_spill") });
   const connection = await instance.connect();
   try {
-    const staged: { contract: Contract; started: number; result: Awaited<ReturnType<typeof stageDataset>> }[] = [];
+    const datasets: DatasetLoad[] = [];
+    const remove: string[] = [];
     let fileIndex = 0;
     for (const { contract, files } of inputs) {
       const datasetStarted = Date.now();
-      const result = await stageDataset(connection, tx, contract, files, loadDate, fileIndex, progress);
+      const result = await stageDataset(connection, tx, contract, files, lakeDir, loadDate, fileIndex, progress);
       fileIndex += files.length;
-      staged.push({ contract, started: datasetStarted, result });
-      progress(`${contract.name}: ${result.processed} processed, ${result.quarantined} quarantined`);
-    }
-    const datasets: DatasetLoad[] = [];
-    const remove: string[] = [];
-    for (const { contract, started: datasetStarted, result } of staged) {
-      const curated = await stageCurated(connection, tx, contract, lakeDir, loadDate, result.processedFiles);
-      progress(`${contract.name}: ${curated} curated rows`);
+      progress(`${contract.name}: ${result.processed} processed, ${result.quarantined} quarantined, ${result.curated.rows} curated rows`);
       const raw = result.files.reduce((sum, f) => sum + f.records, 0);
       datasets.push({
         name: contract.name,
         files: result.files,
-        rows: { raw, processed: result.processed, quarantined: result.quarantined, curated },
+        rows: { raw, processed: result.processed, quarantined: result.quarantined, curated: result.curated.rows },
+        curated: result.curated,
         reconciled: raw === result.processed + result.quarantined,
         warnings: result.warnings,
         seconds: (Date.now() - datasetStarted) / 1000,
       });
-      writeLoadRecord(tx, contract.name, loadDate, result.files);
+      writeLoadRecord(tx, contract.name, loadDate, result.files, result.curated);
       remove.push(
         layerPaths.rawLoad(contract.name, loadDate),
+        layerPaths.processedLoad(contract.name, loadDate),
         layerPaths.quarantineLoad(contract.name, loadDate),
-        layerPaths.curatedDataset(contract.name),
-        ...processedFilesOfLoad(lakeDir, contract.name, loadDate).map((f) => path.relative(lakeDir, f)),
+        ...result.remove,
       );
     }
     connection.closeSync();

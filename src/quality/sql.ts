@@ -302,7 +302,7 @@ function referencesQuery(x: Expressions, target: CheckTarget, contracts: readonl
       alias = `ref_${joinAlias.size}`;
       joinAlias.set(joinKey, alias);
       joins.push(
-        `LEFT JOIN (SELECT DISTINCT ${d.ident(t.column)} AS ${d.ident("ref_key")} FROM ${target.processedSource(referenced)} AS ${d.ident("referenced")}) AS ${d.ident(alias)} ` +
+        `LEFT JOIN (SELECT DISTINCT ${d.ident(t.column)} AS ${d.ident("ref_key")} FROM ${target.curatedSource(referenced)} AS ${d.ident("referenced")}) AS ${d.ident(alias)} ` +
           `ON ${d.ident("checked")}.${d.ident(ref.rule.column)} = ${d.ident(alias)}.${d.ident("ref_key")}`,
       );
     }

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Contract } from "../model/contracts";
+import { curatedFiles, layerPaths, processedFilesOfLoad } from "../pipeline/layout";
 import { athena, Dialect, duckdb } from "./dialect";
 import { presentName, rawName, typedViewSql } from "./typed-view";
 
@@ -16,8 +17,8 @@ export interface CheckTarget {
   processedBatch(contract: Contract, loadDate: string): string | undefined;
   /** The load's quarantined rows with parsable fields: raw text columns, `_source_file`, `_row`; undefined when there are none. */
   quarantineBatch(contract: Contract, loadDate: string): string | undefined;
-  /** The typed processed rows of a dataset, all loads: what references resolve against. */
-  processedSource(contract: Contract): string;
+  /** The typed curated rows of a dataset (one per key, every load): what references resolve against. */
+  curatedSource(contract: Contract): string;
 }
 
 /** Processed rows in the typed view's shape (c__raw, c__present, c): they were typed by the load, so they are not typed again. */
@@ -81,7 +82,8 @@ export const sqlPath = (p: string): string => duckdb.str(p.split(path.sep).join(
 
 /**
  * DuckDB reading exactly these Parquet files. Partition values are not read from the paths: every
- * column the lake needs is in the files, and `SELECT *` must not grow year/month/day columns.
+ * column the lake needs is in the files (a curated period derives from its column), and `SELECT *`
+ * must not grow load_date or trade_month columns.
  */
 export const readParquet = (files: readonly string[]): string =>
   `read_parquet([${files.map(sqlPath).join(", ")}], union_by_name = true, hive_partitioning = false)`;
@@ -97,17 +99,14 @@ export function listParquet(dir: string): string[] {
   return found.sort();
 }
 
-/** The files a load wrote under processed/<dataset>/year=/month=/day=/, named load-<date>_<i>.parquet. */
-export function processedFilesOfLoad(lakeDir: string, dataset: string, loadDate: string): string[] {
-  const prefix = `load-${loadDate}_`;
-  return listParquet(path.join(lakeDir, "processed", dataset)).filter((f) => path.basename(f).startsWith(prefix));
-}
-
 export function quarantineDir(lakeDir: string, dataset: string, loadDate: string): string {
-  return path.join(lakeDir, "quarantine", dataset, `load_date=${loadDate}`);
+  return path.join(lakeDir, layerPaths.quarantineLoad(dataset, loadDate));
 }
 
-/** A local lake (the layout `lake run` writes), read by DuckDB: only the files of the load being checked are opened. */
+/**
+ * A local lake (the layout `lake run` writes), read by DuckDB: a load's batch opens only that
+ * load's processed and quarantine partitions; references read the referenced dataset's curated files.
+ */
 export function duckdbTarget(lakeDir: string): CheckTarget {
   return {
     dialect: duckdb,
@@ -119,8 +118,8 @@ export function duckdbTarget(lakeDir: string): CheckTarget {
       const files = listParquet(quarantineDir(lakeDir, contract.name, loadDate));
       return files.length > 0 ? `(SELECT * FROM ${readParquet(files)} WHERE "_reason_kind" = 'value')` : undefined;
     },
-    processedSource(contract) {
-      const files = listParquet(path.join(lakeDir, "processed", contract.name));
+    curatedSource(contract) {
+      const files = curatedFiles(lakeDir, contract);
       if (files.length > 0) return readParquet(files);
       const typedNulls = contract.columns.map((c) => `CAST(NULL AS ${duckdb.sqlType(c.type)}) AS ${duckdb.ident(c.name)}`);
       return `(SELECT ${typedNulls.join(", ")} WHERE FALSE)`;
@@ -131,6 +130,7 @@ export function duckdbTarget(lakeDir: string): CheckTarget {
 export interface AthenaTables {
   readonly processedDatabase: string;
   readonly quarantineDatabase: string;
+  readonly curatedDatabase: string;
 }
 
 /**
@@ -142,8 +142,8 @@ export function athenaTarget(tables: AthenaTables): CheckTarget {
   const dateValue = (loadDate: string): string => (loadDate === "?" ? "?" : athena.str(loadDate));
   return {
     dialect: athena,
-    processedBatch: (contract, loadDate) => `(SELECT * FROM ${table(tables.processedDatabase, contract.name)} WHERE "_load_date" = CAST(${dateValue(loadDate)} AS date))`,
+    processedBatch: (contract, loadDate) => `(SELECT * FROM ${table(tables.processedDatabase, contract.name)} WHERE "load_date" = ${dateValue(loadDate)})`,
     quarantineBatch: (contract, loadDate) => `(SELECT * FROM ${table(tables.quarantineDatabase, contract.name)} WHERE "load_date" = ${dateValue(loadDate)} AND "_reason_kind" = 'value')`,
-    processedSource: (contract) => table(tables.processedDatabase, contract.name),
+    curatedSource: (contract) => table(tables.curatedDatabase, contract.name),
   };
 }

@@ -24,6 +24,8 @@ describe("contracts", () => {
   it("ships valid contracts for providers, customers and transactions", () => {
     expect(contracts.map((c) => c.name)).to.deep.equal(["customers", "providers", "transactions"]);
     expect(byName("transactions").key).to.deep.equal(["transaction_id"]);
+    expect(byName("transactions").curatedPartition).to.deep.equal({ column: "transaction_date", granularity: "month", name: "trade_month" });
+    expect(byName("providers").curatedPartition).to.equal(undefined);
     expect(byName("customers").columns.filter((c) => c.pii).map((c) => c.name)).to.deep.equal(["id_number", "customer_name"]);
   });
 
@@ -42,7 +44,7 @@ describe("contracts", () => {
   it("checks what the schema cannot: key and partition columns, aliases claimed twice, value maps", () => {
     const doc = validContract();
     doc.key = ["client_id"];
-    doc.partition_column = "city";
+    doc.curated_partition = { column: "city", granularity: "month", name: "segment" };
     const columns = doc.columns as Record<string, unknown>[];
     (columns[4].aliases as string[]).push("Nombre");
     columns[3].values = { x: ["y"] };
@@ -51,7 +53,8 @@ describe("contracts", () => {
     const problems = contractProblems("customers.json", doc);
     expect(problems).to.include.members([
       'customers.json: /key/0: key column "client_id" is not a column; declare it under columns or fix the name',
-      'customers.json: /partition_column: "city" is string; name a date or timestamp column',
+      'customers.json: /curated_partition/column: "city" is string; name a date or timestamp column',
+      'customers.json: /curated_partition/name: "segment" is already a column; the partition key lives only in the path, name it after the period (e.g. trade_month)',
       'customers.json: /columns/4/aliases/3: header "Nombre" already means column "customer_name"; a header may map to one column only',
       'customers.json: /columns/0/values: value normalisation applies to string columns only ("customer_id" is integer); remove it',
     ]);

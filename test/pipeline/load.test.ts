@@ -33,7 +33,7 @@ describe("pipeline: lake run", () => {
     expect(tx?.reconciled).to.equal(true);
 
     expect(fs.readFileSync(path.join(lake, "raw/transactions/load_date=2024-05-01/transacciones.csv"), "utf8")).to.equal(MESSY_TRANSACTIONS);
-    const processed = await query(`SELECT transaction_id, transaction_type, CAST(quantity_kwh AS VARCHAR) AS q, energy_type, CAST(transaction_date AS VARCHAR) AS d, _row FROM read_parquet('${lake}/processed/transactions/*/*/*/*.parquet') ORDER BY _row`);
+    const processed = await query(`SELECT transaction_id, transaction_type, CAST(quantity_kwh AS VARCHAR) AS q, energy_type, CAST(transaction_date AS VARCHAR) AS d, _row FROM read_parquet('${lake}/processed/transactions/load_date=2024-05-01/*.parquet') ORDER BY _row`);
     expect(processed).to.deep.equal([
       { transaction_id: "T1", transaction_type: "buy", q: "1234.500", energy_type: "wind", d: "2024-03-05", _row: "2" },
       { transaction_id: "T1", transaction_type: "buy", q: "5.000", energy_type: "hydro", d: "2024-03-08", _row: "6" },
@@ -44,10 +44,11 @@ describe("pipeline: lake run", () => {
       { _row: "4", _reason: "ragged row: Expected Number of Columns: 7 Found: 8", _reason_kind: "structure" },
       { _row: "5", _reason: "transaction_id: required value is missing", _reason_kind: "value" },
     ]);
-    expect(listFiles(path.join(lake, "processed/transactions"))).to.deep.equal([
-      "year=2024/month=03/day=05/load-2024-05-01_0.parquet",
-      "year=2024/month=03/day=08/load-2024-05-01_0.parquet",
-    ]);
+    expect(listFiles(path.join(lake, "processed/transactions"))).to.deep.equal(["load_date=2024-05-01/part-0.parquet"]);
+    // Curated by trade month; the trade month lives only in the path.
+    expect(listFiles(path.join(lake, "curated/transactions"))).to.deep.equal(["trade_month=2024-03/part-0.parquet"]);
+    const columns = await query(`SELECT name FROM parquet_schema('${lake}/curated/transactions/trade_month=2024-03/part-0.parquet') WHERE name <> 'duckdb_schema'`);
+    expect(columns.map((c) => c.name)).to.deep.equal([...contracts.find((c) => c.name === "transactions")!.columns.map((c) => c.name), "_load_date", "_source_file", "_row"]);
   });
 
   it("keeps the latest row of a key in curated, across loads", async () => {
@@ -55,7 +56,7 @@ describe("pipeline: lake run", () => {
     const header = "transaction_id,transaction_type,counterparty_id,quantity_kwh,price,energy_type,transaction_date\n";
     await load(writeFiles(tempDir("in"), { "transactions.csv": `${header}T1,buy,P1,1,1,wind,2024-05-01\nT2,sell,C1,2,1,solar,2024-05-01\n` }), lake, "2024-05-01");
     await load(writeFiles(tempDir("in"), { "transactions.csv": `${header}T1,buy,P1,9,1,wind,2024-05-01\n` }), lake, "2024-05-02");
-    const curated = await query(`SELECT transaction_id, CAST(quantity_kwh AS INTEGER) AS q, CAST(_load_date AS VARCHAR) AS l FROM '${lake}/curated/transactions/data.parquet' ORDER BY 1`);
+    const curated = await query(`SELECT transaction_id, CAST(quantity_kwh AS INTEGER) AS q, CAST(_load_date AS VARCHAR) AS l FROM '${lake}/curated/transactions/*/*.parquet' ORDER BY 1`);
     expect(curated).to.deep.equal([
       { transaction_id: "T1", q: 9, l: "2024-05-02" },
       { transaction_id: "T2", q: 2, l: "2024-05-01" },
@@ -77,8 +78,9 @@ describe("pipeline: lake run", () => {
     const header = "transaction_id,transaction_type,counterparty_id,quantity_kwh,price,energy_type,transaction_date\n";
     await load(writeFiles(tempDir("in"), { "transactions.csv": `${header}T1,buy,P1,1,1,wind,2024-03-01\n` }), lake);
     await load(writeFiles(tempDir("in"), { "transactions.csv": `${header}T2,buy,P1,1,1,wind,2024-03-02\n` }), lake);
-    expect(listFiles(path.join(lake, "processed/transactions"))).to.deep.equal(["year=2024/month=03/day=02/load-2024-05-01_0.parquet"]);
-    const curated = await query(`SELECT transaction_id FROM '${lake}/curated/transactions/data.parquet'`);
+    expect(listFiles(path.join(lake, "processed/transactions"))).to.deep.equal(["load_date=2024-05-01/part-0.parquet"]);
+    expect(listFiles(path.join(lake, "curated/transactions"))).to.deep.equal(["trade_month=2024-03/part-0.parquet"]);
+    const curated = await query(`SELECT transaction_id FROM '${lake}/curated/transactions/*/*.parquet'`);
     expect(curated).to.deep.equal([{ transaction_id: "T2" }]);
   });
 
@@ -87,7 +89,7 @@ describe("pipeline: lake run", () => {
     const lake = tempDir("lake");
     const result = await load(writeFiles(tempDir("in"), { "clientes.csv": latin1 }), lake);
     expect(result.datasets[0].files[0].layout.encoding).to.equal("latin-1");
-    const rows = await query(`SELECT customer_id, id_type, customer_name, city, _row FROM '${lake}/processed/customers/*/*/*/*.parquet' ORDER BY _row`);
+    const rows = await query(`SELECT customer_id, id_type, customer_name, city, _row FROM '${lake}/processed/customers/load_date=2024-05-01/*.parquet' ORDER BY _row`);
     expect(rows).to.deep.equal([
       { customer_id: "C1", id_type: "cc", customer_name: "José Pérez", city: "Bogotá", _row: "2" },
       { customer_id: "C2", id_type: "nit", customer_name: "Ñandú S.A.", city: "Medellín", _row: "3" },

@@ -86,10 +86,13 @@ for (const stack of STACKS) {
         const processed = one(run, "aws:glue/catalogTable:CatalogTable", `${lake}-catalog-processed-${c.name}`);
         const sd = processed.props.storageDescriptor as { columns: { name: string; type: string }[]; location: string };
         expect(sd.columns.map((x) => [x.name, x.type])).to.deep.equal([...c.columns.map((x) => [x.name, glueType(x.type)]), ...LINEAGE_COLUMNS.map((x) => [x.name, x.type])]);
-        expect((processed.props.partitionKeys as { name: string }[]).map((k) => k.name)).to.deep.equal(["year", "month", "day"]);
+        expect(processed.props.partitionKeys).to.deep.equal([{ name: "load_date", type: "string" }]);
         const params = processed.props.parameters as Record<string, string>;
         expect(params["projection.enabled"]).to.equal("true");
-        expect(params["storage.location.template"]).to.equal(`s3://${lake}-storage-processed-mock/${c.name}/year=\${year}/month=\${month}/day=\${day}/`);
+        expect(params["storage.location.template"]).to.equal(`s3://${lake}-storage-processed-mock/${c.name}/load_date=\${load_date}/`);
+        const curated = one(run, "aws:glue/catalogTable:CatalogTable", `${lake}-catalog-curated-${c.name}`);
+        expect((curated.props.partitionKeys as { name: string }[]).map((k) => k.name)).to.deep.equal(c.curatedPartition === undefined ? [] : [c.curatedPartition.name]);
+        expect((curated.props.parameters as Record<string, string>)["projection.enabled"]).to.equal(undefined);
         const quarantine = one(run, "aws:glue/catalogTable:CatalogTable", `${lake}-catalog-quarantine-${c.name}`);
         const q = quarantine.props.storageDescriptor as { columns: { name: string; type: string }[] };
         expect(q.columns.map((x) => [x.name, x.type])).to.deep.equal([...c.columns.map((x) => [x.name, "string"]), ...QUARANTINE_EXTRA_COLUMNS.map((x) => [x.name, x.type])]);

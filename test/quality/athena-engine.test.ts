@@ -15,7 +15,7 @@ import { SAMPLE_SEPARATOR } from "../../src/quality/sql";
 
 const contracts = loadContracts();
 const shipped = loadRuleSets(contracts);
-const tables = { processedDatabase: "lake_processed", quarantineDatabase: "lake_quarantine" };
+const tables = { processedDatabase: "lake_processed", quarantineDatabase: "lake_quarantine", curatedDatabase: "lake_curated" };
 const noWait = async (): Promise<void> => undefined;
 
 /** A GetQueryResults page: the header row first (as Athena sends it on the first page), then values as text. */
@@ -125,8 +125,8 @@ describe("Athena check engine", () => {
     const reference = run.datasets[0].rules[refIndex];
     expect(reference).to.deep.include({ status: "fail", failed: 3, total: 10, sample: ["T1", "T2", "T9"] });
     const statements = athena.commandCalls(StartQueryExecutionCommand).map((c) => String(c.args[0].input.QueryString));
-    expect(statements[1]).to.include('"lake_processed"."customers"');
-    expect(statements[2]).to.include('"lake_processed"."providers"');
+    expect(statements[1]).to.include('"lake_curated"."customers"');
+    expect(statements[2]).to.include('"lake_curated"."providers"');
   });
 
   it("reads every page of a result", async () => {

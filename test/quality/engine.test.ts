@@ -178,7 +178,7 @@ describe("DuckDB check engine", () => {
   });
 
   it("reports a query that cannot run as status error on its rules, not as a crash", async () => {
-    const broken: CheckTarget = { ...duckdbTarget(defectiveLake), processedSource: () => "read_parquet('/nonexistent/*.parquet')" };
+    const broken: CheckTarget = { ...duckdbTarget(defectiveLake), curatedSource: () => "read_parquet('/nonexistent/*.parquet')" };
     const [result] = await runChecks({ target: broken, contracts, ruleSets: shipped, loadDate: LOAD_DATE, datasets: ["transactions"] });
     const rule = byId(result.rules);
     expect(rule["transactions.counterparty_id.references"].status).to.equal("error");

@@ -6,9 +6,9 @@ import { Contract } from "../../src/model/contracts";
 import { duckdb } from "../../src/sql/dialect";
 
 /**
- * Builds a tiny lake in the layout the pipeline writes (processed parquet partitioned by
- * year/month/day with _load_date, _source_file, _row; quarantine parquet with raw text), so the
- * check engine can be tested on rows whose every defect is known.
+ * Builds a tiny lake in the layout the pipeline writes (processed parquet under load_date=D with
+ * _load_date, _source_file, _row; quarantine parquet with raw text; curated parquet of the
+ * referenced datasets), so the check engine can be tested on rows whose every defect is known.
  */
 
 export type Cell = string | number | null;
@@ -26,12 +26,9 @@ function literal(value: Cell): string {
 
 const sqlPath = (p: string): string => duckdb.str(p.split(path.sep).join("/"));
 
-/** Writes typed processed rows: values in contract column order, each row then gets its _row (line) number. */
-export async function writeProcessed(connection: DuckDBConnection, lake: string, contract: Contract, rows: { line: number; values: Cell[] }[], loadDate = LOAD_DATE): Promise<string> {
-  const [year, month, day] = loadDate.split("-");
-  const dir = path.join(lake, "processed", contract.name, `year=${year}`, `month=${month}`, `day=${day}`);
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `load-${loadDate}_0.parquet`);
+/** Writes typed rows of a layer: values in contract column order, each row then gets its _row (line) number. */
+async function writeTyped(connection: DuckDBConnection, file: string, contract: Contract, rows: { line: number; values: Cell[] }[], loadDate: string): Promise<string> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   const columns = contract.columns.map((c) => `CAST(${duckdb.ident(c.name)} AS ${duckdb.sqlType(c.type)}) AS ${duckdb.ident(c.name)}`);
   const names = contract.columns.map((c) => duckdb.ident(c.name)).join(", ");
   const values = rows.map((r) => `(${[...r.values.map(literal), String(r.line)].join(", ")})`).join(", ");
@@ -40,6 +37,16 @@ export async function writeProcessed(connection: DuckDBConnection, lake: string,
       `FROM (VALUES ${values}) AS v(${names}, "_row")) TO ${sqlPath(file)} (FORMAT parquet, COMPRESSION zstd)`,
   );
   return file;
+}
+
+/** Writes a load's typed processed rows. */
+export function writeProcessed(connection: DuckDBConnection, lake: string, contract: Contract, rows: { line: number; values: Cell[] }[], loadDate = LOAD_DATE): Promise<string> {
+  return writeTyped(connection, path.join(lake, "processed", contract.name, `load_date=${loadDate}`, "part-0.parquet"), contract, rows, loadDate);
+}
+
+/** Writes the curated file of a dataset without curated partitioning (what references read). */
+export function writeCurated(connection: DuckDBConnection, lake: string, contract: Contract, rows: { line: number; values: Cell[] }[], loadDate = LOAD_DATE): Promise<string> {
+  return writeTyped(connection, path.join(lake, "curated", contract.name, "data.parquet"), contract, rows, loadDate);
 }
 
 /** Writes quarantined rows as raw text, as the pipeline does for rows with values that cannot be typed. */
@@ -57,19 +64,23 @@ export async function writeQuarantine(connection: DuckDBConnection, lake: string
   return file;
 }
 
-/** Providers P0001..P0003 and customers C000001..C000002, all clean. */
+/** Providers P0001..P0003 and customers C000001..C000002, all clean: loaded with this load, so in processed and curated. */
 export async function writeReferenceData(connection: DuckDBConnection, lake: string, contracts: readonly Contract[]): Promise<void> {
   const providers = contracts.find((c) => c.name === "providers") as Contract;
   const customers = contracts.find((c) => c.name === "customers") as Contract;
-  await writeProcessed(connection, lake, providers, [
+  const providerRows = [
     { line: 2, values: ["P0001", "Eolo Norte", "wind", 120.5, "Colombia", "2019-03-01"] },
     { line: 3, values: ["P0002", "Sol Caribe", "solar", 80, "Colombia", "2020-07-15"] },
     { line: 4, values: ["P0003", "Hidro Andes", "hydro", 900, "Peru", "2016-01-10"] },
-  ]);
-  await writeProcessed(connection, lake, customers, [
+  ];
+  const customerRows = [
     { line: 2, values: ["C000001", "cc", "10203040", "Ana Gómez Ruiz", "Bogotá", "residential"] },
     { line: 3, values: ["C000002", "nit", "900123456-1", "Textiles SAS", "Medellín", "industrial"] },
-  ]);
+  ];
+  for (const write of [writeProcessed, writeCurated]) {
+    await write(connection, lake, providers, providerRows);
+    await write(connection, lake, customers, customerRows);
+  }
 }
 
 /**

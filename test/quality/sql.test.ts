@@ -10,7 +10,7 @@ import { LOAD_DATE, tempLake, writeProcessed, writeReferenceData, writeDefective
 
 const contracts = loadContracts();
 const shipped = loadRuleSets(contracts);
-const tables = { processedDatabase: "lake_processed", quarantineDatabase: "lake_quarantine" };
+const tables = { processedDatabase: "lake_processed", quarantineDatabase: "lake_quarantine", curatedDatabase: "lake_curated" };
 const base = { severity: "error", description: "test rule" };
 
 function ruleSet(dataset: string, rules: unknown[]): RuleSet {

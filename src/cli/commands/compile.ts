@@ -41,7 +41,7 @@ export async function compileCommand(argv: string[]): Promise<number> {
       case "athena":
         return {
           name: ruleSet.dataset,
-          checks: compileAthenaVerification(ruleSet, contracts, { processedDatabase: names.database("processed"), quarantineDatabase: names.database("quarantine") }, loadDate),
+          checks: compileAthenaVerification(ruleSet, contracts, { processedDatabase: names.database("processed"), quarantineDatabase: names.database("quarantine"), curatedDatabase: names.database("curated") }, loadDate),
         };
       case "duckdb":
         return { name: ruleSet.dataset, checks: compileChecks(ruleSet, contracts, duckdbTarget(path.resolve(values.lake ?? ".lake")), loadDate).queries.map((q) => q.sql) };

@@ -25,7 +25,7 @@ function failPointFromEnv(): FailPoint | undefined {
 }
 
 export function loadSummaryText(result: LoadResult): string {
-  const header = ["dataset", "files", "raw", "processed", "quarantined", "curated", "reconciled", "seconds"];
+  const header = ["dataset", "files", "raw", "processed", "quarantined", "curated", "curated by", "reconciled", "seconds"];
   const rows = result.datasets.map((d) => [
     d.name,
     String(d.files.length),
@@ -33,11 +33,13 @@ export function loadSummaryText(result: LoadResult): string {
     String(d.rows.processed),
     String(d.rows.quarantined),
     String(d.rows.curated),
+    d.curated.mode === "incremental" ? "merge" : "REBUILD",
     d.reconciled ? "yes" : "NO",
     d.seconds.toFixed(2),
   ]);
-  const table = textTable(header, rows, header.map((_, i) => i > 0));
-  return [`load ${result.loadDate} into ${result.lakeDir} (${result.seconds.toFixed(1)}s)`, ...table].join("\n");
+  const table = textTable(header, rows, header.map((_, i) => i > 0 && i !== 6));
+  const rebuilt = result.datasets.flatMap((d) => (d.curated.reason === undefined ? [] : [`curated ${d.name} rebuilt: ${d.curated.reason}`]));
+  return [`load ${result.loadDate} into ${result.lakeDir} (${result.seconds.toFixed(1)}s)`, ...table, ...rebuilt].join("\n");
 }
 
 /** The load summary as JSON when checks are skipped: the same `datasets[].name/rows` the quality report carries. */
@@ -47,7 +49,7 @@ function loadSummaryJson(result: LoadResult): string {
       load_date: result.loadDate,
       lake: result.lakeDir,
       duration_seconds: result.seconds,
-      datasets: result.datasets.map((d) => ({ name: d.name, files: d.files.map((f) => f.rawPath), rows: { ...d.rows, reconciled: d.reconciled }, warnings: d.warnings, seconds: d.seconds })),
+      datasets: result.datasets.map((d) => ({ name: d.name, files: d.files.map((f) => f.rawPath), rows: { ...d.rows, reconciled: d.reconciled }, curated: d.curated, warnings: d.warnings, seconds: d.seconds })),
     },
     null,
     2,

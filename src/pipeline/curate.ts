@@ -1,0 +1,265 @@
+import { DuckDBConnection } from "@duckdb/node-api";
+import * as fs from "fs";
+import * as path from "path";
+import { Contract } from "../model/contracts";
+import { listParquet, readParquet, sqlPath } from "../sql/batch-source";
+import { duckdb as d } from "../sql/dialect";
+import { curatedFiles, layerPaths, NULL_PARTITION, partFiles, PERIOD_FORMATS, processedFilesOfLoad, processedLoadDates, TARGET_FILE_BYTES } from "./layout";
+import { LakeTransaction } from "./transaction";
+
+/**
+ * The curated merge: curated holds one row per key, the latest load winning (then the last
+ * source row read). A load merges into it incrementally, at a cost that follows the load, not
+ * the lake:
+ *
+ * - Every curated file is sorted by key, so its Parquet row-group statistics say which keys it
+ *   can hold. Finding where the load's keys already live is one semi-join of the load's keys with
+ *   the curated key columns; DuckDB pushes the load's key range into that scan and skips every
+ *   row group outside it, so a load of new keys reads little more than the files' footers.
+ * - Only files that hold a superseded row are rewritten (without it); the load's rows go to new
+ *   files in the partitions they belong to. A key whose period changed leaves its old partition.
+ * - Re-running a load date replaces that load's rows. When the new run drops a key whose curated
+ *   row came from the old run, the row it had superseded must come back from older processed
+ *   partitions: curated is then rebuilt from every processed partition, and the result says so.
+ */
+
+export interface CuratedMerge {
+  readonly mode: "incremental" | "rebuild";
+  /** Why curated was rebuilt from every processed partition; absent for an incremental merge. */
+  readonly reason?: string;
+  /** Curated rows after the load, counted from the files. */
+  readonly rows: number;
+  /** Rows that lost to a later row of the same key: curated rows before + the load's rows - curated rows after. */
+  readonly replaced: number;
+  /** Partition values written (`data.parquet` datasets: none). */
+  readonly partitions: readonly string[];
+  readonly filesWritten: number;
+  readonly filesRemoved: number;
+}
+
+export interface CurateArgs {
+  readonly connection: DuckDBConnection;
+  readonly tx: LakeTransaction;
+  readonly contract: Contract;
+  readonly lakeDir: string;
+  readonly loadDate: string;
+  /** The load's processed rows: typed contract columns, `_load_date`, `_source_file`, `_row`. */
+  readonly incoming: string;
+}
+
+export interface StagedCuration {
+  readonly merge: CuratedMerge;
+  /** Lake paths the commit removes (files emptied by the merge, or all of curated on a rebuild). */
+  readonly remove: readonly string[];
+}
+
+/** The SQL fragments of one dataset's merge. */
+class Curation {
+  readonly keys: string;
+  readonly columns: string;
+  readonly period: string;
+  readonly table: (role: string) => string;
+
+  constructor(readonly contract: Contract) {
+    this.keys = contract.key.map((k) => d.ident(k)).join(", ");
+    const typed = contract.columns.map((c) => `CAST(${d.ident(c.name)} AS ${d.sqlType(c.type)}) AS ${d.ident(c.name)}`);
+    this.columns = [...typed, `CAST("_load_date" AS DATE) AS "_load_date"`, `CAST("_source_file" AS VARCHAR) AS "_source_file"`, `CAST("_row" AS BIGINT) AS "_row"`].join(", ");
+    const partition = contract.curatedPartition;
+    this.period =
+      partition === undefined
+        ? "CAST(NULL AS VARCHAR)"
+        : `COALESCE(strftime(CAST(${d.ident(partition.column)} AS DATE), ${d.str(PERIOD_FORMATS[partition.granularity])}), ${d.str(NULL_PARTITION)})`;
+    this.table = (role) => `curate_${role}_${contract.name}`;
+  }
+
+  /** One row per key of `source`, the latest load, then the last source row, winning. */
+  latestPerKey(source: string): string {
+    return (
+      `SELECT ${this.columns}, ${this.period} AS "_period" FROM (SELECT *, row_number() OVER (PARTITION BY ${this.keys} ` +
+      `ORDER BY "_load_date" DESC, "_source_file" DESC, "_row" DESC) AS "_rank" FROM ${source}) WHERE "_rank" = 1`
+    );
+  }
+
+  /**
+   * The rows of `alias` whose key is (SEMI) or is not (ANTI) in the table `keys`. A join, not
+   * EXISTS: DuckDB pushes a join's key range into the Parquet scan (row-group pruning), and does
+   * not for a correlated EXISTS.
+   */
+  keyJoin(kind: "SEMI" | "ANTI", alias: string, keys: string): string {
+    const on = this.contract.key.map((k) => `${alias}.${d.ident(k)} = m.${d.ident(k)}`).join(" AND ");
+    return `${kind} JOIN ${keys} AS m ON ${on}`;
+  }
+
+  /**
+   * A file's rows in the contract's current columns: columns the file lacks read as NULL, columns
+   * the contract dropped are left out (the empty typed relation fixes the shape).
+   */
+  fileRows(file: string): string {
+    const empty = this.contract.columns.map((c) => `CAST(NULL AS ${d.sqlType(c.type)}) AS ${d.ident(c.name)}`).join(", ");
+    return `(SELECT ${this.columns} FROM (SELECT * FROM read_parquet(${sqlPath(file)}, hive_partitioning = false) UNION ALL BY NAME SELECT ${empty}, CAST(NULL AS DATE) AS "_load_date", CAST(NULL AS VARCHAR) AS "_source_file", CAST(NULL AS BIGINT) AS "_row" WHERE FALSE))`;
+  }
+}
+
+async function scalar(connection: DuckDBConnection, sql: string): Promise<number> {
+  return Number((await connection.runAndReadAll(sql)).getRows()[0][0]);
+}
+
+async function rowCount(connection: DuckDBConnection, files: readonly string[]): Promise<number> {
+  return files.length === 0 ? 0 : scalar(connection, `SELECT count(*) FROM ${readParquet(files)}`);
+}
+
+/** Writes `select` (sorted by key) as size-bounded part files of `partitionDir`, numbered from the first free n; returns the files' lake paths. */
+async function writeParts(connection: DuckDBConnection, tx: LakeTransaction, c: Curation, select: string, partitionDir: string, taken: ReadonlySet<number>): Promise<string[]> {
+  const scratch = tx.staged(path.join("_scratch", partitionDir));
+  fs.rmSync(scratch, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(scratch), { recursive: true });
+  await connection.run(
+    `COPY (${select} ORDER BY ${c.keys}) TO ${sqlPath(scratch)} (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES ${TARGET_FILE_BYTES}, FILENAME_PATTERN 'part-{i}')`,
+  );
+  const written: string[] = [];
+  let n = 0;
+  for (const file of partFiles(scratch)) {
+    while (taken.has(n)) n++;
+    const relative = path.join(partitionDir, `part-${n++}.parquet`);
+    fs.mkdirSync(path.dirname(tx.staged(relative)), { recursive: true });
+    fs.renameSync(file, tx.staged(relative));
+    written.push(relative);
+  }
+  fs.rmSync(tx.staged("_scratch"), { recursive: true, force: true });
+  return written;
+}
+
+const partNumber = (file: string): number => Number(/part-(\d+)\.parquet$/.exec(file)?.[1]);
+
+/**
+ * Whether re-running `loadDate` can merge incrementally: every key the earlier run of that date
+ * wrote to curated must be in the new run (else the row it superseded has to come back).
+ */
+async function rerunNeedsRebuild(connection: DuckDBConnection, c: Curation, lakeDir: string, loadDate: string, existing: readonly string[]): Promise<string | undefined> {
+  const previous = processedFilesOfLoad(lakeDir, c.contract.name, loadDate);
+  if (previous.length === 0 || existing.length === 0) return undefined;
+  const incoming = c.table("in");
+  const dropped = c.table("dropped");
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE ${dropped} AS SELECT DISTINCT ${c.keys} FROM ${readParquet(previous)} AS p ${c.keyJoin("ANTI", "p", incoming)}`,
+  );
+  const stillCurated = await scalar(
+    connection,
+    `SELECT count(*) FROM ${readParquet(existing)} AS cur ${c.keyJoin("SEMI", "cur", dropped)} WHERE cur."_load_date" = ${d.dateLiteral(loadDate)}`,
+  );
+  await connection.run(`DROP TABLE ${dropped}`);
+  if (stillCurated === 0) return undefined;
+  return `the re-run of ${loadDate} no longer has ${stillCurated} key(s) whose curated row came from its earlier run; curated rebuilt from every processed partition so the rows they had replaced come back`;
+}
+
+/**
+ * Stages the curated files of one dataset for this load (see the module comment). Rewritten
+ * files keep their path (the commit moves them over the old ones); emptied files are removed.
+ */
+export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
+  const { connection, tx, contract, lakeDir, loadDate } = args;
+  const c = new Curation(contract);
+  const incoming = c.table("in");
+  const existing = curatedFiles(lakeDir, contract);
+  const before = await rowCount(connection, existing);
+  const loadRows = await scalar(connection, `SELECT count(*) FROM ${args.incoming}`);
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${incoming} AS ${c.latestPerKey(args.incoming)}`);
+
+  const stray = listParquet(path.join(lakeDir, layerPaths.curatedDataset(contract.name))).filter((f) => !existing.includes(f));
+  const reason =
+    stray.length > 0
+      ? `curated/${contract.name} holds files of another partitioning (${path.relative(lakeDir, stray[0])}); curated_partition changed, so curated is rebuilt from every processed partition`
+      : await rerunNeedsRebuild(connection, c, lakeDir, loadDate, existing);
+  if (reason !== undefined) return rebuild(args, c, [...existing, ...stray], reason, before + loadRows);
+
+  // Where the load's keys live now: the semi-join prunes curated row groups by their key ranges.
+  const hits = c.table("hits");
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE ${hits} AS SELECT filename AS "_file", ${c.keys}, "_load_date" FROM ` +
+      (existing.length === 0
+        ? `(SELECT CAST(NULL AS VARCHAR) AS filename, * FROM ${incoming} WHERE FALSE)`
+        : `(SELECT * FROM read_parquet([${existing.map(sqlPath).join(", ")}], filename = true, union_by_name = true, hive_partitioning = false)) AS cur ${c.keyJoin("SEMI", "cur", incoming)}`),
+  );
+  // A backfilled older load loses to the newer rows curated already holds.
+  await connection.run(`DELETE FROM ${incoming} AS i WHERE EXISTS (SELECT 1 FROM ${hits} AS h WHERE h."_load_date" > ${d.dateLiteral(loadDate)} AND ${contract.key.map((k) => `h.${d.ident(k)} = i.${d.ident(k)}`).join(" AND ")})`);
+  await connection.run(`DELETE FROM ${hits} WHERE "_load_date" > ${d.dateLiteral(loadDate)}`);
+  const touchedFiles = (await connection.runAndReadAll(`SELECT DISTINCT "_file" FROM ${hits} ORDER BY 1`)).getRows().map((r) => String(r[0]));
+  const byPath = new Map(existing.map((f) => [f.split(path.sep).join("/"), f]));
+  const rewrite = touchedFiles.map((f) => byPath.get(f) ?? f);
+
+  const written: string[] = [];
+  const remove: string[] = [];
+  const partitions = new Set<string>();
+  if (contract.curatedPartition === undefined) {
+    // One file: the rows the load does not replace, plus the load's rows.
+    const file = layerPaths.curatedFile(contract.name);
+    const kept = existing.length === 0 ? [] : [`SELECT cur.* FROM ${c.fileRows(existing[0])} AS cur ${c.keyJoin("ANTI", "cur", hits)}`];
+    const rows = `SELECT * FROM (${[...kept, `SELECT ${c.columns} FROM ${incoming}`].join(" UNION ALL ")})`;
+    fs.mkdirSync(path.dirname(tx.staged(file)), { recursive: true });
+    await connection.run(`COPY (${rows} ORDER BY ${c.keys}) TO ${sqlPath(tx.staged(file))} (FORMAT parquet, COMPRESSION zstd)`);
+    written.push(file);
+  } else {
+    const removed = new Set<string>();
+    for (const file of rewrite) {
+      const relative = path.relative(lakeDir, file);
+      partitions.add(path.basename(path.dirname(relative)).split("=").slice(1).join("="));
+      const keep = `SELECT cur.* FROM ${c.fileRows(file)} AS cur ${c.keyJoin("ANTI", "cur", hits)}`;
+      if ((await scalar(connection, `SELECT count(*) FROM (${keep})`)) === 0) {
+        remove.push(relative);
+        removed.add(file);
+        continue;
+      }
+      fs.mkdirSync(path.dirname(tx.staged(relative)), { recursive: true });
+      await connection.run(`COPY (${keep} ORDER BY ${c.keys}) TO ${sqlPath(tx.staged(relative))} (FORMAT parquet, COMPRESSION zstd)`);
+      written.push(relative);
+    }
+    const periods = (await connection.runAndReadAll(`SELECT DISTINCT "_period" FROM ${incoming} ORDER BY 1`)).getRows().map((r) => String(r[0]));
+    for (const period of periods) {
+      partitions.add(period);
+      const dir = layerPaths.curatedPartition(contract.name, contract.curatedPartition, period);
+      const taken = new Set(partFiles(path.join(lakeDir, dir)).filter((f) => !removed.has(f)).map(partNumber));
+      written.push(...(await writeParts(connection, tx, c, `SELECT ${c.columns} FROM ${incoming} WHERE "_period" = ${d.str(period)}`, dir, taken)));
+    }
+  }
+  const unchanged = existing.filter((f) => !rewrite.includes(f));
+  const rows = await rowCount(connection, [...unchanged, ...written.map((f) => tx.staged(f))]);
+  await connection.run(`DROP TABLE ${incoming}; DROP TABLE ${hits}`);
+  return {
+    merge: { mode: "incremental", rows, replaced: before + loadRows - rows, partitions: [...partitions].sort(), filesWritten: written.length, filesRemoved: remove.length },
+    remove,
+  };
+}
+
+/** Curated rebuilt from every processed partition of the dataset, the staged run of `loadDate` in place of the old one. */
+async function rebuild(args: CurateArgs, c: Curation, existing: readonly string[], reason: string, rowsIn: number): Promise<StagedCuration> {
+  const { connection, tx, contract, lakeDir, loadDate } = args;
+  const incoming = c.table("in");
+  const older = processedLoadDates(lakeDir, contract.name)
+    .filter((date) => date !== loadDate)
+    .flatMap((date) => processedFilesOfLoad(lakeDir, contract.name, date));
+  const history = older.length === 0 ? [] : [`SELECT ${c.columns} FROM ${readParquet(older)}`];
+  const all = c.table("all");
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${all} AS ${c.latestPerKey(`(${[...history, `SELECT ${c.columns} FROM ${incoming}`].join(" UNION ALL ")})`)}`);
+  const written: string[] = [];
+  const partitions: string[] = [];
+  if (contract.curatedPartition === undefined) {
+    const file = layerPaths.curatedFile(contract.name);
+    fs.mkdirSync(path.dirname(tx.staged(file)), { recursive: true });
+    await connection.run(`COPY (SELECT ${c.columns} FROM ${all} ORDER BY ${c.keys}) TO ${sqlPath(tx.staged(file))} (FORMAT parquet, COMPRESSION zstd)`);
+    written.push(file);
+  } else {
+    const periods = (await connection.runAndReadAll(`SELECT DISTINCT "_period" FROM ${all} ORDER BY 1`)).getRows().map((r) => String(r[0]));
+    for (const period of periods) {
+      partitions.push(period);
+      const dir = layerPaths.curatedPartition(contract.name, contract.curatedPartition, period);
+      written.push(...(await writeParts(connection, tx, c, `SELECT ${c.columns} FROM ${all} WHERE "_period" = ${d.str(period)}`, dir, new Set())));
+    }
+  }
+  const rows = await rowCount(connection, written.map((f) => tx.staged(f)));
+  await connection.run(`DROP TABLE ${incoming}; DROP TABLE ${all}`);
+  const remove = existing.map((f) => path.relative(lakeDir, f));
+  return {
+    merge: { mode: "rebuild", reason, rows, replaced: rowsIn - rows, partitions, filesWritten: written.length, filesRemoved: remove.filter((f) => !written.includes(f)).length },
+    remove,
+  };
+}
