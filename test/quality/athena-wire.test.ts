@@ -16,7 +16,7 @@ const contracts = loadContracts();
 const ruleSets = loadRuleSets(contracts);
 const names = lakeNames("energy-lake-dev");
 const LOAD_DATE = "2026-01-05";
-const tables = { processedDatabase: names.database("processed"), quarantineDatabase: names.database("quarantine") };
+const tables = { processedDatabase: names.database("processed"), quarantineDatabase: names.database("quarantine"), curatedDatabase: names.database("curated") };
 const noWait = async (): Promise<void> => undefined;
 
 /** Rule id -> [failed, total], every dataset. */
@@ -71,7 +71,7 @@ describe("the Athena engine over the wire (fake Athena on DuckDB, real SDK clien
   });
 
   it("reports a FAILED query's reason on its rules only", async () => {
-    const client = await startFake({ failure: (sql) => (sql.includes("LEFT JOIN") && sql.includes(`"${tables.processedDatabase}"."customers"`) ? "HIVE_CURSOR_ERROR: Failed to read Parquet file" : undefined) });
+    const client = await startFake({ failure: (sql) => (sql.includes("LEFT JOIN") && sql.includes(`"${tables.curatedDatabase}"."customers"`) ? "HIVE_CURSOR_ERROR: Failed to read Parquet file" : undefined) });
     const run = await runAthenaChecks({ client, workGroup: names.workgroup, tables, contracts, ruleSets, loadDate: LOAD_DATE, datasets: ["transactions"], sleep: noWait });
     const rules = run.datasets[0]!.rules;
     const references = rules.find((r) => r.kind === "references")!;
