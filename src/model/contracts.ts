@@ -42,8 +42,15 @@ export interface CuratedPartition {
   readonly name: string;
 }
 
+export const CONTRACT_STATUSES = ["proposed", "draft", "active", "deprecated", "retired"] as const;
+export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
+
 export interface Contract {
   readonly name: string;
+  /** Semantic version; a breaking change raises its major number (lake contract diff). */
+  readonly version: string;
+  /** @default "active" */
+  readonly status: ContractStatus;
   readonly description: string;
   readonly file: string;
   readonly fileNames: readonly string[];
@@ -68,6 +75,8 @@ function withIso(formats: readonly string[], iso: string): string[] {
 
 interface ContractDocument {
   name: string;
+  version: string;
+  status?: ContractStatus;
   description: string;
   file_names: string[];
   key: string[];
@@ -157,6 +166,8 @@ function toContract(file: string, doc: ContractDocument): Contract {
   const keys = new Set(doc.key);
   return {
     name: doc.name,
+    version: doc.version,
+    status: doc.status ?? "active",
     description: doc.description,
     file,
     fileNames: doc.file_names,

@@ -12,7 +12,7 @@ const lakeBin = path.join(PROJECT_ROOT, "bin", "lake");
 const lake = (args: string[]) => spawnSync(lakeBin, args, { encoding: "utf8" });
 
 /** Commands that never read contracts or rules: everything else must take --contracts and --rules. */
-const MODEL_FREE_COMMANDS = ["report", "generate"];
+const MODEL_FREE_COMMANDS = ["report", "generate", "contract validate", "contract import"];
 
 function copyModel(): { contracts: string; rules: string } {
   const root = tempDir("model");

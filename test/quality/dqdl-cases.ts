@@ -11,6 +11,7 @@ import { RuleSet, parseRuleSet } from "../../src/model/rules";
 /** A dataset with a column of every type the contracts know. */
 export const readingsContract: Contract = parseContract("/contracts/readings.json", {
   name: "readings",
+  version: "1.0.0",
   description: "Meter readings of every column type.",
   file_names: ["readings"],
   key: ["reading_id"],

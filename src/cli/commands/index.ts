@@ -1,6 +1,16 @@
 import { generateCommand, GENERATE_USAGE } from "../../generator/cli";
 import { checkCommand, CHECK_USAGE } from "./check";
 import { compileCommand, COMPILE_USAGE } from "./compile";
+import {
+  contractDiffCommand,
+  contractExportCommand,
+  contractImportCommand,
+  contractValidateCommand,
+  CONTRACT_DIFF_USAGE,
+  CONTRACT_EXPORT_USAGE,
+  CONTRACT_IMPORT_USAGE,
+  CONTRACT_VALIDATE_USAGE,
+} from "./contract";
 import { demoCommand, DEMO_USAGE } from "./demo";
 import { planCommand, PLAN_USAGE } from "./plan";
 import { reportCommand, REPORT_USAGE } from "./report";
@@ -22,5 +32,9 @@ export const COMMANDS: readonly Command[] = [
   { name: "generate", usage: GENERATE_USAGE.replace(/^usage: /, "").split("\n")[0], summary: "write synthetic exports with known injected defects and their manifest", run: generateCommand },
   { name: "rules validate", usage: RULES_VALIDATE_USAGE, summary: "validate quality rule files against the schema and the contracts", run: rulesValidateCommand },
   { name: "compile", usage: COMPILE_USAGE, summary: "print the rules compiled to DuckDB SQL, Athena SQL or Glue DQDL", run: compileCommand },
+  { name: "contract export", usage: CONTRACT_EXPORT_USAGE, summary: "write each dataset's contract and rules as an Open Data Contract Standard (ODCS v3.1.0) YAML document", run: contractExportCommand },
+  { name: "contract import", usage: CONTRACT_IMPORT_USAGE, summary: "turn ODCS documents into contracts and rule files, naming everything that could not be carried over", run: contractImportCommand },
+  { name: "contract diff", usage: CONTRACT_DIFF_USAGE, summary: "classify contract and rule changes as breaking or compatible; exit 1 on a breaking change not declared by a major version", run: contractDiffCommand },
+  { name: "contract validate", usage: CONTRACT_VALIDATE_USAGE, summary: "check ODCS documents against the official v3.1.0 JSON Schema", run: contractValidateCommand },
   { name: "plan", usage: PLAN_USAGE, summary: "preview the AWS stack offline (Pulumi mocks): resource tree and architecture diagram", run: planCommand },
 ];
