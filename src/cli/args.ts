@@ -24,3 +24,10 @@ export function oneOf<T extends string>(command: string, flag: string, value: st
   }
   return value as T;
 }
+
+/** A positive whole number given to a flag, or the fallback when the flag is absent. */
+export function countOption(command: string, flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^[1-9][0-9]*$/.test(value)) throw new LakeInputError(`lake ${command}: ${flag} "${value}": give a whole number, at least 1`);
+  return Number(value);
+}

@@ -6,6 +6,7 @@ import { Contract } from "../model/contracts";
 import { readParquet, sqlPath } from "../sql/batch-source";
 import { duckdb as d } from "../sql/dialect";
 import { rowProblemsSql, typedViewSql } from "../sql/typed-view";
+import { positionalColumn, readCsvSql } from "./csv-read";
 import { discoverInputs } from "./discover";
 import { isIsoDate } from "../model/text";
 import { CuratedMerge, stageCurated } from "./curate";
@@ -85,13 +86,7 @@ interface StagedFile {
 async function parseFile(connection: DuckDBConnection, layout: CsvLayout, index: number, rawPath: string): Promise<StagedFile> {
   const parsedTable = `parsed_${index}`;
   const rejectsTable = `rejects_${index}`;
-  const columns = layout.headers.map((_, i) => `${d.str(`c${i}`)}: 'VARCHAR'`).join(", ");
-  await connection.run(
-    `CREATE OR REPLACE TEMP TABLE ${parsedTable} AS SELECT * FROM read_csv(${sqlPath(layout.file)}, ` +
-      `delim = ${d.str(layout.delimiter)}, quote = '"', escape = '"', header = true, auto_detect = false, ` +
-      `columns = {${columns}}, encoding = ${d.str(layout.encoding)}, strict_mode = true, ` +
-      `store_rejects = true, rejects_table = '${rejectsTable}_all', rejects_scan = '${rejectsTable}_scan')`,
-  );
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${parsedTable} AS SELECT * FROM ${readCsvSql(layout, { table: `${rejectsTable}_all`, scan: `${rejectsTable}_scan` })}`);
   await connection.run(
     `CREATE OR REPLACE TEMP TABLE ${rejectsTable} AS SELECT line, ` +
       `string_agg(${rejectReasonSql()}, '; ' ORDER BY column_idx) AS reason, ` +
@@ -108,7 +103,7 @@ function batchSql(contract: Contract, staged: readonly StagedFile[]): string {
   const branches = staged.map(({ parsedTable, rejectsTable, load }) => {
     const columns = contract.columns.map((c) => {
       const at = load.layout.mapping.indexOf(c.name);
-      return `${at >= 0 ? d.ident(`c${at}`) : "CAST(NULL AS VARCHAR)"} AS ${d.ident(c.name)}`;
+      return `${at >= 0 ? d.ident(positionalColumn(at)) : "CAST(NULL AS VARCHAR)"} AS ${d.ident(c.name)}`;
     });
     const source = d.str(path.basename(load.rawPath));
     if (load.unparsable === 0) {

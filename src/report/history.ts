@@ -4,6 +4,7 @@ import { LakeInputError } from "../errors";
 import { renderHtml } from "./render-html";
 import { renderJunit } from "./render-junit";
 import { renderMarkdown } from "./render-markdown";
+import { renderSite, SiteOptions } from "./render-site";
 import type { QualityReport } from "./types";
 import { upgradeReport, validateReport } from "./validate";
 
@@ -15,7 +16,7 @@ export function reportFolder(lakeDir: string, loadDate: string): string {
 }
 
 /** Writes a file whole or not at all: readers never see half a report. */
-function writeAtomically(file: string, content: string): void {
+export function writeAtomically(file: string, content: string): void {
   const aside = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(aside, content);
   fs.renameSync(aside, file);
@@ -46,17 +47,42 @@ export function reportFiles(report: QualityReport, earlier: readonly QualityRepo
 
 /**
  * Keeps a load's report in the lake as quality/<load_date>/report.json, report.md, report.html and
- * junit.xml. Running a load again replaces its report. Returns the files written.
+ * junit.xml, then rewrites the quality site quality/index.html. Running a load again replaces its
+ * report. Returns the files written.
  */
 export function saveReport(lakeDir: string, report: QualityReport): string[] {
   const files = reportFiles(report, loadHistory(lakeDir));
   const folder = reportFolder(lakeDir, report.load_date);
   fs.mkdirSync(folder, { recursive: true });
-  return files.map(({ name, content }) => {
+  const written = files.map(({ name, content }) => {
     const file = path.join(folder, name);
     writeAtomically(file, content);
     return file;
   });
+  return [...written, writeQualitySite(lakeDir)];
+}
+
+export const SITE_FILE = "index.html";
+
+/** Loads whose folder keeps a profile page (written by `lake profile`). */
+export function profiledLoads(lakeDir: string): Set<string> {
+  const qualityDir = path.join(lakeDir, "quality");
+  if (!fs.existsSync(qualityDir)) return new Set();
+  return new Set(fs.readdirSync(qualityDir).filter((d) => LOAD_DATE_FOLDER.test(d) && fs.existsSync(path.join(qualityDir, d, "profile.html"))));
+}
+
+/** The site's links and contents for a page written in `pageDir` (quality/ for the lake's own index.html). */
+export function siteOptions(lakeDir: string, pageDir: string = path.join(lakeDir, "quality")): SiteOptions {
+  const relative = path.relative(path.resolve(pageDir), path.resolve(lakeDir, "quality")).split(path.sep).join("/");
+  return { folderHref: (loadDate) => `${relative === "" ? "" : `${relative}/`}${loadDate}/`, profiles: profiledLoads(lakeDir), lake: path.resolve(lakeDir) };
+}
+
+/** Rewrites quality/index.html, the quality site: every load with its status, failed rules and trend, linking its report and profile. */
+export function writeQualitySite(lakeDir: string): string {
+  const file = path.join(lakeDir, "quality", SITE_FILE);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeAtomically(file, renderSite(loadHistory(lakeDir), siteOptions(lakeDir)));
+  return file;
 }
 
 /**

@@ -19,11 +19,12 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
-function badge(status: RuleStatus | RunStatus): string {
+export function badge(status: RuleStatus | RunStatus): string {
   return `<span class="badge ${status}"><span aria-hidden="true">${STATUS_MARK[status]}</span> ${statusWord(status)}</span>`;
 }
 
-const STYLE = `
+/** The report's style sheet: the profile and the quality site share it, so they read as one set of pages. */
+export const REPORT_STYLE = `
 :root { --pass:#1a7f37; --pass-bg:#dafbe1; --warn:#9a6700; --warn-bg:#fff8c5; --fail:#cf222e; --fail-bg:#ffebe9;
   --error:#8250df; --error-bg:#fbefff; --ink:#1f2328; --muted:#59636e; --line:#d1d9e0; --track:#eef1f4; }
 * { box-sizing: border-box; }
@@ -145,7 +146,7 @@ const TREND_HEIGHT = 100;
 const TREND_LOADS = 12;
 
 /** Failed rows per load as a line, one dot per load coloured and titled with that load's status. */
-function trendChart(rows: readonly HistoryRow[]): string {
+export function trendChart(rows: readonly HistoryRow[]): string {
   const left = 34;
   const right = 10;
   const top = 18;
@@ -248,7 +249,7 @@ export function renderHtml(report: QualityReport, history: readonly QualityRepor
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
-<style>${STYLE}</style>
+<style>${REPORT_STYLE}</style>
 </head>
 <body>
 <header class="banner ${report.status}">

@@ -2,6 +2,7 @@ import { LakeInputError } from "../errors";
 import { renderHtml } from "./render-html";
 import { renderJunit } from "./render-junit";
 import { escapeMarkdown, renderMarkdown } from "./render-markdown";
+import { renderSite, SiteOptions } from "./render-site";
 import { renderText, TextOptions } from "./render-text";
 import { historySummary, renderHistoryText } from "./trend";
 import { formatCount, statusWord } from "./format";
@@ -36,9 +37,10 @@ export function renderReport(report: QualityReport, format: ReportFormat, histor
 
 /**
  * The lake's history (`lake report --history`): a row per load and dataset with its trend; as HTML,
- * the latest load's report with the trend over every load.
+ * the quality site (every load with its status, failed rules and trend, linking its report).
+ * `site` sets the links; by default they are those of quality/index.html.
  */
-export function renderHistory(history: readonly QualityReport[], format: HistoryFormat): string {
+export function renderHistory(history: readonly QualityReport[], format: HistoryFormat, site?: SiteOptions): string {
   const rows = historySummary(history);
   switch (format) {
     case "text":
@@ -53,7 +55,7 @@ export function renderHistory(history: readonly QualityReport[], format: History
     case "html": {
       const latest = [...history].sort((a, b) => a.load_date.localeCompare(b.load_date)).at(-1);
       if (latest === undefined) throw new LakeInputError("No quality reports in the lake yet: run a load first (lake run), then ask for its history");
-      return renderHtml(latest, history);
+      return renderSite(history, site ?? { folderHref: (loadDate) => `${loadDate}/`, profiles: new Set(), lake: latest.lake });
     }
   }
 }

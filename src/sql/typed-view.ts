@@ -75,9 +75,11 @@ function selectedColumns(contract: Contract, only: readonly string[] | undefined
 
 /**
  * SELECT over `source` (a parenthesised subquery or a table name) producing the typed view.
- * `only` restricts the columns computed, so a check reads just what its rules need.
+ * `only` restricts the columns computed, so a check reads just what its rules need; `carried`
+ * names further columns of `source` passed through unchanged (the profiler's load date and the
+ * headers no contract column claims).
  */
-export function typedViewSql(d: Dialect, contract: Contract, source: string, only?: readonly string[]): string {
+export function typedViewSql(d: Dialect, contract: Contract, source: string, only?: readonly string[], carried: readonly string[] = []): string {
   const columns = selectedColumns(contract, only);
   const trimmed = columns.map((c) => `${d.ident(c.name)} AS ${d.ident(rawName(c.name))}, NULLIF(${d.trimWhitespace(d.ident(c.name))}, '') AS ${d.ident(c.name + CLEAN_SUFFIX)}`);
   const cleaned = columns.map((c) => {
@@ -92,7 +94,7 @@ export function typedViewSql(d: Dialect, contract: Contract, source: string, onl
       `${typedValueSql(d, contract, c, clean, d.ident(c.name + FOLDED_SUFFIX))} AS ${d.ident(c.name)}`,
     ];
   });
-  const meta = [d.ident("_source_file"), d.ident("_row")].join(", ");
+  const meta = [d.ident("_source_file"), d.ident("_row"), ...carried.map((c) => d.ident(c))].join(", ");
   return (
     `SELECT ${meta}, ${typed.join(", ")} FROM ` +
     `(SELECT ${meta}, ${cleaned.join(", ")} FROM ` +

@@ -73,4 +73,42 @@ describe("the lake CLI: rules, compile, check and report", function () {
     const md = lake(["report", "--lake", lakeDir, "--load-date", "2026-01-04", "--format", "md"]);
     expect(md.stdout).to.match(/^#+ .*2026-01-04/m);
   });
+  it("profile: prints the load's profile, keeps it beside the report and links it from the quality site", () => {
+    const result = lake(["profile", "--lake", lakeDir, "--format", "json"]);
+    expect(result.status, result.stderr).to.equal(0);
+    const profile = JSON.parse(result.stdout) as { load_dates: string[]; datasets: { name: string; rows: number }[] };
+    expect(profile.load_dates).to.deep.equal(["2026-01-05"]);
+    expect(profile.datasets.map((d) => [d.name, d.rows])).to.deep.equal([["customers", 10], ["providers", 6], ["transactions", 60]]);
+    expect(fs.existsSync(path.join(lakeDir, "quality", "2026-01-05", "profile.html"))).to.equal(true);
+    expect(fs.readFileSync(path.join(lakeDir, "quality", "index.html"), "utf8")).to.include('href="2026-01-05/profile.html"');
+    const two = lake(["profile", "--lake", lakeDir, "--loads", "2", "--dataset", "providers"]);
+    expect(two.stdout).to.match(/^Profile of .*, 2 loads, 2026-01-04 to 2026-01-05/);
+    const bad = lake(["profile", "--lake", lakeDir, "--loads", "0"]);
+    expect(bad.status).to.equal(2);
+    expect(bad.stderr).to.match(/--loads "0": give a whole number, at least 1/);
+  });
+
+  it("rules suggest --out DIR: rule files that rules validate accepts and check runs", () => {
+    const out = path.join(tempDir("suggested"), "rules");
+    const result = lake(["rules", "suggest", "--lake", lakeDir, "--out", out]);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.match(/Rules suggested from 2 loads, 2026-01-04 to 2026-01-05/);
+    expect(result.stdout).to.match(/transactions\.counterparty_id\.references\s+references\s+error\s+like transactions\.counterparty_id\.references/);
+    expect(fs.readdirSync(out).sort()).to.deep.equal(["customers.json", "providers.json", "transactions.json"]);
+    const validate = lake(["rules", "validate", ...fs.readdirSync(out).map((f) => path.join(out, f))]);
+    expect(validate.status, validate.stdout).to.equal(0);
+    const check = lake(["check", "--lake", lakeDir, "--rules", out, "--format", "json", "--out", path.join(out, "..", "report.json")]);
+    expect([0, 1]).to.include(check.status);
+    expect(check.stdout).to.match(/rules:/);
+  });
+
+  it("report --history --format html: the quality site, linking each load's report relative to where it is written", () => {
+    const page = path.join(tempDir("site"), "history.html");
+    const result = lake(["report", "--lake", lakeDir, "--history", "--format", "html", "--out", page]);
+    expect(result.status, result.stderr).to.equal(0);
+    const html = fs.readFileSync(page, "utf8");
+    expect(html.match(/<tr id="load-/g)).to.have.length(2);
+    const href = /<td class="date"><a href="([^"]+)"/.exec(html)?.[1] ?? "";
+    expect(fs.existsSync(path.resolve(path.dirname(page), href)), href).to.equal(true);
+  });
 });

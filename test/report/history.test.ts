@@ -18,7 +18,7 @@ describe("report history", () => {
 
   it("keeps each load's report in quality/<load_date>/ as JSON, Markdown and HTML", () => {
     const written = saveReport(lake, sampleReport());
-    expect(written.map((f) => path.relative(lake, f))).to.deep.equal(["quality/2026-11-20/report.json", "quality/2026-11-20/report.md", "quality/2026-11-20/report.html", "quality/2026-11-20/junit.xml"].map((f) => path.normalize(f)));
+    expect(written.map((f) => path.relative(lake, f))).to.deep.equal(["quality/2026-11-20/report.json", "quality/2026-11-20/report.md", "quality/2026-11-20/report.html", "quality/2026-11-20/junit.xml", "quality/index.html"].map((f) => path.normalize(f)));
     expect(JSON.parse(fs.readFileSync(written[0], "utf8"))).to.deep.equal(sampleReport());
     expect(fs.readFileSync(written[1], "utf8")).to.include("## Data quality: FAIL (load 2026-11-20)");
     expect(fs.readdirSync(path.join(lake, "quality", "2026-11-20")).sort()).to.deep.equal(["junit.xml", "report.html", "report.json", "report.md"]);

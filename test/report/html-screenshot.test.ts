@@ -2,12 +2,17 @@ import { expect } from "chai";
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { loadContracts } from "../../src/model/contracts";
+import { runLoad } from "../../src/pipeline/load";
+import { profileLake } from "../../src/profile/profile";
+import { saveProfile } from "../../src/profile/store";
+import { saveReport } from "../../src/report/history";
 import { renderHtml } from "../../src/report/render-html";
 import { tempDir } from "../support/lake";
 import { threeLoadHistory } from "./helpers";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const SCREENSHOT = path.join(__dirname, "..", "..", "docs", "img", "quality-report.png");
+const IMAGES = path.join(__dirname, "..", "..", "docs", "img");
 const WIDTH = 1280;
 const HEIGHT = 2000;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -26,16 +31,32 @@ function chromium(profile: string, args: readonly string[]): Promise<string> {
   });
 }
 
+/** Skips (or, on CI, fails) a browser test on a machine without chromium, saying how to install it. */
+function requireChromium(context: Mocha.Context, what: string): void {
+  if (fs.existsSync(CHROMIUM)) return;
+  const install = "apt-get install -y chromium";
+  if (process.env.CI !== undefined) throw new Error(`${CHROMIUM} is not installed; the ${what} test needs it: ${install}`);
+  console.warn(`  ${CHROMIUM} is not installed, so the ${what} is not checked in a browser; to check it: ${install}`);
+  context.skip();
+}
+
+/** Checks a PNG screenshot of the window's size with something drawn on it, and keeps it in docs/img/. */
+function expectScreenshot(shot: string, keepAs: string): void {
+  const png = fs.readFileSync(shot);
+  expect(png.subarray(0, 8).equals(PNG_SIGNATURE), "PNG signature").to.equal(true);
+  expect(png.toString("latin1", 12, 16), "first chunk").to.equal("IHDR");
+  expect([png.readUInt32BE(16), png.readUInt32BE(20)], "width and height").to.deep.equal([WIDTH, HEIGHT]);
+  // A blank page of this size compresses to a few kilobytes; a drawn page is far larger.
+  expect(png.length).to.be.greaterThan(100_000);
+  fs.mkdirSync(IMAGES, { recursive: true });
+  fs.copyFileSync(shot, path.join(IMAGES, keepAs));
+}
+
 describe("HTML report in a headless browser", function () {
   let work: string;
 
   before(function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      const install = "apt-get install -y chromium";
-      if (process.env.CI !== undefined) throw new Error(`${CHROMIUM} is not installed; the HTML report test needs it: ${install}`);
-      console.warn(`  ${CHROMIUM} is not installed, so the HTML report is not checked in a browser; to check it: ${install}`);
-      this.skip();
-    }
+    requireChromium(this, "HTML report");
     work = tempDir("report-browser");
     const history = threeLoadHistory();
     fs.writeFileSync(path.join(work, "report.html"), renderHtml(history[2], history));
@@ -48,14 +69,7 @@ describe("HTML report in a headless browser", function () {
   it("renders a readable screenshot (saved as docs/img/quality-report.png)", async () => {
     const shot = path.join(work, "shot.png");
     await chromium(path.join(work, "profile-shot"), [`--screenshot=${shot}`, `file://${path.join(work, "report.html")}`]);
-    const png = fs.readFileSync(shot);
-    expect(png.subarray(0, 8).equals(PNG_SIGNATURE), "PNG signature").to.equal(true);
-    expect(png.toString("latin1", 12, 16), "first chunk").to.equal("IHDR");
-    expect([png.readUInt32BE(16), png.readUInt32BE(20)], "width and height").to.deep.equal([WIDTH, HEIGHT]);
-    // A blank page of this size compresses to a few kilobytes; a drawn report is far larger.
-    expect(png.length).to.be.greaterThan(100_000);
-    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-    fs.copyFileSync(shot, SCREENSHOT);
+    expectScreenshot(shot, "quality-report.png");
   });
 
   it("lays out the key texts in the rendered DOM", async () => {
@@ -72,5 +86,52 @@ describe("HTML report in a headless browser", function () {
       expect(dom, text).to.include(text);
     }
     expect(dom.match(/<section class="card/g)).to.have.length(3);
+  });
+});
+
+describe("quality site and data profile in a headless browser", function () {
+  this.timeout(180_000);
+  let lake: string;
+
+  before(async function () {
+    requireChromium(this, "quality site");
+    lake = tempDir("site-browser");
+    for (const report of threeLoadHistory()) saveReport(lake, report);
+    // A real load beside them, profiled, so the site links a real profile page.
+    const contracts = loadContracts();
+    await runLoad({ inputDir: path.join(__dirname, "..", "fixtures", "real-exports", "tab-full"), lakeDir: lake, loadDate: "2026-11-20", contracts });
+    saveProfile(lake, await profileLake({ lakeDir: lake, contracts, loadDate: "2026-11-20" }));
+  });
+
+  after(() => {
+    if (lake !== undefined) fs.rmSync(lake, { recursive: true, force: true });
+  });
+
+  it("lists every load with its status, failed rules and trend, and every link it shows opens a file of the lake", async () => {
+    const site = path.join(lake, "quality", "index.html");
+    const dom = await chromium(path.join(lake, "profile-site-dom"), ["--dump-dom", `file://${site}`]);
+    for (const text of ["Data quality · every load", "Latest load 2026-11-20: FAIL", "transactions_key_unique", "Failed rows per load from 2026-11-18 to 2026-11-20: 8, 51, 33"]) {
+      expect(dom, text).to.include(text);
+    }
+    expect(dom.match(/<tr id="load-/g)).to.have.length(3);
+    const hrefs = [...dom.matchAll(/href="([^"#]+)(?:#[^"]*)?"/g)].map((m) => m[1]);
+    expect(hrefs).to.include("2026-11-20/profile.html");
+    for (const href of new Set(hrefs)) expect(fs.existsSync(path.join(lake, "quality", href)), href).to.equal(true);
+    const shot = path.join(lake, "site.png");
+    await chromium(path.join(lake, "profile-site-shot"), [`--screenshot=${shot}`, `file://${site}`]);
+    expectScreenshot(shot, "quality-site.png");
+  });
+
+  it("renders the data profile: a card per dataset, a row per column, personal data masked", async () => {
+    const page = path.join(lake, "quality", "2026-11-20", "profile.html");
+    const dom = await chromium(path.join(lake, "profile-dom"), ["--dump-dom", `file://${page}`]);
+    expect(dom.match(/<section class="card/g)).to.have.length(3);
+    for (const text of ["Data profile · load 2026-11-20", "declared key customer_id: present and unique in every load", "C999", "masked: personal or undeclared data"]) {
+      expect(dom, text).to.include(text);
+    }
+    expect(dom).to.not.include("Andrés Felipe Rojas");
+    const shot = path.join(lake, "profile.png");
+    await chromium(path.join(lake, "profile-shot"), [`--screenshot=${shot}`, `file://${page}`]);
+    expectScreenshot(shot, "data-profile.png");
   });
 });

@@ -27,6 +27,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     checks: true,
   });
   const folder = reportFolder(lake, SAMPLE_LOAD_DATE);
+  const shown = path.relative(process.cwd(), lake) || ".";
   process.stdout.write(
     [
       "",
@@ -34,7 +35,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
         `\`lake run\` on it exits ${code}${code === 1 ? " (an error-severity rule failed)" : ""}.`,
       `Lake:    ${lake}  (raw/, processed/, quarantine/, curated/, quality/)`,
       `Report:  ${path.join(folder, "report.html")}  (also report.md, report.json)`,
-      `Next:    bin/lake check --lake ${path.relative(process.cwd(), lake) || "."} --format md   |   bin/lake report --lake ${path.relative(process.cwd(), lake) || "."} --history`,
+      `Site:    ${path.join(lake, "quality", "index.html")}  (every load, its status, failed rules and trend)`,
+      `Next:    bin/lake check --lake ${shown} --format md   |   bin/lake report --lake ${shown} --history   |   bin/lake profile --lake ${shown}`,
       "",
     ].join("\n"),
   );

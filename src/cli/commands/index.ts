@@ -13,8 +13,9 @@ import {
 } from "./contract";
 import { demoCommand, DEMO_USAGE } from "./demo";
 import { planCommand, PLAN_USAGE } from "./plan";
+import { profileCommand, PROFILE_USAGE } from "./profile";
 import { reportCommand, REPORT_USAGE } from "./report";
-import { rulesValidateCommand, RULES_VALIDATE_USAGE } from "./rules";
+import { rulesSuggestCommand, rulesValidateCommand, RULES_SUGGEST_USAGE, RULES_VALIDATE_USAGE } from "./rules";
 import { runCommand, RUN_USAGE } from "./run";
 
 export interface Command {
@@ -29,8 +30,10 @@ export const COMMANDS: readonly Command[] = [
   { name: "run", usage: RUN_USAGE, summary: "load CSV exports into the lake (raw, processed, quarantine, curated), then check the load", run: runCommand },
   { name: "check", usage: CHECK_USAGE, summary: "run the quality rules on a load already in the lake", run: checkCommand },
   { name: "report", usage: REPORT_USAGE, summary: "show a kept quality report, or the trend over every load", run: reportCommand },
+  { name: "profile", usage: PROFILE_USAGE, summary: "profile a load: per column nulls, blanks, distinct values, ranges, top values, shapes, type conformity; key and reference candidates", run: profileCommand },
   { name: "generate", usage: GENERATE_USAGE.replace(/^usage: /, "").split("\n")[0], summary: "write synthetic exports with known injected defects and their manifest", run: generateCommand },
   { name: "rules validate", usage: RULES_VALIDATE_USAGE, summary: "validate quality rule files against the schema and the contracts", run: rulesValidateCommand },
+  { name: "rules suggest", usage: RULES_SUGGEST_USAGE, summary: "suggest rule files from what the lake's loads hold, each rule with its evidence", run: rulesSuggestCommand },
   { name: "compile", usage: COMPILE_USAGE, summary: "print the rules compiled to DuckDB SQL, Athena SQL or Glue DQDL", run: compileCommand },
   { name: "contract export", usage: CONTRACT_EXPORT_USAGE, summary: "write each dataset's contract and rules as an Open Data Contract Standard (ODCS v3.1.0) YAML document", run: contractExportCommand },
   { name: "contract import", usage: CONTRACT_IMPORT_USAGE, summary: "turn ODCS documents into contracts and rule files, naming everything that could not be carried over", run: contractImportCommand },

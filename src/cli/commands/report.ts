@@ -1,6 +1,7 @@
 import * as fs from "fs";
+import * as path from "path";
 import { LakeInputError } from "../../errors";
-import { loadHistory } from "../../report/history";
+import { loadHistory, siteOptions } from "../../report/history";
 import { HISTORY_FORMATS, parseFormat, renderHistory, renderReport, REPORT_FORMATS } from "../../report/render";
 import { parseCommandArgs, requireOption } from "../args";
 
@@ -20,7 +21,9 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (history.length === 0) throw new LakeInputError(`${lake}: no quality reports kept in this lake yet; run \`lake run\` or \`lake check\` first`);
   let rendered: string;
   if (values.history === true) {
-    rendered = renderHistory(history, parseFormat(values.format ?? "text", HISTORY_FORMATS));
+    // Links to each load's report are relative to where the page is written (quality/ when printed).
+    const site = siteOptions(lake, values.out === undefined ? path.join(lake, "quality") : path.dirname(path.resolve(values.out)));
+    rendered = renderHistory(history, parseFormat(values.format ?? "text", HISTORY_FORMATS), site);
   } else {
     const loadDate = values["load-date"] ?? history[history.length - 1].load_date;
     const report = history.find((r) => r.load_date === loadDate);

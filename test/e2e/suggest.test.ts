@@ -1,0 +1,105 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { checkLoad } from "../../src/app/check-load";
+import { suggestRuleFiles, writeRuleFiles } from "../../src/app/suggest-rules";
+import { generate, GroundTruth, parseDefectSpec } from "../../src/generator/generate";
+import { loadContracts } from "../../src/model/contracts";
+import { loadRuleSets, validateRuleFiles } from "../../src/model/rules";
+import { runLoad } from "../../src/pipeline/load";
+import { QualityReport } from "../../src/report/types";
+import { tempDir } from "../support/lake";
+
+const contracts = loadContracts();
+const shipped = loadRuleSets(contracts);
+
+async function generateAndLoad(lake: string, loadDate: string, seed: number, defects: string): Promise<GroundTruth> {
+  const input = tempDir("suggest-input");
+  const truth = await generate({ rows: 3000, seed, defects: parseDefectSpec(defects), outDir: input, style: "btg" });
+  fs.rmSync(path.join(input, "manifest.json"));
+  await runLoad({ inputDir: input, lakeDir: lake, loadDate, contracts });
+  fs.rmSync(input, { recursive: true, force: true });
+  return truth;
+}
+
+/** The suggested rule that must count each injected defect kind. */
+function suggestedRuleFor(dataset: string, kind: string, column: string): string {
+  switch (kind) {
+    case "null_key":
+    case "customers_null_name":
+      return `${dataset}.${column}.not_null`;
+    case "duplicate_key":
+    case "providers_duplicate_key":
+      return `${dataset}.${column}.unique`;
+    case "bad_number":
+    case "bad_date":
+      return `${dataset}.${column}.type`;
+    case "unknown_enum":
+      return `${dataset}.${column}.accepted_values`;
+    case "negative_quantity":
+      return `${dataset}.${column}.non_negative`;
+    case "orphan_counterparty":
+      return `${dataset}.${column}.references`;
+    default:
+      throw new Error(`no suggested rule mapped for defect kind ${kind}`);
+  }
+}
+
+const notPassing = (report: QualityReport): string[] =>
+  report.datasets.flatMap((d) => d.rules).filter((r) => r.status !== "pass").map((r) => `${r.id} ${r.status} ${r.failed}/${r.total} ${r.message ?? ""}`);
+
+describe("rules suggested from a clean load", function () {
+  this.timeout(300_000);
+  let lake: string;
+  let rulesDir: string;
+
+  before(async () => {
+    lake = tempDir("suggest-lake");
+    rulesDir = tempDir("suggested-rules");
+    await generateAndLoad(lake, "2026-01-05", 101, "none");
+    const suggested = await suggestRuleFiles({ lakeDir: lake, contracts, ruleSets: shipped });
+    writeRuleFiles(rulesDir, suggested.files.map((f) => f.file));
+  });
+
+  after(() => {
+    for (const dir of [lake, rulesDir]) if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("validate, and give every rule its evidence: what was observed, over how many rows and loads", () => {
+    const files = fs.readdirSync(rulesDir).map((f) => path.join(rulesDir, f)).sort();
+    expect(files.map((f) => path.basename(f))).to.deep.equal(["customers.json", "providers.json", "transactions.json"]);
+    expect(validateRuleFiles(files, contracts)).to.deep.equal([]);
+    const rules = loadRuleSets(contracts, rulesDir).flatMap((s) => s.rules);
+    for (const rule of rules) expect(rule.description, rule.id).to.match(/rows of load 2026-01-05|load seen had/);
+    const byId = new Map(rules.map((r) => [r.id, r]));
+    expect(byId.get("transactions.transaction_id.unique")?.severity).to.equal("error");
+    expect(byId.get("transactions.counterparty_id.references")).to.deep.include({ severity: "error" });
+    expect(byId.get("transactions.price.range")).to.deep.include({ severity: "warn" });
+    expect(byId.get("customers.customer_id.pattern")).to.deep.include({ pattern: "C[0-9]+", severity: "warn" });
+  });
+
+  it("pass on another clean load of the same shape", async () => {
+    await generateAndLoad(lake, "2026-01-06", 202, "none");
+    const report = await checkLoad({ lakeDir: lake, loadDate: "2026-01-06", contracts, ruleSets: loadRuleSets(contracts, rulesDir) });
+    expect(notPassing(report)).to.deep.equal([]);
+  });
+
+  it("catch the nulls, duplicates, bad numbers, bad enum values, negatives and orphans injected into a third, each with its exact count", async () => {
+    const spec = "null_key=7,duplicate_key=11,bad_number=13,bad_date=5,unknown_enum=9,negative_quantity=6,orphan_counterparty=8,customers_null_name=4,providers_duplicate_key=3";
+    const truth = await generateAndLoad(lake, "2026-01-07", 303, spec);
+    const report = await checkLoad({ lakeDir: lake, loadDate: "2026-01-07", contracts, ruleSets: loadRuleSets(contracts, rulesDir) });
+    const expected = new Map<string, number>();
+    for (const d of truth.defects) {
+      const rule = suggestedRuleFor(d.dataset, d.kind, d.column);
+      expected.set(rule, (expected.get(rule) ?? 0) + d.count);
+    }
+    const results = new Map(report.datasets.flatMap((d) => d.rules).map((r) => [r.id, r]));
+    for (const [id, count] of expected) {
+      expect(results.get(id)?.failed, id).to.equal(count);
+      expect(results.get(id)?.status, id).to.equal("fail");
+    }
+    // No other error-severity rule fails: the clean rows of the defective load stay clean.
+    const otherErrors = [...results.values()].filter((r) => r.severity === "error" && r.status !== "pass" && !expected.has(r.id)).map((r) => `${r.id} ${r.failed}/${r.total}`);
+    expect(otherErrors).to.deep.equal([]);
+  });
+});
