@@ -158,7 +158,7 @@ class ProfileQuery {
     const joins = this.references.map((r) => {
       const referenced = contracts.find((c) => c.name === r.dataset) as Contract;
       select.push(`("ref${r.index}"."key" IS NOT NULL) AS "x${r.index}"`);
-      return `LEFT JOIN (SELECT DISTINCT ${d.ident(r.column)} AS "key" FROM ${target.processedSource(referenced)} AS "referenced") AS "ref${r.index}" ON "typed".${d.ident(r.from.name)} = "ref${r.index}"."key"`;
+      return `LEFT JOIN (SELECT DISTINCT ${d.ident(r.column)} AS "key" FROM ${target.curatedSource(referenced)} AS "referenced") AS "ref${r.index}" ON "typed".${d.ident(r.from.name)} = "ref${r.index}"."key"`;
     });
     return `SELECT ${select.join(", ")} FROM (${typed}) AS "typed" ${joins.join(" ")}`;
   }
