@@ -5,8 +5,11 @@ import * as path from "path";
 import { loadContracts } from "../../src/model/contracts";
 import { runLoad } from "../../src/pipeline/load";
 import { profileLake } from "../../src/profile/profile";
+import { renderProfileHtml } from "../../src/profile/render";
 import { saveProfile } from "../../src/profile/store";
-import { saveReport } from "../../src/report/history";
+import type { LakeProfile } from "../../src/profile/types";
+import { saveReport, siteOptions } from "../../src/report/history";
+import { renderSite } from "../../src/report/render-site";
 import { renderHtml } from "../../src/report/render-html";
 import { tempDir } from "../support/lake";
 import { threeLoadHistory } from "./helpers";
@@ -92,6 +95,7 @@ describe("HTML report in a headless browser", function () {
 describe("quality site and data profile in a headless browser", function () {
   this.timeout(180_000);
   let lake: string;
+  let profile: LakeProfile;
 
   before(async function () {
     requireChromium(this, "quality site");
@@ -100,7 +104,8 @@ describe("quality site and data profile in a headless browser", function () {
     // A real load beside them, profiled, so the site links a real profile page.
     const contracts = loadContracts();
     await runLoad({ inputDir: path.join(__dirname, "..", "fixtures", "real-exports", "tab-full"), lakeDir: lake, loadDate: "2026-11-20", contracts });
-    saveProfile(lake, await profileLake({ lakeDir: lake, contracts, loadDate: "2026-11-20" }));
+    profile = await profileLake({ lakeDir: lake, contracts, loadDate: "2026-11-20" });
+    saveProfile(lake, profile);
   });
 
   after(() => {
@@ -117,8 +122,11 @@ describe("quality site and data profile in a headless browser", function () {
     const hrefs = [...dom.matchAll(/href="([^"#]+)(?:#[^"]*)?"/g)].map((m) => m[1]);
     expect(hrefs).to.include("2026-11-20/profile.html");
     for (const href of new Set(hrefs)) expect(fs.existsSync(path.join(lake, "quality", href)), href).to.equal(true);
+    // The screenshot kept in docs/ is of the same page with a fixed lake path, so it does not change from run to run.
+    const steady = path.join(lake, "quality", "steady.html");
+    fs.writeFileSync(steady, renderSite(threeLoadHistory(), { ...siteOptions(lake), lake: "/srv/energy-lake" }));
     const shot = path.join(lake, "site.png");
-    await chromium(path.join(lake, "profile-site-shot"), [`--screenshot=${shot}`, `file://${site}`]);
+    await chromium(path.join(lake, "profile-site-shot"), [`--screenshot=${shot}`, `file://${steady}`]);
     expectScreenshot(shot, "quality-site.png");
   });
 
@@ -130,8 +138,11 @@ describe("quality site and data profile in a headless browser", function () {
       expect(dom, text).to.include(text);
     }
     expect(dom).to.not.include("Andrés Felipe Rojas");
+    const steady = path.join(lake, "profile-steady.html");
+    const fixed = { ...profile, lake: "/srv/energy-lake", generated_at: "2026-11-20T06:00:00.000Z", duration_seconds: 0.5 };
+    fs.writeFileSync(steady, renderProfileHtml({ ...fixed, datasets: fixed.datasets.map((d) => ({ ...d, seconds: 0.1 })) }));
     const shot = path.join(lake, "profile.png");
-    await chromium(path.join(lake, "profile-shot"), [`--screenshot=${shot}`, `file://${page}`]);
+    await chromium(path.join(lake, "profile-shot"), [`--screenshot=${shot}`, `file://${steady}`]);
     expectScreenshot(shot, "data-profile.png");
   });
 });
