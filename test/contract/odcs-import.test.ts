@@ -139,6 +139,31 @@ describe("ODCS import of documents written elsewhere", function () {
     expect(datasets[0].contract).to.include({ status: "retired", version: "1.0.0" });
   });
 
+  it("never throws on a document whatever its values: each field replaced by a value of another shape, one at a time", () => {
+    const shapes: Json[] = [null, 7, -1.5, "", "x y", true, [], [1, "a"], {}, { name: 3 }];
+    let seed = 12345;
+    const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    let tried = 0;
+    for (const name of [...STANDARD, "meter-readings.odcs.yaml"]) {
+      const original = (parseAllDocuments(fixture(name).text) as unknown as { toJS(): Json }[])[0].toJS();
+      const paths = leaves(original).map((l) => l.path);
+      for (let i = 0; i < 40; i++) {
+        const document = JSON.parse(JSON.stringify(original)) as Json;
+        const keys = paths[next(paths.length)].split("/").slice(1);
+        // Replace the leaf, or one of its parents, by a value of another shape.
+        const depth = 1 + next(keys.length);
+        let parent = document as Record<string, Json>;
+        for (const k of keys.slice(0, depth - 1)) parent = parent[k] as Record<string, Json>;
+        parent[keys[depth - 1]] = shapes[next(shapes.length)];
+        const text = JSON.stringify(document);
+        const result = importOdcs([{ file: name, text }], { outDir: "/nowhere" });
+        expect(() => typedModel(result.datasets), `${name} with ${keys.slice(0, depth).join("/")} = ${JSON.stringify(parent[keys[depth - 1]])}`).not.to.throw();
+        tried++;
+      }
+    }
+    expect(tried).to.be.greaterThan(300);
+  });
+
   it("turns ODCS patterns (matching anywhere) into whole-value patterns that match the same values", () => {
     const notes: string[] = [];
     const note = (m: string) => notes.push(m);
