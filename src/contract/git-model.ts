@@ -34,7 +34,13 @@ export function modelDocumentsAt(ref: string, contractsDir: string, rulesDir: st
       const listed = git(root, ["ls-tree", "--name-only", commit.stdout.trim(), "--", `${relative}/`]);
       for (const file of listed.stdout.split("\n").filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json"))) {
         const shown = git(root, ["show", `${commit.stdout.trim()}:${file}`]);
-        if (shown.ok) fs.writeFileSync(path.join(into, path.basename(file)), shown.stdout);
+        if (!shown.ok) continue;
+        try {
+          JSON.parse(shown.stdout);
+        } catch (err) {
+          throw new LakeInputError(`${ref}:${file}: is not valid JSON at that revision (${(err as Error).message}); compare with another --base`);
+        }
+        fs.writeFileSync(path.join(into, path.basename(file)), shown.stdout);
       }
     };
     extract(contractsDir, path.join(snapshot, "contracts"));
