@@ -8,6 +8,7 @@ const projectConfig = new pulumi.Config();
 const raw = Object.fromEntries(Object.keys(STACK_CONFIG_KEYS).map((key) => [key, projectConfig.get(key)]));
 const lake = pulumi.output(deployLake(parseStackConfig(raw, pulumi.getProject(), pulumi.getStack())).then((l) => l.outputs));
 
+export const prefix = lake.prefix;
 export const accountId = lake.accountId;
 export const region = lake.region;
 export const keyArn = lake.keyArn;

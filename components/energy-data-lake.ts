@@ -28,6 +28,8 @@ export interface EnergyDataLakeArgs {
 
 /** What a stack exports: every name and ARN the CLI needs to run against AWS. */
 export interface LakeStackOutputs {
+  /** `<project>-<stack>`: every physical name and LF-tag key is derived from it. */
+  readonly prefix: pulumi.Output<string>;
   readonly accountId: pulumi.Output<string>;
   readonly region: pulumi.Output<string>;
   readonly keyArn: pulumi.Output<string>;
@@ -214,6 +216,7 @@ export class EnergyDataLake extends pulumi.ComponentResource {
 
     const bucketEntries = [...LAYERS.map((l) => [l, buckets[l]] as const), ...Object.entries(storage.supportBuckets)];
     this.outputs = {
+      prefix: pulumi.output(names.prefix),
       accountId: identity.accountId,
       region: region.region,
       keyArn: storage.keyArn,

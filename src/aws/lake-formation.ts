@@ -104,11 +104,15 @@ export interface AccessCell {
   readonly grants: readonly LfGrant[];
 }
 
-/** Who can read what: one cell per principal, table and column, with the grants that give each read. */
-export function effectiveAccess(grants: readonly LfGrant[], tables: readonly LfTable[], principals: readonly string[]): AccessCell[] {
+/**
+ * Who can read what: one cell per principal, table and column, with the grants that give each read.
+ * `iamPrincipal` says whether IAM_ALLOWED_PRINCIPALS grants reach a principal (IAM principals of
+ * the catalog's account do; another account's do not).
+ */
+export function effectiveAccess(grants: readonly LfGrant[], tables: readonly LfTable[], principals: readonly string[], iamPrincipal: (principal: string) => boolean = () => true): AccessCell[] {
   const cells: AccessCell[] = [];
   for (const principal of principals) {
-    const own = grants.filter((g) => g.principal === principal || g.principal === IAM_ALLOWED_PRINCIPALS);
+    const own = grants.filter((g) => g.principal === principal || (g.principal === IAM_ALLOWED_PRINCIPALS && iamPrincipal(principal)));
     for (const table of tables) {
       for (const column of table.columns) {
         const giving = own.filter((g) => grantReadsColumn(g, table, column));
@@ -164,4 +168,80 @@ export function describeResource(r: LfGrantResource): string {
     case "data-cells-filter":
       return `data cells filter ${r.name} on ${r.database}.${r.table}`;
   }
+}
+
+/** A resource in the shape of the Lake Formation API (`Resource` of GrantPermissions, ListPermissions, RevokePermissions). */
+export type LfApiResource = Record<string, unknown>;
+
+/** The API form of a resource, for `aws lakeformation revoke-permissions --resource '<json>'` and the like. */
+export function toApiResource(r: LfGrantResource): LfApiResource {
+  switch (r.kind) {
+    case "catalog":
+      return { Catalog: {} };
+    case "database":
+      return { Database: { Name: r.database } };
+    case "table":
+      return { Table: r.table === "*" ? { DatabaseName: r.database, TableWildcard: {} } : { DatabaseName: r.database, Name: r.table } };
+    case "columns":
+      return { TableWithColumns: { DatabaseName: r.database, Name: r.table, ColumnNames: [...r.columns] } };
+    case "column-wildcard":
+      return { TableWithColumns: { DatabaseName: r.database, Name: r.table, ColumnWildcard: { ExcludedColumnNames: [...r.excluded] } } };
+    case "data-location":
+      return { DataLocation: { ResourceArn: r.arn } };
+    case "tag-policy":
+      return {
+        LFTagPolicy: {
+          ResourceType: r.resourceType,
+          ...(r.expressionName === undefined ? { Expression: r.expression.map((c) => ({ TagKey: c.key, TagValues: [...c.values] })) } : { ExpressionName: r.expressionName }),
+        },
+      };
+    case "lf-tag":
+      return { LFTag: { TagKey: r.key, TagValues: [...r.values] } };
+    case "named-tag-expression":
+      return { LFTagExpression: { Name: r.name } };
+    case "data-cells-filter":
+      return { DataCellsFilter: { DatabaseName: r.database, TableName: r.table, Name: r.name } };
+  }
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj | undefined => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : undefined);
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
+
+/**
+ * A resource as the Lake Formation API returns it (PrincipalResourcePermissions.Resource), in the
+ * shape above. `expressions` resolves a saved LF-tag expression a tag policy names; undefined
+ * for a resource shape this reader does not know (it is then reported as such, not dropped).
+ */
+export function fromApiResource(resource: unknown, expressions: (name: string) => readonly LfTagCondition[] | undefined = () => undefined): LfGrantResource | undefined {
+  const r = obj(resource) ?? {};
+  const tableWithColumns = obj(r.TableWithColumns);
+  if (tableWithColumns) {
+    const database = str(tableWithColumns.DatabaseName);
+    const table = str(tableWithColumns.Name);
+    const wildcard = obj(tableWithColumns.ColumnWildcard);
+    return wildcard ? { kind: "column-wildcard", database, table, excluded: strings(wildcard.ExcludedColumnNames) } : { kind: "columns", database, table, columns: strings(tableWithColumns.ColumnNames) };
+  }
+  const table = obj(r.Table);
+  if (table) return { kind: "table", database: str(table.DatabaseName), table: obj(table.TableWildcard) !== undefined || table.Name === undefined ? "*" : str(table.Name) };
+  const database = obj(r.Database);
+  if (database) return { kind: "database", database: str(database.Name) };
+  const location = obj(r.DataLocation);
+  if (location) return { kind: "data-location", arn: str(location.ResourceArn) };
+  const policy = obj(r.LFTagPolicy);
+  if (policy) {
+    const resourceType = policy.ResourceType === "DATABASE" ? "DATABASE" : "TABLE";
+    const inline = Array.isArray(policy.Expression) ? policy.Expression.map((c) => ({ key: str(obj(c)?.TagKey), values: strings(obj(c)?.TagValues) })) : undefined;
+    const name = typeof policy.ExpressionName === "string" ? policy.ExpressionName : undefined;
+    return { kind: "tag-policy", resourceType, expression: inline ?? (name === undefined ? [] : [...(expressions(name) ?? [])]), ...(name === undefined ? {} : { expressionName: name }) };
+  }
+  const tag = obj(r.LFTag);
+  if (tag) return { kind: "lf-tag", key: str(tag.TagKey), values: strings(tag.TagValues) };
+  const expression = obj(r.LFTagExpression);
+  if (expression) return { kind: "named-tag-expression", name: str(expression.Name) };
+  const filter = obj(r.DataCellsFilter);
+  if (filter) return { kind: "data-cells-filter", database: str(filter.DatabaseName), table: str(filter.TableName), name: str(filter.Name) };
+  if (obj(r.Catalog)) return { kind: "catalog" };
+  return undefined;
 }

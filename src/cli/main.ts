@@ -8,7 +8,7 @@ usage: lake <command> [options]
 
 ${COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`).join("\n")}
 
-exit codes: 0 success, 1 an error-severity quality rule failed, 2 bad input or configuration`;
+exit codes: 0 success, 1 an error-severity quality rule failed (audit: a governance violation), 2 bad input or configuration`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -3,7 +3,8 @@ import { AddressInfo } from "net";
 
 /**
  * What the fakes of AWS services share: an HTTP server on 127.0.0.1 that the real AWS SDK clients
- * reach through the standard endpoint variables (AWS_ENDPOINT_URL_ATHENA, _GLUE, _S3), a record
+ * reach through the standard endpoint variables (AWS_ENDPOINT_URL_ATHENA, _GLUE, _S3, _LAKEFORMATION,
+ * _CLOUDTRAIL), a record
  * of every call, and errors shaped as the services send them. Signatures are not checked.
  */
 
@@ -106,14 +107,85 @@ export class JsonProtocolServer {
 }
 
 /**
+ * A service speaking the AWS REST-JSON protocol with one POST path per operation (Lake Formation:
+ * `POST /ListPermissions`); errors carry the code in `x-amzn-errortype` and a `message`.
+ */
+export class RestJsonServer {
+  readonly calls: RecordedCall[] = [];
+  private server: http.Server | undefined;
+  endpoint = "";
+
+  constructor(
+    private readonly handlers: Readonly<Record<string, JsonHandler>>,
+    private readonly intercept: (operation: string, input: Record<string, unknown>) => FakeAwsError | undefined = () => undefined,
+  ) {}
+
+  async start(): Promise<string> {
+    this.server = http.createServer((request, response) => void this.handle(request, response));
+    this.endpoint = await listen(this.server);
+    return this.endpoint;
+  }
+
+  async close(): Promise<void> {
+    if (this.server) await closeServer(this.server);
+  }
+
+  callsOf(operation: string): RecordedCall[] {
+    return this.calls.filter((c) => c.operation === operation);
+  }
+
+  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
+      const text = JSON.stringify(body ?? {});
+      response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+      response.end(text);
+    };
+    const operation = (request.url ?? "").replace(/^\//, "").replace(/\?.*$/, "");
+    let input: Record<string, unknown> = {};
+    try {
+      const body = (await readBody(request)).toString("utf8");
+      input = body === "" ? {} : (JSON.parse(body) as Record<string, unknown>);
+    } catch {
+      return send(400, { message: "request body is not JSON" }, { "x-amzn-errortype": "SerializationException" });
+    }
+    this.calls.push({ operation, input });
+    try {
+      const refused = this.intercept(operation, input);
+      if (refused) throw refused;
+      const handler = request.method === "POST" ? this.handlers[operation] : undefined;
+      if (handler === undefined) throw new FakeAwsError("UnknownOperationException", `${request.method} ${request.url}: this fake does not implement it`, 404);
+      send(200, await handler(input));
+    } catch (err) {
+      const e = err instanceof FakeAwsError ? err : new FakeAwsError("InternalServiceException", err instanceof Error ? err.message : String(err), 500);
+      send(e.status, { message: e.message, Message: e.message, ...e.extra }, { "x-amzn-errortype": e.code });
+    }
+  }
+}
+
+/** The services the fakes stand in for, by the suffix of their standard endpoint variable. */
+export interface FakeEndpoints {
+  readonly athena?: string;
+  readonly glue?: string;
+  readonly s3?: string;
+  readonly lakeformation?: string;
+  readonly cloudtrail?: string;
+}
+
+const ENDPOINT_VARIABLES: Readonly<Record<keyof FakeEndpoints, string>> = {
+  athena: "AWS_ENDPOINT_URL_ATHENA",
+  glue: "AWS_ENDPOINT_URL_GLUE",
+  s3: "AWS_ENDPOINT_URL_S3",
+  lakeformation: "AWS_ENDPOINT_URL_LAKEFORMATION",
+  cloudtrail: "AWS_ENDPOINT_URL_CLOUDTRAIL",
+};
+
+/**
  * Points the AWS SDK at the fakes through the standard variables only, with throwaway
  * credentials and a region; returns a function that puts the previous environment back.
  */
-export function useFakeEndpoints(endpoints: { athena?: string; glue?: string; s3?: string }): () => void {
+export function useFakeEndpoints(endpoints: FakeEndpoints): () => void {
   const values: Record<string, string | undefined> = {
-    AWS_ENDPOINT_URL_ATHENA: endpoints.athena,
-    AWS_ENDPOINT_URL_GLUE: endpoints.glue,
-    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    ...Object.fromEntries(Object.entries(ENDPOINT_VARIABLES).map(([service, variable]) => [variable, endpoints[service as keyof FakeEndpoints]])),
     AWS_ACCESS_KEY_ID: "test",
     AWS_SECRET_ACCESS_KEY: "test",
     AWS_SESSION_TOKEN: undefined,
@@ -136,12 +208,13 @@ export function useFakeEndpoints(endpoints: { athena?: string; glue?: string; s3
 }
 
 /** The same settings as {@link useFakeEndpoints}, as an environment for a child process (`lake ...` spawned by a test). */
-export function fakeEndpointEnv(endpoints: { athena?: string; glue?: string; s3?: string }): NodeJS.ProcessEnv {
+export function fakeEndpointEnv(endpoints: FakeEndpoints): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_REGION: "eu-west-1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
   delete env.AWS_PROFILE;
   delete env.AWS_SESSION_TOKEN;
-  if (endpoints.athena) env.AWS_ENDPOINT_URL_ATHENA = endpoints.athena;
-  if (endpoints.glue) env.AWS_ENDPOINT_URL_GLUE = endpoints.glue;
-  if (endpoints.s3) env.AWS_ENDPOINT_URL_S3 = endpoints.s3;
+  for (const [service, variable] of Object.entries(ENDPOINT_VARIABLES)) {
+    const endpoint = endpoints[service as keyof FakeEndpoints];
+    if (endpoint) env[variable] = endpoint;
+  }
   return env;
 }

@@ -1,4 +1,5 @@
 import { generateCommand, GENERATE_USAGE } from "../../generator/cli";
+import { auditCommand, AUDIT_USAGE } from "./audit";
 import { checkCommand, CHECK_USAGE } from "./check";
 import { compileCommand, COMPILE_USAGE } from "./compile";
 import {
@@ -39,5 +40,6 @@ export const COMMANDS: readonly Command[] = [
   { name: "contract import", usage: CONTRACT_IMPORT_USAGE, summary: "turn ODCS documents into contracts and rule files, naming everything that could not be carried over", run: contractImportCommand },
   { name: "contract diff", usage: CONTRACT_DIFF_USAGE, summary: "classify contract and rule changes as breaking or compatible; exit 1 on a breaking change not declared by a major version", run: contractDiffCommand },
   { name: "contract validate", usage: CONTRACT_VALIDATE_USAGE, summary: "check ODCS documents against the official v3.1.0 JSON Schema", run: contractValidateCommand },
+  { name: "audit", usage: AUDIT_USAGE, summary: "governance audit: the grants in force (or the program's, offline) against the access model, and who can read what", run: auditCommand },
   { name: "plan", usage: PLAN_USAGE, summary: "preview the AWS stack offline (Pulumi mocks): resource tree and architecture diagram", run: planCommand },
 ];
