@@ -1,6 +1,6 @@
 import { Rule, isTableLevel, ruleColumns } from "../model/rules";
-import { RuleResult, RuleStatus } from "../report/types";
-import { CompiledChecks, SAMPLE_SEPARATOR, resultColumn } from "./sql";
+import { FailingSample, RuleResult, RuleStatus } from "../report/types";
+import { CompiledChecks, ROWS_COLUMN, SAMPLE_FIELD_SEPARATOR, referenceTargetNames, resultColumn } from "./sql";
 
 /**
  * Turns the one-row results of compiled check queries into RuleResults, whatever engine ran them.
@@ -21,31 +21,6 @@ function toCount(value: unknown, what: string): number {
   return value === null || value === undefined ? 0 : toNumber(value, what);
 }
 
-function toSample(value: unknown): string[] {
-  if (value === null || value === undefined || value === "") return [];
-  return String(value).split(SAMPLE_SEPARATOR);
-}
-
-/** pass / warn / fail from the figures: over threshold (or any failure without one) fails at the rule's severity. */
-export function ruleStatus(rule: Rule, failed: number, total: number): RuleStatus {
-  const ratio = total > 0 ? failed / total : 0;
-  const violated = rule.threshold === null || isTableLevel(rule) ? failed > 0 : ratio > rule.threshold;
-  if (!violated) return "pass";
-  return rule.severity === "error" ? "fail" : "warn";
-}
-
-interface Figures {
-  readonly failed: number;
-  readonly total: number;
-  readonly observed: number | null;
-  readonly sample: readonly string[];
-  readonly message: string | null;
-}
-
-/**
- * A table-level rule judges the batch as one unit: total 1, failed 0 or 1, so failed <= total holds
- * even for an empty batch; the measured figure is `observed`.
- */
 /** Whole days from `from` to `to`, both yyyy-MM-dd (SQL's date_diff('day', from, to)). */
 function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
@@ -61,28 +36,93 @@ function toIsoDate(value: unknown, what: string): string | null {
   return text;
 }
 
-function tableLevelFigures(rule: Rule, row: ResultRow, i: number, rows: number, loadDate: string): Figures {
+/** A sample field: a JSON string, or JSON null. */
+function jsonText(field: string, what: string): string | null {
+  const value: unknown = JSON.parse(field);
+  if (value !== null && typeof value !== "string") throw new Error(`${what}: ${field} is not a JSON string`);
+  return value;
+}
+
+/**
+ * The failing rows of a `__samples` result: a JSON array (DuckDB may hand it over parsed) of
+ * records "file␟line␟key␟value", key and value as JSON strings (sql.ts, Expressions.record).
+ */
+export function toSamples(value: unknown, what: string): FailingSample[] {
+  if (value === null || value === undefined || value === "") return [];
+  let records: unknown = value;
+  if (typeof value === "string") {
+    try {
+      records = JSON.parse(value);
+    } catch {
+      throw new Error(`check query returned ${JSON.stringify(value.slice(0, 80))} for ${what}, expected a JSON array of failing rows`);
+    }
+  }
+  if (records === null) return [];
+  if (!Array.isArray(records) || records.some((r) => typeof r !== "string")) {
+    throw new Error(`check query returned ${JSON.stringify(records).slice(0, 80)} for ${what}, expected a JSON array of failing rows`);
+  }
+  return (records as string[]).map((record) => {
+    const fields = record.split(SAMPLE_FIELD_SEPARATOR);
+    if (fields.length < 4) throw new Error(`check query returned the sample ${JSON.stringify(record)} for ${what}, expected file, line, key and value`);
+    // Key and value are JSON-encoded, so only the file name could hold a separator: it is everything before the last three fields.
+    const [line, key, shown] = fields.slice(-3);
+    return {
+      key: jsonText(key, what),
+      value: jsonText(shown, what),
+      file: fields.slice(0, -3).join(SAMPLE_FIELD_SEPARATOR),
+      line: toNumber(line, `${what} line`),
+    };
+  });
+}
+
+/** Samples of several queries (a reference rule's targets), in file and line order, at most `n`. */
+function earliest(samples: readonly FailingSample[], n: number): FailingSample[] {
+  const position = (s: FailingSample): string => `${s.file ?? ""}\u0000${String(s.line ?? 0).padStart(20, "0")}`;
+  return [...samples].sort((a, b) => (position(a) < position(b) ? -1 : position(a) > position(b) ? 1 : 0)).slice(0, n);
+}
+
+/** pass / warn / fail from the figures: over threshold (or any failure without one) fails at the rule's severity. */
+export function ruleStatus(rule: Rule, failed: number, total: number): RuleStatus {
+  const ratio = total > 0 ? failed / total : 0;
+  const violated = rule.threshold === null || isTableLevel(rule) ? failed > 0 : ratio > rule.threshold;
+  if (!violated) return "pass";
+  return rule.severity === "error" ? "fail" : "warn";
+}
+
+interface Figures {
+  readonly failed: number;
+  readonly total: number;
+  readonly observed: number | null;
+  readonly samples: readonly FailingSample[];
+  readonly message: string | null;
+}
+
+/**
+ * A table-level rule judges the batch as one unit: total 1, failed 0 or 1, so failed <= total holds
+ * even for an empty batch; the measured figure is `observed`.
+ */
+function tableLevelFigures(rule: Rule, row: ResultRow, name: string, rows: number, loadDate: string): Figures {
   const total = 1;
   switch (rule.kind) {
     case "row_count": {
       const tooFew = rule.min !== null && rows < rule.min;
       const tooMany = rule.max !== null && rows > rule.max;
       const message = tooFew ? `${rows} rows, fewer than ${rule.min}` : tooMany ? `${rows} rows, more than ${rule.max}` : null;
-      return { failed: tooFew || tooMany ? 1 : 0, total, observed: rows, sample: [], message };
+      return { failed: tooFew || tooMany ? 1 : 0, total, observed: rows, samples: [], message };
     }
     case "freshness": {
-      const newest = toIsoDate(row[resultColumn.newest(i)], `${rule.id} newest ${rule.column}`);
-      if (newest === null) return { failed: 1, total, observed: null, sample: [], message: `no ${rule.column} value in the batch, so its freshness is unknown` };
+      const newest = toIsoDate(row[resultColumn.newest(name)], `${rule.id} newest ${rule.column}`);
+      if (newest === null) return { failed: 1, total, observed: null, samples: [], message: `no ${rule.column} value in the batch, so its freshness is unknown` };
       const age = daysBetween(newest, loadDate);
       const stale = age > rule.maxAgeDays;
-      return { failed: stale ? 1 : 0, total, observed: age, sample: [], message: stale ? `newest ${rule.column} is ${age} days older than the load, more than ${rule.maxAgeDays}` : null };
+      return { failed: stale ? 1 : 0, total, observed: age, samples: [], message: stale ? `newest ${rule.column} is ${age} days older than the load, more than ${rule.maxAgeDays}` : null };
     }
     case "completeness": {
-      const missing = toCount(row[resultColumn.failed(i)], `${rule.id} missing`);
+      const missing = toCount(row[resultColumn.failed(name)], `${rule.id} missing`);
       // An empty batch is vacuously complete; row_count is the rule that catches it.
       const ratio = rows > 0 ? (rows - missing) / rows : 1;
       const low = ratio < rule.minRatio;
-      return { failed: low ? 1 : 0, total, observed: ratio, sample: [], message: low ? `${(ratio * 100).toFixed(2)}% of rows have ${rule.column}, less than ${(rule.minRatio * 100).toFixed(2)}%` : null };
+      return { failed: low ? 1 : 0, total, observed: ratio, samples: [], message: low ? `${(ratio * 100).toFixed(2)}% of rows have ${rule.column}, less than ${(rule.minRatio * 100).toFixed(2)}%` : null };
     }
     default:
       throw new Error(`${rule.kind} is not a table-level kind`);
@@ -96,7 +136,7 @@ function tableLevelFigures(rule: Rule, row: ResultRow, i: number, rows: number, 
  */
 export function readCheckResults(compiled: CompiledChecks, rows: readonly (ResultRow | Error)[], loadDate: string = compiled.loadDate): RuleResult[] {
   const aggregate = rows[0];
-  return compiled.rules.map((rule, i) => {
+  return compiled.rules.map(({ rule, name }) => {
     const base = {
       id: rule.id,
       kind: rule.kind,
@@ -110,25 +150,26 @@ export function readCheckResults(compiled: CompiledChecks, rows: readonly (Resul
       .filter(({ q, result }) => q.rules.includes(rule.id) && result instanceof Error);
     if (aggregate instanceof Error || failedQueries.length > 0 || aggregate === undefined) {
       const cause = failedQueries.map(({ result }) => (result as Error).message).join("; ") || "the aggregate query did not run";
-      return { ...base, status: "error", failed: 0, total: 0, ratio: 0, observed: null, sample: [], message: `could not be evaluated: ${cause}`, glue: null } satisfies RuleResult;
+      return { ...base, status: "error", failed: 0, total: 0, ratio: 0, observed: null, samples: [], message: `could not be evaluated: ${cause}`, glue: null } satisfies RuleResult;
     }
-    const total = toCount(aggregate[resultColumn.total(i)], `${rule.id} total`);
+    const total = toCount(aggregate[rule.where.length > 0 ? resultColumn.total(name) : ROWS_COLUMN], `${rule.id} total`);
     let figures: Figures;
     if (isTableLevel(rule)) {
-      figures = tableLevelFigures(rule, aggregate, i, total, loadDate);
+      figures = tableLevelFigures(rule, aggregate, name, total, loadDate);
     } else if (rule.kind === "references") {
       let failed = 0;
-      const sample: string[] = [];
+      const samples: FailingSample[] = [];
+      const targets = referenceTargetNames(rule);
       rule.targets.forEach((t, ti) => {
         const qi = compiled.queries.findIndex((q) => q.purpose === "references" && q.referencedDataset === t.dataset);
         const row = rows[qi] as ResultRow;
-        failed += toCount(row[resultColumn.targetFailed(i, ti)], `${rule.id} target ${ti}`);
-        sample.push(...toSample(row[resultColumn.targetSample(i, ti)]));
+        failed += toCount(row[resultColumn.targetFailed(name, targets[ti])], `${rule.id} target ${t.dataset}`);
+        samples.push(...toSamples(row[resultColumn.targetSamples(name, targets[ti])], `${rule.id} target ${t.dataset} samples`));
       });
-      figures = { failed, total, observed: null, sample: sample.slice(0, compiled.sampleSize), message: null };
+      figures = { failed, total, observed: null, samples: earliest(samples, compiled.sampleSize), message: null };
     } else {
-      const failed = toCount(aggregate[resultColumn.failed(i)], `${rule.id} failed`);
-      figures = { failed, total, observed: null, sample: toSample(aggregate[resultColumn.sample(i)]), message: null };
+      const failed = toCount(aggregate[resultColumn.failed(name)], `${rule.id} failed`);
+      figures = { failed, total, observed: null, samples: toSamples(aggregate[resultColumn.samples(name)], `${rule.id} samples`), message: null };
     }
     return {
       ...base,
@@ -137,7 +178,7 @@ export function readCheckResults(compiled: CompiledChecks, rows: readonly (Resul
       total: figures.total,
       ratio: figures.total > 0 ? figures.failed / figures.total : 0,
       observed: figures.observed,
-      sample: figures.sample,
+      samples: figures.samples,
       message: figures.message,
       glue: null,
     } satisfies RuleResult;

@@ -1,5 +1,5 @@
 import { Column, ColumnType, Contract, columnOf } from "../model/contracts";
-import { Condition, FilterValue, ReferencesRule, Rule, RuleSet, columnsRead } from "../model/rules";
+import { Condition, FilterValue, ReferencesRule, Rule, RuleSet, columnsRead, ruleColumns } from "../model/rules";
 import { Dialect } from "../sql/dialect";
 import { presentName, rawName } from "../sql/typed-view";
 import { athenaTarget, AthenaTables, checkedBatchSql, CheckTarget } from "../sql/batch-source";
@@ -7,15 +7,17 @@ import { athenaTarget, AthenaTables, checkedBatchSql, CheckTarget } from "../sql
 /**
  * The check compiler: all rules of one dataset become ONE aggregate query over the load's batch
  * (one scan, reading only the columns the rules need), plus one anti-join query per referenced
- * dataset. Rule files never reach the SQL as text: names go through `dialect.ident` (which refuses
- * anything but plain identifiers), values through `dialect.str` or typed literal rendering, and
- * result columns are named by rule position, not by rule id.
+ * dataset. Each query is written as a person would: a `batch` CTE (the typed rows of the load),
+ * a `checked` CTE with one named boolean per rule (TRUE on the rows that fail it), and a final
+ * SELECT that counts them. Rule files never reach the SQL as text: names go through
+ * `dialect.ident` (which refuses anything but plain identifiers), values through `dialect.str` or
+ * typed literal rendering, and a rule's SQL name is derived from its id (see sqlRuleNames).
  */
 
 export const DEFAULT_SAMPLE_SIZE = 5;
 
 export interface CompileOptions {
-  /** Key values of failing rows kept per rule; 0 disables samples (and the key is then not read). */
+  /** Failing rows kept per rule (key, value, file, line); 0 disables samples. */
   readonly sampleSize?: number;
 }
 
@@ -30,9 +32,15 @@ export interface CompiledQuery {
   readonly rules: readonly string[];
 }
 
+export interface CompiledRule {
+  readonly rule: Rule;
+  /** The rule's name in SQL: its flag column, and the prefix of its result columns. */
+  readonly name: string;
+}
+
 export interface CompiledChecks {
   readonly dataset: string;
-  readonly rules: readonly Rule[];
+  readonly rules: readonly CompiledRule[];
   readonly sampleSize: number;
   /** The load date compiled in, or "?" when every load date is a parameter. */
   readonly loadDate: string;
@@ -40,23 +48,45 @@ export interface CompiledChecks {
   readonly queries: readonly CompiledQuery[];
 }
 
-/** Result column names: by rule position, so a rule id never appears in SQL. */
+/** The row count of the batch, in the aggregate query's result. */
+export const ROWS_COLUMN = "rows_checked";
+
+/** Result columns of a rule, by its SQL name; references results are per target dataset. */
 export const resultColumn = {
-  rows: "_rows",
-  total: (i: number): string => `r${i}_total`,
-  failed: (i: number): string => `r${i}_failed`,
+  total: (name: string): string => `${name}__total`,
+  failed: (name: string): string => `${name}__failed`,
   /** A freshness rule's newest date: its age is computed against the load date outside SQL, so the load date stays a WHERE-only parameter. */
-  newest: (i: number): string => `r${i}_newest`,
-  sample: (i: number): string => `r${i}_sample`,
-  targetFailed: (i: number, t: number): string => `r${i}_t${t}_failed`,
-  targetSample: (i: number, t: number): string => `r${i}_t${t}_sample`,
+  newest: (name: string): string => `${name}__newest`,
+  samples: (name: string): string => `${name}__samples`,
+  targetFailed: (name: string, target: string): string => `${name}__${target}__failed`,
+  targetSamples: (name: string, target: string): string => `${name}__${target}__samples`,
 };
 
-/** Samples travel as one text joined by the ASCII unit separator, which the engines return as is. */
-export const SAMPLE_SEPARATOR = "\u001f";
+/** Separates the fields of a sample record: file, line, key, value (chr(31), the ASCII unit separator). */
+export const SAMPLE_FIELD_SEPARATOR = "\u001f";
 
-const SAMPLE_KEY = "_sample_key";
 const ROW = "_row";
+const FILE = "_source_file";
+
+/**
+ * SQL names of a rule set's rules, in rule order: the id without its `<dataset>.` prefix, dots and
+ * dashes as underscores (`transactions.price.not_null` -> `price_not_null`). Rule ids are
+ * `[a-z][a-z0-9_.-]*`, so the result is always a plain identifier; a name taken by another rule,
+ * a column or the query's own columns gets a `_2`, `_3`... suffix.
+ */
+export function sqlRuleNames(ruleSet: RuleSet, contract: Contract): string[] {
+  const taken = new Set<string>([...contract.columns.map((c) => c.name), ROWS_COLUMN, "batch", "checked", "counts"]);
+  return ruleSet.rules.map((rule) => {
+    const local = rule.id.startsWith(`${ruleSet.dataset}.`) ? rule.id.slice(ruleSet.dataset.length + 1) : rule.id;
+    // `__` separates a name from its result suffixes, so it never occurs inside one.
+    const base = local.replace(/[^a-z0-9_]/g, "_").replace(/_{2,}/g, "_").replace(/^_+|_+$/g, "") || "rule";
+    const start = /^[a-z]/.test(base) ? base : `rule_${base}`;
+    let name = start;
+    for (let n = 2; taken.has(name); n++) name = `${start}_${n}`;
+    taken.add(name);
+    return name;
+  });
+}
 
 function numberLiteral(value: number): string {
   const text = String(value);
@@ -80,6 +110,15 @@ export function literalSql(d: Dialect, type: ColumnType, value: FilterValue): st
   }
 }
 
+/**
+ * First and last character of a PII value, the rest starred: enough to find the row, not the
+ * person. An absent or blank value stays as it is: that it is empty is what a sample must show.
+ */
+export function maskSql(value: string): string {
+  // Values under five characters are masked whole: showing two of four characters would reveal half.
+  return `CASE WHEN ${value} IS NULL OR trim(${value}) = '' THEN ${value} WHEN length(${value}) < 5 THEN '***' ELSE concat(substr(${value}, 1, 1), '***', substr(${value}, length(${value}), 1)) END`;
+}
+
 class Expressions {
   constructor(
     readonly d: Dialect,
@@ -100,15 +139,19 @@ class Expressions {
     return values.length === 1 ? `${this.typed(c.column)} = ${values[0]}` : `${this.typed(c.column)} IN (${values.join(", ")})`;
   }
 
-  where(rule: Rule): string {
-    return rule.where.length === 0 ? "TRUE" : rule.where.map((c) => `(${this.condition(c)})`).join(" AND ");
+  /** TRUE on the rows a rule looks at, never NULL; undefined when it looks at every row. */
+  scope(rule: Rule): string | undefined {
+    if (rule.where.length === 0) return undefined;
+    const conditions = rule.where.map((c) => this.condition(c));
+    return `COALESCE(${conditions.length === 1 ? conditions[0] : conditions.map((c) => `(${c})`).join(" AND ")}, FALSE)`;
   }
 
-  /** TRUE for the rows a row-level rule counts as failing (before its `where`); unique needs a window, see aggregateQuery. */
+  /** TRUE (never NULL) on the rows of a row-level rule's scope that fail it; unique and references are compiled apart. */
   failing(rule: Rule): string | undefined {
     const d = this.d;
     switch (rule.kind) {
       case "not_null":
+      case "completeness":
         return `NOT ${this.present(rule.column)}`;
       case "type":
         return `${this.present(rule.column)} AND ${this.typed(rule.column)} IS NULL`;
@@ -121,15 +164,13 @@ class Expressions {
         const outside: string[] = [];
         if (rule.min !== null) outside.push(`${this.typed(rule.column)} < ${literalSql(d, column.type, rule.min)}`);
         if (rule.max !== null) outside.push(`${this.typed(rule.column)} > ${literalSql(d, column.type, rule.max)}`);
-        return `${this.typed(rule.column)} IS NOT NULL AND (${outside.join(" OR ")})`;
+        return `${this.typed(rule.column)} IS NOT NULL AND ${outside.length === 1 ? outside[0] : `(${outside.join(" OR ")})`}`;
       }
       case "pattern": {
         const column = columnOf(this.contract, rule.column);
         const text = column.type.kind === "string" ? this.typed(rule.column) : `CAST(${this.typed(rule.column)} AS ${d.sqlType({ kind: "string" })})`;
         return `${this.typed(rule.column)} IS NOT NULL AND NOT ${d.fullMatch(text, rule.pattern)}`;
       }
-      case "completeness":
-        return `NOT ${this.present(rule.column)}`;
       case "unique":
       case "references":
       case "row_count":
@@ -138,28 +179,82 @@ class Expressions {
     }
   }
 
-  /** Text identifying a failing row: its key (masked when PII), or its line when the key is missing. */
-  sampleKey(): string {
+  /** A column as text, as received where it was (quarantined rows) or as typed (processed rows); masked when PII. */
+  shownValue(column: Column): string {
+    const value = this.d.ident(rawName(column.name));
+    return column.pii ? maskSql(value) : value;
+  }
+
+  /** The row's key as text (parts joined by '|'), masked where PII; NULL when a key part is missing. */
+  key(): string {
     const d = this.d;
     const varchar = d.sqlType({ kind: "string" });
     const parts = this.contract.key.map((k) => {
       const column = columnOf(this.contract, k);
-      const text = column.type.kind === "string" ? d.ident(k) : `CAST(${d.ident(k)} AS ${varchar})`;
-      const value = `CASE WHEN ${this.present(k)} THEN COALESCE(${text}, ${d.ident(rawName(k))}) END`;
+      // A present string value always types; other types fall back to the text received.
+      const value = column.type.kind === "string" ? d.ident(k) : `CASE WHEN ${this.present(k)} THEN COALESCE(CAST(${d.ident(k)} AS ${varchar}), ${d.ident(rawName(k))}) END`;
       return column.pii ? maskSql(value) : value;
     });
-    const key = parts.length === 1 ? parts[0] : `concat_ws('|', ${parts.map((p) => `COALESCE(${p}, '')`).join(", ")})`;
-    return `COALESCE(${key}, concat('row ', CAST(${d.ident(ROW)} AS ${varchar})))`;
+    return parts.length === 1 ? parts[0] : parts.map((p) => `COALESCE(${p}, '')`).join(` || '|' || `);
   }
 
-  /** Up to n sample keys of the rows matching `condition`, earliest rows first, as one separated text. */
-  sample(condition: string, n: number): string {
+  /** Typed values as text (masked where PII), joined by " | ": what a unique rule's duplicated key holds. */
+  typedValues(columns: readonly string[]): string {
+    const varchar = this.d.sqlType({ kind: "string" });
+    const texts = columns.map((c) => {
+      const column = columnOf(this.contract, c);
+      const text = column.type.kind === "string" ? this.typed(c) : `CAST(${this.typed(c)} AS ${varchar})`;
+      return column.pii ? maskSql(text) : text;
+    });
+    return texts.length === 1 ? texts[0] : texts.join(` || ' | ' || `);
+  }
+
+  /** The value a rule's samples show: its column's, or its columns' joined by " | ". */
+  ruleValue(rule: Rule): string {
+    const columns = ruleColumns(rule).map((c) => this.shownValue(columnOf(this.contract, c)));
+    return columns.length === 1 ? columns[0] : columns.map((c) => `COALESCE(${c}, '')`).join(` || ' | ' || `);
+  }
+
+  /** A text as a JSON string literal ('null' for NULL), so a sample record can never be split in the wrong place. */
+  private json(text: string): string {
     const d = this.d;
-    if (d.name === "duckdb") {
-      // min_by skips rows whose ordering value is NULL: the same result as FILTER, at half the cost.
-      return `array_to_string(min_by(${d.ident(SAMPLE_KEY)}, CASE WHEN ${condition} THEN ${d.ident(ROW)} END, ${n}), chr(31))`;
+    const encoded = d.name === "athena" ? `json_format(CAST(${text} AS JSON))` : `CAST(to_json(${text}) AS ${d.sqlType({ kind: "string" })})`;
+    return `COALESCE(${encoded}, 'null')`;
+  }
+
+  /**
+   * Where a row is: its file and line, as text that sorts by file then line (the line zero-padded).
+   * Every sample record starts with it, so the smallest records are the earliest failing rows.
+   */
+  position(file: string, line: string): string {
+    return `${file} || chr(31) || lpad(CAST(${line} AS ${this.d.sqlType({ kind: "string" })}), 12, '0')`;
+  }
+
+  /** One failing row as text: position, then the key and the value as JSON strings, separated by chr(31). */
+  record(position: string, key: string, value: string): string {
+    return `${position} || chr(31) || ${this.json(key)} || chr(31) || ${this.json(value)}`;
+  }
+
+  /** A failing row of `rule` in the batch, as a sample record. */
+  rowRecord(rule: Rule, table = ""): string {
+    const column = (name: string): string => (table === "" ? this.d.ident(name) : `${this.d.ident(table)}.${this.d.ident(name)}`);
+    return this.record(this.position(column(FILE), column(ROW)), this.key(), this.ruleValue(rule));
+  }
+
+  /**
+   * Up to n sample records, smallest (earliest) first, as a JSON array of texts. `record` is only
+   * built on the rows where it is not NULL, which keeps samples cheap when few rows fail.
+   */
+  samples(record: string, n: number): string {
+    const d = this.d;
+    switch (d.name) {
+      case "duckdb":
+        return `to_json(min(${record}, ${n}))`;
+      case "athena":
+        return `json_format(CAST(min(${record}, ${n}) AS JSON))`;
+      case "spark":
+        throw new Error("check queries are compiled for DuckDB and Athena; the Glue job evaluates DQDL");
     }
-    return `array_join(min_by(${d.ident(SAMPLE_KEY)}, ${d.ident(ROW)}, ${n}) FILTER (WHERE ${condition}), chr(31))`;
   }
 }
 
@@ -171,13 +266,7 @@ class Expressions {
  */
 export function rowConditions(d: Dialect, contract: Contract, rule: Rule): { readonly scope: string; readonly failing: string | undefined } {
   const x = new Expressions(d, contract);
-  return { scope: x.where(rule), failing: x.failing(rule) };
-}
-
-/** First and last character of a PII value, the rest starred: enough to find the row, not the person. */
-export function maskSql(value: string): string {
-  // Values under five characters are masked whole: showing two of four characters would reveal half.
-  return `CASE WHEN length(${value}) < 5 THEN '***' ELSE concat(substr(${value}, 1, 1), '***', substr(${value}, length(${value}), 1)) END`;
+  return { scope: x.scope(rule) ?? "TRUE", failing: x.failing(rule) };
 }
 
 function neededColumns(contract: Contract, rules: readonly Rule[], withKey: boolean): string[] {
@@ -187,138 +276,148 @@ function neededColumns(contract: Contract, rules: readonly Rule[], withKey: bool
   return contract.columns.map((c: Column) => c.name).filter((name) => needed.has(name));
 }
 
-/** Per-row flags of the aggregate query, named by rule position. */
-const flag = {
-  inScope: (i: number): string => `w${i}`,
-  failing: (i: number): string => `f${i}`,
-  keyPart: (i: number, k: number): string => `k${i}_${k}`,
-  rank: (i: number): string => `n${i}`,
-  value: (i: number): string => `v${i}`,
-};
+/** Row-level rules report failing rows; table-level ones one figure. */
+export const hasSamples = (rule: Rule): boolean =>
+  rule.kind !== "row_count" && rule.kind !== "freshness" && rule.kind !== "completeness";
 
-const FLAGS_PER_MASK = 62;
+const indent = (sql: string): string => sql.replace(/^/gm, "  ");
 
-/**
- * The per-row booleans of the aggregate query. Without a window they stay boolean columns (the
- * cheapest to count); when a unique rule's window has to sort the rows, they are packed into BIGINT
- * bit masks first, because a window carries every column of its input through the sort.
- */
-class FlagColumns {
-  private readonly flags: { readonly name: string; readonly expr: string }[] = [];
-
-  constructor(
-    private readonly d: Dialect,
-    private readonly packed: boolean,
-  ) {}
-
-  /** Adds a flag; returns the expression that reads it back above the flag level. */
-  add(name: string, expr: string): string {
-    const bit = this.flags.length;
-    this.flags.push({ name, expr });
-    if (!this.packed) return this.d.ident(name);
-    const mask = this.d.ident(`m${Math.floor(bit / FLAGS_PER_MASK)}`);
-    const value = (1n << BigInt(bit % FLAGS_PER_MASK)).toString();
-    return this.d.name === "duckdb" ? `((${mask} & ${value}) <> 0)` : `(bitwise_and(${mask}, ${value}) <> 0)`;
-  }
-
-  columns(): string[] {
-    if (!this.packed) return this.flags.map((f) => `${f.expr} AS ${this.d.ident(f.name)}`);
-    const masks: string[] = [];
-    for (let first = 0; first < this.flags.length; first += FLAGS_PER_MASK) {
-      const terms = this.flags.slice(first, first + FLAGS_PER_MASK).map((f, k) => `CASE WHEN ${f.expr} THEN CAST(${(1n << BigInt(k)).toString()} AS BIGINT) ELSE 0 END`);
-      masks.push(`(${terms.join(" + ")}) AS ${this.d.ident(`m${first / FLAGS_PER_MASK}`)}`);
-    }
-    return masks;
-  }
+/** A SELECT laid out one item per line. */
+function selectSql(items: readonly string[], from: string, rest: readonly string[] = []): string {
+  return [`SELECT\n${items.map((c) => `  ${c}`).join(",\n")}`, `FROM ${from}`, ...rest].join("\n");
 }
 
 /**
- * ONE scan of the batch, in three levels: the rows are first reduced to flags per rule, then each
- * unique rule ranks the rows of a key (a window over the flags, not over whole rows), then one
- * ungrouped aggregate counts everything.
+ * A CTE query. DuckDB materialises a CTE read twice unless told not to; the batch must be
+ * streamed, not stored (Trino always inlines, and has no such keyword).
  */
-function aggregateQuery(x: Expressions, target: CheckTarget, rules: readonly Rule[], loadDate: string, sampleSize: number): CompiledQuery {
+function withQuery(d: Dialect, ctes: readonly [string, string][], final: string, streamed: ReadonlySet<string> = new Set()): string {
+  const hint = (name: string): string => (streamed.has(name) && d.name === "duckdb" ? " NOT MATERIALIZED" : "");
+  return `WITH ${ctes.map(([name, sql]) => `${d.ident(name)} AS${hint(name)} (\n${indent(sql)}\n)`).join(",\n")}\n${final}`;
+}
+
+/**
+ * ONE scan of the batch: `checked` adds one boolean per rule, named after it, TRUE on the rows
+ * failing it (plus `<name>__in_scope` for a rule with a `where`), and `counts` counts them. A
+ * unique rule groups the batch by its key instead (`<name>__duplicates`, the keys seen more than
+ * once), which costs a fraction of ranking every row with a window.
+ */
+function aggregateQuery(x: Expressions, target: CheckTarget, rules: readonly CompiledRule[], loadDate: string, sampleSize: number): CompiledQuery {
   const { d, contract } = x;
-  const typed = checkedBatchSql(target, contract, loadDate, neededColumns(contract, rules, sampleSize > 0));
   const id = (name: string): string => d.ident(name);
-  const carried: string[] = [id(ROW)];
-  if (sampleSize > 0) carried.push(`${x.sampleKey()} AS ${id(SAMPLE_KEY)}`);
-  const flags = new FlagColumns(d, rules.some((r) => r.kind === "unique"));
-  const ranks: string[] = [];
-  const select: string[] = [`count(*) AS ${id(resultColumn.rows)}`];
-  rules.forEach((rule, i) => {
-    const where = x.where(rule);
-    const inScope = flags.add(flag.inScope(i), `COALESCE(${where}, FALSE)`);
-    select.push(`${d.countIf(inScope)} AS ${id(resultColumn.total(i))}`);
-    let failing: string;
-    if (rule.kind === "freshness") {
-      carried.push(`CASE WHEN ${where} THEN ${x.typed(rule.column)} END AS ${id(flag.value(i))}`);
-      select.push(`CAST(max(${id(flag.value(i))}) AS ${d.sqlType({ kind: "date" })}) AS ${id(resultColumn.newest(i))}`);
-      return;
-    } else if (rule.kind === "unique") {
-      // Rows with the whole key present, ranked within their key: ranks 2, 3... are what deduplication drops.
-      const keyPresent = rule.columns.map((c) => `${x.typed(c)} IS NOT NULL`).join(" AND ");
-      carried.push(`COALESCE(${where === "TRUE" ? keyPresent : `${where} AND ${keyPresent}`}, FALSE) AS ${id(flag.failing(i))}`);
-      rule.columns.forEach((c, k) => carried.push(`${x.typed(c)} AS ${id(flag.keyPart(i, k))}`));
-      const partition = [id(flag.failing(i)), ...rule.columns.map((_, k) => id(flag.keyPart(i, k)))];
-      // Ordered by line, so the first occurrence is the one kept and samples are repeatable.
-      ranks.push(`row_number() OVER (PARTITION BY ${partition.join(", ")} ORDER BY ${id(ROW)}) AS ${id(flag.rank(i))}`);
-      failing = `${id(flag.failing(i))} AND ${id(flag.rank(i))} > 1`;
-    } else {
-      const condition = x.failing(rule);
-      if (condition === undefined) return;
-      failing = flags.add(flag.failing(i), `COALESCE(${where === "TRUE" ? condition : `${where} AND ${condition}`}, FALSE)`);
+  const batch = checkedBatchSql(target, contract, loadDate, neededColumns(contract, rules.map((r) => r.rule), sampleSize > 0));
+  const flags: string[] = [];
+  const counts: string[] = [`count(*) AS ${id(ROWS_COLUMN)}`];
+  const duplicates: [string, string][] = [];
+  for (const { rule, name } of rules) {
+    const scope = x.scope(rule);
+    if (scope !== undefined) {
+      flags.push(`${scope} AS ${id(`${name}__in_scope`)}`);
+      counts.push(`${d.countIf(id(`${name}__in_scope`))} AS ${id(resultColumn.total(name))}`);
     }
-    select.push(`${d.countIf(failing)} AS ${id(resultColumn.failed(i))}`);
-    if (sampleSize > 0 && rule.kind !== "completeness") select.push(`${x.sample(failing, sampleSize)} AS ${id(resultColumn.sample(i))}`);
-  });
-  const flagged = `SELECT ${[...carried, ...flags.columns()].join(", ")} FROM (${typed}) AS ${id("typed")}`;
-  const ranked = ranks.length > 0 ? `SELECT ${id("flagged")}.*, ${ranks.join(", ")} FROM (${flagged}) AS ${id("flagged")}` : flagged;
+    const inScope = (condition: string): string => (scope === undefined ? condition : `${id(`${name}__in_scope`)} AND ${condition}`);
+    switch (rule.kind) {
+      case "row_count":
+        continue;
+      case "freshness": {
+        // The newest value in scope, as a date; results.ts takes its age against the load date.
+        const value = scope === undefined ? x.typed(rule.column) : `CASE WHEN ${id(`${name}__in_scope`)} THEN ${x.typed(rule.column)} END`;
+        counts.push(`CAST(max(${value}) AS ${d.sqlType({ kind: "date" })}) AS ${id(resultColumn.newest(name))}`);
+        continue;
+      }
+      case "unique": {
+        // Rows with the whole key present, grouped by key: a key seen n times costs n - 1 rows to
+        // deduplication. Samples rank only the rows of duplicated keys: curated keeps the last
+        // one read, the others are the rows deduplication drops.
+        const keys = rule.columns.map((c) => x.typed(c));
+        const where = [...(scope === undefined ? [] : [scope]), ...keys.map((k) => `${k} IS NOT NULL`)];
+        const duplicated = `${name}__duplicates`;
+        duplicates.push([duplicated, selectSql([...keys, `count(*) AS ${id("_occurrences")}`], id("batch"), [`WHERE ${where.join(" AND ")}`, `GROUP BY ${keys.join(", ")}`, "HAVING count(*) > 1"])]);
+        if (sampleSize > 0) {
+          const rows = `${name}__duplicate_rows`;
+          const qualified = (c: string): string => `${id("batch")}.${x.typed(c)}`;
+          const occurrence = `row_number() OVER (PARTITION BY ${rule.columns.map(qualified).join(", ")} ORDER BY ${id("batch")}.${id(FILE)} DESC, ${id("batch")}.${id(ROW)} DESC) AS ${id("_occurrence")}`;
+          const join = `${id("batch")}\nJOIN ${id(duplicated)} ON ${rule.columns.map((c) => `${qualified(c)} = ${id(duplicated)}.${x.typed(c)}`).join(" AND ")}`;
+          duplicates.push([rows, selectSql([`${id("batch")}.*`, occurrence], join, scope === undefined ? [] : [`WHERE ${scope}`])]);
+          const dropped = `${id("_occurrence")} > 1`;
+          duplicates.push([`${name}__counts`, selectSql([
+            `${d.countIf(dropped)} AS ${id(resultColumn.failed(name))}`,
+            `${x.samples(`CASE WHEN ${dropped} THEN ${x.rowRecord(rule)} END`, sampleSize)} AS ${id(resultColumn.samples(name))}`,
+          ], id(rows))]);
+        } else {
+          duplicates.push([`${name}__counts`, selectSql([`sum(${id("_occurrences")} - 1) AS ${id(resultColumn.failed(name))}`], id(duplicated))]);
+        }
+        continue;
+      }
+      default: {
+        const condition = x.failing(rule);
+        if (condition === undefined) continue;
+        flags.push(`${inScope(condition)} AS ${id(name)}`);
+        counts.push(`${d.countIf(id(name))} AS ${id(resultColumn.failed(name))}`);
+        if (sampleSize > 0) counts.push(`${x.samples(`CASE WHEN ${id(name)} THEN ${x.rowRecord(rule)} END`, sampleSize)} AS ${id(resultColumn.samples(name))}`);
+      }
+    }
+  }
+  const ctes: [string, string][] = [[`batch`, batch]];
+  if (flags.length > 0) ctes.push(["checked", selectSql(["*", ...flags], id("batch"))]);
+  ctes.push(["counts", selectSql(counts, id(flags.length > 0 ? "checked" : "batch"))], ...duplicates);
+  const summaries = duplicates.filter(([cte]) => cte.endsWith("__counts")).map(([cte]) => id(cte));
   return {
     purpose: "aggregate",
     referencedDataset: null,
-    sql: `SELECT ${select.join(", ")} FROM (${ranked}) AS ${id("checked")}`,
-    rules: rules.map((r) => r.id),
+    sql: withQuery(d, ctes, `SELECT *\nFROM ${[id("counts"), ...summaries].join(" CROSS JOIN ")}`, new Set(duplicates.length > 0 ? ["batch"] : [])),
+    rules: rules.map((r) => r.rule.id),
   };
 }
 
-interface TargetRef { readonly ruleIndex: number; readonly targetIndex: number; readonly rule: ReferencesRule }
+interface TargetRef { readonly rule: CompiledRule; readonly targetIndex: number; readonly column: string }
+
+/** Result-column part naming each target of a references rule: its dataset, numbered when a dataset repeats. */
+export function referenceTargetNames(rule: ReferencesRule): string[] {
+  return rule.targets.map((t, i) => {
+    const same = rule.targets.filter((o) => o.dataset === t.dataset);
+    return same.length === 1 ? t.dataset : `${t.dataset}_${rule.targets.slice(0, i + 1).filter((o) => o.dataset === t.dataset).length}`;
+  });
+}
 
 /** One query per referenced dataset: the batch LEFT JOINed with the distinct referenced keys. */
 function referencesQuery(x: Expressions, target: CheckTarget, contracts: readonly Contract[], dataset: string, refs: readonly TargetRef[], loadDate: string, sampleSize: number): CompiledQuery {
   const { d, contract } = x;
+  const id = (name: string): string => d.ident(name);
   const referenced = contracts.find((c) => c.name === dataset);
   if (!referenced) throw new Error(`no contract "${dataset}" (rule files are validated before compiling)`);
-  const rules = refs.map((r) => r.rule);
-  const typed = checkedBatchSql(target, contract, loadDate, neededColumns(contract, rules, sampleSize > 0));
-  const joinAlias = new Map<string, string>();
+  const rules = [...new Set(refs.map((r) => r.rule))];
+  const batch = checkedBatchSql(target, contract, loadDate, neededColumns(contract, rules.map((r) => r.rule), sampleSize > 0));
+  const known = new Map<string, string>();
+  const ctes: [string, string][] = [["batch", batch]];
   const joins: string[] = [];
-  const select: string[] = [];
+  const flags: string[] = [];
+  const counts: string[] = [];
   for (const ref of refs) {
-    const t = ref.rule.targets[ref.targetIndex];
-    const joinKey = `${ref.rule.column}->${t.column}`;
-    let alias = joinAlias.get(joinKey);
-    if (alias === undefined) {
-      alias = `ref_${joinAlias.size}`;
-      joinAlias.set(joinKey, alias);
-      joins.push(
-        `LEFT JOIN (SELECT DISTINCT ${d.ident(t.column)} AS ${d.ident("ref_key")} FROM ${target.curatedSource(referenced)} AS ${d.ident("referenced")}) AS ${d.ident(alias)} ` +
-          `ON ${d.ident("checked")}.${d.ident(ref.rule.column)} = ${d.ident(alias)}.${d.ident("ref_key")}`,
-      );
+    const rule = ref.rule.rule as ReferencesRule;
+    const t = rule.targets[ref.targetIndex];
+    const joinKey = `${rule.column}->${t.column}`;
+    let keys = known.get(joinKey);
+    if (keys === undefined) {
+      keys = `known_${t.column}${known.size === 0 ? "" : `_${known.size + 1}`}`;
+      known.set(joinKey, keys);
+      ctes.push([keys, selectSql([`DISTINCT ${id(t.column)} AS ${id("_referenced_key")}`], `${target.curatedSource(referenced)} AS ${id(dataset)}`)]);
+      joins.push(`LEFT JOIN ${id(keys)} ON ${id("batch")}.${id(rule.column)} = ${id(keys)}.${id("_referenced_key")}`);
     }
     // A row is checked against the first target whose `when` matches it.
-    const earlier = ref.rule.targets.slice(0, ref.targetIndex).filter((e) => e.when !== null).map((e) => `NOT COALESCE(${x.condition(e.when as Condition)}, FALSE)`);
-    const applies = [...(ref.rule.where.length > 0 ? [x.where(ref.rule)] : []), `${d.ident("checked")}.${d.ident(ref.rule.column)} IS NOT NULL`, ...(t.when ? [`(${x.condition(t.when)})`] : []), ...earlier];
-    const condition = `${applies.join(" AND ")} AND ${d.ident(alias)}.${d.ident("ref_key")} IS NULL`;
-    select.push(`${d.countIf(condition)} AS ${d.ident(resultColumn.targetFailed(ref.ruleIndex, ref.targetIndex))}`);
-    if (sampleSize > 0) select.push(`${x.sample(condition, sampleSize)} AS ${d.ident(resultColumn.targetSample(ref.ruleIndex, ref.targetIndex))}`);
+    const earlier = rule.targets.slice(0, ref.targetIndex).filter((e) => e.when !== null).map((e) => `NOT COALESCE(${x.condition(e.when as Condition)}, FALSE)`);
+    const applies = [`${id("batch")}.${id(rule.column)} IS NOT NULL`, ...(t.when ? [`COALESCE(${x.condition(t.when)}, FALSE)`] : []), ...earlier];
+    const flag = `${ref.rule.name}__${ref.column}`;
+    flags.push(`${applies.join(" AND ")} AND ${id(keys)}.${id("_referenced_key")} IS NULL AS ${id(flag)}`);
+    counts.push(`${d.countIf(id(flag))} AS ${id(resultColumn.targetFailed(ref.rule.name, ref.column))}`);
+    if (sampleSize > 0) counts.push(`${x.samples(`CASE WHEN ${id(flag)} THEN ${x.rowRecord(rule)} END`, sampleSize)} AS ${id(resultColumn.targetSamples(ref.rule.name, ref.column))}`);
   }
-  const extra = sampleSize > 0 ? `, ${x.sampleKey()} AS ${d.ident(SAMPLE_KEY)}` : "";
+  ctes.push(["checked", selectSql([`${id("batch")}.*`, ...flags], `${id("batch")}\n${joins.join("\n")}`)]);
   return {
     purpose: "references",
     referencedDataset: dataset,
-    sql: `SELECT ${select.join(", ")} FROM (SELECT ${d.ident("typed")}.*${extra} FROM (${typed}) AS ${d.ident("typed")}) AS ${d.ident("checked")} ${joins.join(" ")}`,
-    rules: [...new Set(rules.map((r) => r.id))],
+    sql: withQuery(d, ctes, selectSql(counts, id("checked"))),
+    rules: rules.map((r) => r.rule.id),
   };
 }
 
@@ -333,20 +432,23 @@ export function compileChecks(ruleSet: RuleSet, contracts: readonly Contract[], 
   const sampleSize = options.sampleSize ?? DEFAULT_SAMPLE_SIZE;
   if (!Number.isInteger(sampleSize) || sampleSize < 0) throw new Error(`sampleSize must be a whole number >= 0, got ${sampleSize}`);
   const x = new Expressions(target.dialect, contract);
-  const queries: CompiledQuery[] = [aggregateQuery(x, target, ruleSet.rules, loadDate, sampleSize)];
+  const names = sqlRuleNames(ruleSet, contract);
+  const rules: CompiledRule[] = ruleSet.rules.map((rule, i) => ({ rule, name: names[i] }));
+  const queries: CompiledQuery[] = [aggregateQuery(x, target, rules, loadDate, sampleSize)];
   const byDataset = new Map<string, TargetRef[]>();
-  ruleSet.rules.forEach((rule, ruleIndex) => {
-    if (rule.kind !== "references") return;
-    rule.targets.forEach((t, targetIndex) => {
+  for (const compiled of rules) {
+    if (compiled.rule.kind !== "references") continue;
+    const columns = referenceTargetNames(compiled.rule);
+    compiled.rule.targets.forEach((t, targetIndex) => {
       const list = byDataset.get(t.dataset) ?? [];
-      list.push({ ruleIndex, targetIndex, rule });
+      list.push({ rule: compiled, targetIndex, column: columns[targetIndex] });
       byDataset.set(t.dataset, list);
     });
-  });
+  }
   for (const dataset of [...byDataset.keys()].sort()) {
     queries.push(referencesQuery(x, target, contracts, dataset, byDataset.get(dataset) ?? [], loadDate, sampleSize));
   }
-  return { dataset: ruleSet.dataset, rules: ruleSet.rules, sampleSize, loadDate, queries };
+  return { dataset: ruleSet.dataset, rules, sampleSize, loadDate, queries };
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Formatting shared by every rendering, so the text, Markdown, HTML and JUnit say the same thing. */
 import { exitCodeOf } from "./build";
 import { ATHENA_USD_PER_TIB } from "./cost";
-import type { DatasetReport, QualityReport, QueryRun, RuleResult, RuleStatus, RunStatus } from "./types";
+import type { DatasetReport, FailingSample, QualityReport, QueryRun, RuleResult, RuleStatus, RunStatus } from "./types";
 
 export function formatCount(n: number): string {
   return n.toLocaleString("en-US");
@@ -66,11 +66,33 @@ export function glueText(rule: RuleResult): string | null {
   return `Glue DQ: ${glue.status.toUpperCase()}, ${verdict}${glue.message === null ? "" : ` (${glue.message})`}`;
 }
 
-/** What to show beside a rule's figures: its error message, the sample of failing keys, the measured figure, a Glue disagreement. */
+/** Where a failing row is: `file:line`, or "" for a row of a report kept before samples carried rows (keys only). */
+export function sampleLocation(sample: FailingSample): string {
+  if (sample.file === null) return "";
+  return sample.line === null ? sample.file : `${sample.file}:${sample.line}`;
+}
+
+/**
+ * What a failing row held: the value quoted, `(empty)` when it had none, "" when the value is the
+ * key itself or unknown (a report kept before samples carried rows).
+ */
+export function sampleValue(sample: FailingSample): string {
+  if (sample.file === null || (sample.value !== null && sample.value === sample.key)) return "";
+  return sample.value === null || sample.value === "" ? "(empty)" : JSON.stringify(sample.value);
+}
+
+/** One failing row as people read it: `T0000012 "N/A" at transactions.csv:13`. */
+export function formatSample(sample: FailingSample): string {
+  const value = sampleValue(sample);
+  const location = sampleLocation(sample);
+  return [sample.key ?? "(no key)", value, location === "" ? "" : `at ${location}`].filter((p) => p !== "").join(" ");
+}
+
+/** What to show beside a rule's figures: its error message, the failing rows, the measured figure, a Glue disagreement. */
 export function ruleDetail(rule: RuleResult): string {
   const parts: string[] = [];
   if (rule.message !== null) parts.push(rule.message);
-  if (rule.sample.length > 0) parts.push(`sample: ${rule.sample.join(", ")}`);
+  if (rule.samples.length > 0) parts.push(`failing rows: ${rule.samples.map(formatSample).join(", ")}`);
   if (rule.observed !== null) parts.push(`observed: ${formatCount(rule.observed)}`);
   const glue = glueText(rule);
   if (glue !== null) parts.push(glue);

@@ -1,6 +1,6 @@
 import {
   columnsText, failingFirst, formatCount, formatDuration, formatPercent, formatThreshold, glueDatasetText, queryRunCells,
-  readAndCostText, reconciliationText, statusWord, verdictText,
+  readAndCostText, reconciliationText, sampleLocation, statusWord, verdictText,
 } from "./format";
 import { HistoryRow, historySummary } from "./trend";
 import type { DatasetReport, QualityReport, RuleResult, RuleStatus, RunStatus } from "./types";
@@ -69,7 +69,11 @@ h3 { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; color: v
 .rule .figures { font-size: 13px; }
 .rule .detail { grid-column: 2 / 4; font-size: 13px; overflow-wrap: anywhere; }
 .rule .detail.message { color: var(--error); }
-.sample code { background: var(--track); border-radius: 4px; padding: 0 4px; margin-right: 4px; font: 12px/1.6 ui-monospace, "DejaVu Sans Mono", monospace; }
+.sample { border-collapse: collapse; margin-top: 4px; }
+.sample caption { text-align: left; color: var(--muted); }
+.sample th, .sample td { text-align: left; padding: 1px 12px 1px 0; border-bottom: 1px solid var(--line); vertical-align: top; }
+.sample th { font-weight: 600; color: var(--muted); }
+.sample code { background: var(--track); border-radius: 4px; padding: 0 4px; font: 12px/1.6 ui-monospace, "DejaVu Sans Mono", monospace; white-space: pre-wrap; }
 .passing { display: flex; flex-wrap: wrap; gap: 6px; margin: 0; padding: 0; list-style: none; }
 .passing li { font-size: 12px; border: 1px solid var(--line); border-radius: 999px; padding: 1px 9px; color: var(--pass); }
 .passing li span { color: var(--ink); }
@@ -118,8 +122,9 @@ function ratioBar(rule: RuleResult, scaleMax: number): string {
 function ruleDetailHtml(rule: RuleResult): string {
   const parts: string[] = [];
   if (rule.message !== null) parts.push(`<div class="detail message">${esc(rule.message)}</div>`);
-  if (rule.sample.length > 0) {
-    parts.push(`<div class="detail sample">Sample of failing rows: ${rule.sample.map((s) => `<code>${esc(s)}</code>`).join("")}</div>`);
+  if (rule.samples.length > 0) {
+    const rows = rule.samples.map((s) => `<tr><td><code>${esc(s.key ?? "(no key)")}</code></td><td>${s.file === null ? "" : `<code>${esc(s.value ?? "(empty)")}</code>`}</td><td>${esc(sampleLocation(s))}</td></tr>`);
+    parts.push(`<table class="detail sample"><caption>Failing rows (first ${rule.samples.length})</caption><thead><tr><th>key</th><th>value</th><th>file:line</th></tr></thead><tbody>${rows.join("")}</tbody></table>`);
   }
   return parts.join("");
 }

@@ -8,6 +8,22 @@ export type Severity = "error" | "warn";
 export type RuleStatus = "pass" | "warn" | "fail" | "error";
 export type RunStatus = "pass" | "warn" | "fail";
 
+/** One failing row of a rule: which row (key, file, line) and what it held. */
+export interface FailingSample {
+  /** The row's key (parts joined by "|"), masked where PII; null when the key itself is missing. */
+  readonly key: string | null;
+  /**
+   * The value that failed the rule: as received for quarantined rows, as typed for processed ones;
+   * masked where the column is PII; a rule on several columns joins their values with " | ";
+   * null when the row has no value there.
+   */
+  readonly value: string | null;
+  /** The source file the row came from (its name in raw/); null only in a report kept before samples carried rows. */
+  readonly file: string | null;
+  /** The row's line in that file (the header is line 1); null only in a report kept before samples carried rows. */
+  readonly line: number | null;
+}
+
 export interface RuleResult {
   readonly id: string;
   readonly kind: string;
@@ -25,8 +41,8 @@ export interface RuleResult {
   readonly threshold: number | null;
   /** The table-level figure a row_count, freshness or completeness rule measured, else null. */
   readonly observed: number | null;
-  /** Up to N key values of failing rows; PII key values are masked. */
-  readonly sample: readonly string[];
+  /** Up to N failing rows, earliest file and line first; values of PII columns are masked. */
+  readonly samples: readonly FailingSample[];
   /** Why an `error` status happened, or a note on the result. */
   readonly message: string | null;
   /** On AWS, the Glue Data Quality outcome of the same rule next to the engine's figures; null where there is none to compare (local runs, no Glue result). */

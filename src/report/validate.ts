@@ -44,23 +44,35 @@ export function validateReport(report: unknown, name = "report"): string[] {
   return problems;
 }
 
+/** A sample kept as a bare key (before samples carried rows): the rest of the row was never recorded. */
+const keyOnly = (key: unknown): unknown => (typeof key === "string" ? { key, value: null, file: null, line: null } : key);
+
+/** A rule of any kept shape with its samples as rows: a `sample` list of keys becomes `samples`. */
+function upgradeRule(rule: unknown): unknown {
+  if (typeof rule !== "object" || rule === null || !("sample" in rule) || "samples" in rule) return rule;
+  const { sample, ...rest } = rule as { sample: unknown };
+  return { ...rest, samples: Array.isArray(sample) ? sample.map(keyOnly) : sample };
+}
+
 /**
  * A kept report in the current shape: version 1 reports (before the AWS fields) read as version 2
- * with those fields empty, so every reader handles one shape. Anything else is returned as is and
- * left to validateReport.
+ * with those fields empty, and samples kept as bare keys (version 1, and version 2 before samples
+ * carried rows) read as rows whose value, file and line are unknown, so every reader handles one
+ * shape. Anything else is returned as is and left to validateReport.
  */
 export function upgradeReport(parsed: unknown): unknown {
   const report = parsed as { report_version?: unknown; datasets?: unknown };
-  if (typeof parsed !== "object" || parsed === null || report.report_version !== 1 || !Array.isArray(report.datasets)) return parsed;
+  if (typeof parsed !== "object" || parsed === null || !Array.isArray(report.datasets)) return parsed;
+  const versionOne = report.report_version === 1;
+  if (!versionOne && report.report_version !== 2) return parsed;
   return {
     ...report,
     report_version: 2,
-    cost: null,
+    ...(versionOne ? { cost: null } : {}),
     datasets: report.datasets.map((d: { rules?: unknown }) => ({
       ...d,
-      query_runs: [],
-      glue_data_quality: null,
-      rules: Array.isArray(d.rules) ? d.rules.map((r: object) => ({ ...r, glue: null })) : d.rules,
+      ...(versionOne ? { query_runs: [], glue_data_quality: null } : {}),
+      rules: Array.isArray(d.rules) ? d.rules.map((r: object) => upgradeRule(versionOne ? { ...r, glue: null } : r)) : d.rules,
     })),
   };
 }

@@ -6,6 +6,7 @@ import { loadContracts } from "../../src/model/contracts";
 import { loadRuleSets } from "../../src/model/rules";
 import { runLoad } from "../../src/pipeline/load";
 import { exitCodeOf } from "../../src/report/build";
+import { formatSample } from "../../src/report/format";
 import { QualityReport } from "../../src/report/types";
 import { tempDir } from "../support/lake";
 
@@ -50,7 +51,7 @@ describe("shipped rules on exports of the company's real shapes", function () {
         expect(d.rows.quarantined, `${d.name} quarantined`).to.equal(0);
         expect(d.rows.reconciled, d.name).to.equal(true);
       }
-      const blocking = report.datasets.flatMap((d) => d.rules).filter((r) => r.status === "fail" || r.status === "error").map((r) => `${r.id}: ${r.failed}/${r.total} ${r.message ?? ""} ${r.sample.join(", ")}`);
+      const blocking = report.datasets.flatMap((d) => d.rules).filter((r) => r.status === "fail" || r.status === "error").map((r) => `${r.id}: ${r.failed}/${r.total} ${r.message ?? ""} ${r.samples.map(formatSample).join(", ")}`);
       expect(blocking).to.deep.equal([]);
       expect(exitCodeOf(report)).to.equal(0);
       // Every identity type, in whatever spelling, was normalised to a canonical value.

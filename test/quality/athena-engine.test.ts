@@ -11,7 +11,7 @@ import { LakeInputError } from "../../src/errors";
 import { loadContracts } from "../../src/model/contracts";
 import { loadRuleSets } from "../../src/model/rules";
 import { readAthenaRows, runAthenaChecks } from "../../src/quality/athena-engine";
-import { SAMPLE_SEPARATOR } from "../../src/quality/sql";
+import { ROWS_COLUMN, SAMPLE_FIELD_SEPARATOR, resultColumn, sqlRuleNames } from "../../src/quality/sql";
 
 const contracts = loadContracts();
 const shipped = loadRuleSets(contracts);
@@ -30,18 +30,25 @@ function page(names: string[], values: (string | null)[][], nextToken?: string, 
   };
 }
 
+const contractOf = (dataset: string) => contracts.find((c) => c.name === dataset)!;
+
+/** A `__samples` value as Athena returns it: a JSON array of "file␟line␟key␟value" records, key and value JSON-encoded. */
+function samplesText(rows: { file: string; line: number; key: string | null; value: string | null }[]): string {
+  const sep = SAMPLE_FIELD_SEPARATOR;
+  return JSON.stringify(rows.map((r) => `${r.file}${sep}${String(r.line).padStart(12, "0")}${sep}${JSON.stringify(r.key)}${sep}${JSON.stringify(r.value)}`));
+}
+
 /** The one-row result Athena would give for the providers aggregate query: every rule clean, except the pattern. */
 function providersResult(): { names: string[]; values: (string | null)[] } {
   const ruleSet = shipped.find((r) => r.dataset === "providers")!;
-  const names = ["_rows"];
+  const names = [ROWS_COLUMN];
   const values: (string | null)[] = ["3"];
-  ruleSet.rules.forEach((rule, i) => {
-    names.push(`r${i}_total`);
-    values.push("3");
+  sqlRuleNames(ruleSet, contractOf("providers")).forEach((name, i) => {
+    const rule = ruleSet.rules[i];
     if (rule.kind === "row_count") return;
-    names.push(`r${i}_failed`, `r${i}_sample`);
+    names.push(resultColumn.failed(name), resultColumn.samples(name));
     const badPattern = rule.kind === "pattern";
-    values.push(badPattern ? "2" : "0", badPattern ? `X1${SAMPLE_SEPARATOR}X2` : null);
+    values.push(badPattern ? "2" : "0", badPattern ? samplesText([{ file: "providers.csv", line: 2, key: "X1", value: "X1" }, { file: "providers.csv", line: 7, key: "X2", value: "X2" }]) : null);
   });
   return { names, values };
 }
@@ -87,7 +94,8 @@ describe("Athena check engine", () => {
     expect(athena.commandCalls(GetQueryExecutionCommand)).to.have.length(3);
     const [providers] = run.datasets;
     const pattern = providers.rules.find((r) => r.kind === "pattern")!;
-    expect(pattern).to.deep.include({ status: "warn", failed: 2, total: 3, sample: ["X1", "X2"] });
+    expect(pattern).to.deep.include({ status: "warn", failed: 2, total: 3 });
+    expect(pattern.samples).to.deep.equal([{ key: "X1", value: "X1", file: "providers.csv", line: 2 }, { key: "X2", value: "X2", file: "providers.csv", line: 7 }]);
     expect(providers.rules.filter((r) => r.status === "pass")).to.have.length(providers.rules.length - 1);
   });
 
@@ -113,17 +121,26 @@ describe("Athena check engine", () => {
     let started = 0;
     athena.on(StartQueryExecutionCommand).callsFake(() => ({ QueryExecutionId: `q-${++started}` }));
     athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: "SUCCEEDED" }, Statistics: { DataScannedInBytes: 100 } } });
-    const aggregateNames = ["_rows", ...transactions.rules.flatMap((rule, i) => [`r${i}_total`, ...(rule.kind === "row_count" || rule.kind === "references" ? [] : rule.kind === "freshness" ? [`r${i}_observed`] : [`r${i}_failed`, `r${i}_sample`])])];
-    const aggregateValues = aggregateNames.map((n) => (n.endsWith("_sample") ? null : n.endsWith("_observed") ? "1" : n.endsWith("_failed") ? "0" : "10"));
+    const names = sqlRuleNames(transactions, contractOf("transactions"));
+    const aggregateNames = [ROWS_COLUMN, ...transactions.rules.flatMap((rule, i) => {
+      if (rule.kind === "row_count" || rule.kind === "references") return [];
+      if (rule.kind === "freshness") return [resultColumn.newest(names[i])];
+      return [...(rule.where.length > 0 ? [resultColumn.total(names[i])] : []), resultColumn.failed(names[i]), ...(rule.kind === "completeness" ? [] : [resultColumn.samples(names[i])])];
+    })];
+    const aggregateValues = aggregateNames.map((n) => (n.endsWith("__samples") ? null : n.endsWith("__newest") ? "2024-04-30" : n.endsWith("__failed") ? "0" : "10"));
+    const reference = names[refIndex];
+    const sample = (line: number, key: string, value: string) => ({ file: "transactions.csv", line, key, value });
     athena
       .on(GetQueryResultsCommand, { QueryExecutionId: "q-1" }).resolves(page(aggregateNames, [aggregateValues]))
-      .on(GetQueryResultsCommand, { QueryExecutionId: "q-2" }).resolves(page([`r${refIndex}_t1_failed`, `r${refIndex}_t1_sample`], [["1", "T9"]]))
-      .on(GetQueryResultsCommand, { QueryExecutionId: "q-3" }).resolves(page([`r${refIndex}_t0_failed`, `r${refIndex}_t0_sample`], [["2", `T1${SAMPLE_SEPARATOR}T2`]]));
+      .on(GetQueryResultsCommand, { QueryExecutionId: "q-2" }).resolves(page([resultColumn.targetFailed(reference, "customers"), resultColumn.targetSamples(reference, "customers")], [["1", samplesText([sample(9, "T9", "C9")])]]))
+      .on(GetQueryResultsCommand, { QueryExecutionId: "q-3" }).resolves(page([resultColumn.targetFailed(reference, "providers"), resultColumn.targetSamples(reference, "providers")], [["2", samplesText([sample(1, "T1", "P1"), sample(12, "T2", "P2")])]]));
     const run = await runAthenaChecks({ client: new AthenaClient({ region: "eu-west-1" }), workGroup: "wg", tables, contracts, ruleSets: shipped, loadDate: "2024-05-01", datasets: ["transactions"], sleep: noWait });
     expect(run.queries).to.equal(3);
     expect(run.bytesRead).to.equal(300);
-    const reference = run.datasets[0].rules[refIndex];
-    expect(reference).to.deep.include({ status: "fail", failed: 3, total: 10, sample: ["T1", "T2", "T9"] });
+    const result = run.datasets[0].rules[refIndex];
+    expect(result).to.deep.include({ status: "fail", failed: 3, total: 10 });
+    // Both targets' failing rows, merged in file and line order.
+    expect(result.samples.map((s) => [s.key, s.value, s.line])).to.deep.equal([["T1", "P1", 1], ["T9", "C9", 9], ["T2", "P2", 12]]);
     const statements = athena.commandCalls(StartQueryExecutionCommand).map((c) => String(c.args[0].input.QueryString));
     expect(statements[1]).to.include('"lake_curated"."customers"');
     expect(statements[2]).to.include('"lake_curated"."providers"');

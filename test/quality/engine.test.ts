@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { LakeInputError } from "../../src/errors";
 import { Contract, loadContracts } from "../../src/model/contracts";
 import { RuleSet, loadRuleSets, parseRuleSet } from "../../src/model/rules";
-import { RuleResult } from "../../src/report/types";
+import { FailingSample, RuleResult } from "../../src/report/types";
 import { runChecks } from "../../src/quality/engine";
 import { ruleStatus } from "../../src/quality/results";
 import { CheckTarget, duckdbTarget, retypedFromText } from "../../src/sql/batch-source";
@@ -18,6 +18,9 @@ function ruleSet(dataset: string, rules: unknown[]): RuleSet {
 }
 
 const byId = (rules: readonly RuleResult[]): Record<string, RuleResult> => Object.fromEntries(rules.map((r) => [r.id, r]));
+
+/** A failing row as the report gives it: key, the value that failed, file and line. */
+const row = (key: string | null, value: string | null, line: number, file = "transactions.csv"): FailingSample => ({ key, value, file, line });
 
 describe("DuckDB check engine", () => {
   let instance: DuckDBInstance;
@@ -45,27 +48,28 @@ describe("DuckDB check engine", () => {
     const [result] = await runChecks({ connection, target: duckdbTarget(defectiveLake), contracts, ruleSets: shipped, loadDate: LOAD_DATE, datasets: ["transactions"] });
     expect(result.dataset).to.equal("transactions");
     expect(result.queries).to.equal(3);
-    const figures = Object.fromEntries(result.rules.map((r) => [r.id, [r.status, r.failed, r.total, r.sample]]));
+    const figures = Object.fromEntries(result.rules.map((r) => [r.id, [r.status, r.failed, r.total, r.samples]]));
     expect(figures).to.deep.equal({
       "transactions.row_count": ["pass", 0, 1, []],
-      "transactions.transaction_id.not_null": ["fail", 1, 14, ["row 12"]],
-      "transactions.transaction_id.unique": ["fail", 1, 14, ["T0000002"]],
-      "transactions.transaction_id.pattern": ["warn", 1, 14, ["X12"]],
+      "transactions.transaction_id.not_null": ["fail", 1, 14, [row(null, "", 12)]],
+      // Curated keeps line 7, the last T0000002 read; line 3 is the row deduplication drops.
+      "transactions.transaction_id.unique": ["fail", 1, 14, [row("T0000002", "T0000002", 3)]],
+      "transactions.transaction_id.pattern": ["warn", 1, 14, [row("X12", "X12", 10)]],
       "transactions.transaction_type.not_null": ["pass", 0, 14, []],
       "transactions.transaction_type.accepted_values": ["pass", 0, 14, []],
       "transactions.counterparty_id.not_null": ["pass", 0, 14, []],
-      "transactions.counterparty_id.references": ["fail", 3, 14, ["T0000003", "T0000004", "T0000005"]],
+      "transactions.counterparty_id.references": ["fail", 3, 14, [row("T0000003", "P0009", 4), row("T0000004", "C000009", 5), row("T0000005", "P0001", 6)]],
       "transactions.counterparty_id.pattern": ["pass", 0, 14, []],
       "transactions.quantity_kwh.not_null": ["pass", 0, 14, []],
-      "transactions.quantity_kwh.type": ["fail", 1, 14, ["T0000012"]],
-      "transactions.quantity_kwh.range": ["fail", 1, 14, ["T0000007"]],
+      "transactions.quantity_kwh.type": ["fail", 1, 14, [row("T0000012", "N/A", 13)]],
+      "transactions.quantity_kwh.range": ["fail", 1, 14, [row("T0000007", "-5.000", 8)]],
       "transactions.quantity_kwh.large_sell": ["pass", 0, 5, []],
       "transactions.price.not_null": ["pass", 0, 14, []],
       "transactions.price.type": ["pass", 0, 14, []],
-      "transactions.price.range": ["fail", 1, 14, ["T0000008"]],
+      "transactions.price.range": ["fail", 1, 14, [row("T0000008", "9999.0000", 9)]],
       "transactions.energy_type.not_null": ["pass", 0, 14, []],
-      "transactions.energy_type.accepted_values": ["fail", 1, 14, ["T0000013"]],
-      "transactions.transaction_date.type": ["fail", 1, 14, ["T0000014"]],
+      "transactions.energy_type.accepted_values": ["fail", 1, 14, [row("T0000013", "geotérmica", 14)]],
+      "transactions.transaction_date.type": ["fail", 1, 14, [row("T0000014", "31/02/2024", 15)]],
       "transactions.transaction_date.range": ["pass", 0, 14, []],
       "transactions.transaction_date.completeness": ["warn", 1, 1, []],
       "transactions.transaction_date.freshness": ["pass", 0, 1, []],
@@ -94,7 +98,7 @@ describe("DuckDB check engine", () => {
     const results = await runChecks({ connection, target: duckdbTarget(cleanLake), contracts, ruleSets: shipped, loadDate: LOAD_DATE });
     expect(results.map((r) => [r.dataset, r.queries])).to.deep.equal([["customers", 1], ["providers", 1], ["transactions", 3]]);
     for (const result of results) {
-      for (const rule of result.rules) expect([rule.id, rule.status, rule.failed, rule.sample]).to.deep.equal([rule.id, "pass", 0, []]);
+      for (const rule of result.rules) expect([rule.id, rule.status, rule.failed, rule.samples]).to.deep.equal([rule.id, "pass", 0, []]);
     }
   });
 
@@ -137,16 +141,16 @@ describe("DuckDB check engine", () => {
     ]);
     const [result] = await runChecks({ connection, target: duckdbTarget(defectiveLake), contracts, ruleSets: [rules], loadDate: LOAD_DATE });
     const rule = byId(result.rules);
-    expect(rule["sells-unique"]).to.deep.include({ failed: 1, total: 5, sample: ["T0000002"] });
+    expect(rule["sells-unique"]).to.deep.include({ failed: 1, total: 5, samples: [row("T0000002", "T0000002", 3)] });
     expect(rule["buys-unique"]).to.deep.include({ failed: 0, total: 9 });
     // (buy,P0001) x5, (buy,P0002) x2, (sell,C000001) x2: 4 + 1 + 1 rows dedupe would drop.
     expect(rule["pair-unique"]).to.deep.include({ failed: 6 });
-    expect(rule["cheap-buys"]).to.deep.include({ failed: 1, total: 2, sample: ["T0000008"] });
-    expect(rule["buys-only"]).to.deep.include({ failed: 1, sample: ["T0000003"] });
+    expect(rule["cheap-buys"]).to.deep.include({ failed: 1, total: 2, samples: [row("T0000008", "9999.0000", 9)] });
+    expect(rule["buys-only"]).to.deep.include({ failed: 1, samples: [row("T0000003", "P0009", 4)] });
     expect(result.queries).to.equal(2);
   });
 
-  it("masks PII key values in samples", async () => {
+  it("masks PII keys and values in samples", async () => {
     const customers = contracts.find((c) => c.name === "customers")!;
     const piiKeyed: Contract = { ...customers, name: "customers", key: ["id_number"] };
     const piiContracts = contracts.map((c) => (c.name === "customers" ? piiKeyed : c));
@@ -161,19 +165,22 @@ describe("DuckDB check engine", () => {
       rules: [
         { id: "doc-unique", kind: "unique", columns: ["id_number"], ...base },
         { id: "segment", kind: "accepted_values", column: "segment", values: ["residential"], ...base },
+        { id: "name-pattern", kind: "pattern", column: "customer_name", pattern: "[A-Z][a-z]+ [A-Z].*", ...base },
       ],
     }, piiContracts);
     const [result] = await runChecks({ connection, target: duckdbTarget(lake), contracts: piiContracts, ruleSets: [rules], loadDate: LOAD_DATE });
     const rule = byId(result.rules);
-    expect(rule["doc-unique"].sample).to.deep.equal(["1***0"]);
-    expect(rule.segment.sample).to.deep.equal(["***"]);
+    // id_number is PII: masked as the key, and as the value a unique rule on it shows.
+    expect(rule["doc-unique"].samples).to.deep.equal([row("1***0", "1***0", 2, "customers.csv")]);
+    expect(rule.segment.samples).to.deep.equal([row("***", "mayorista", 4, "customers.csv")]);
+    expect(rule["name-pattern"].samples).to.deep.equal([row("1***0", "***", 2, "customers.csv"), row("1***0", "***", 3, "customers.csv"), row("***", "***", 4, "customers.csv")]);
   });
 
-  it("keeps at most sampleSize keys, earliest rows first", async () => {
+  it("keeps at most sampleSize failing rows, earliest file and line first", async () => {
     const rules = ruleSet("transactions", [{ id: "all", kind: "not_null", column: "transaction_date", where: { column: "price", equals: 123456 }, ...base }, { id: "any", kind: "range", column: "quantity_kwh", min: 1000, ...base }]);
     const [result] = await runChecks({ connection, target: duckdbTarget(defectiveLake), contracts, ruleSets: [rules], loadDate: LOAD_DATE, sampleSize: 2 });
     const rule = byId(result.rules);
-    expect(rule.any.sample).to.deep.equal(["T0000001", "T0000002"]);
+    expect(rule.any.samples).to.deep.equal([row("T0000001", "100.000", 2), row("T0000002", "50.000", 3)]);
     expect(rule.all).to.deep.include({ total: 0, failed: 0, ratio: 0, status: "pass" });
   });
 

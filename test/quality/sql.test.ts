@@ -4,7 +4,7 @@ import { TrinoSQL } from "dt-sql-parser";
 import { loadContracts } from "../../src/model/contracts";
 import { RuleSet, loadRuleSets, parseRuleSet, ruleFileProblems } from "../../src/model/rules";
 import { runChecks } from "../../src/quality/engine";
-import { compileAthenaVerification, compileChecks } from "../../src/quality/sql";
+import { compileAthenaVerification, compileChecks, sqlRuleNames } from "../../src/quality/sql";
 import { athenaTarget, duckdbTarget, retypedFromText } from "../../src/sql/batch-source";
 import { LOAD_DATE, tempLake, writeProcessed, writeReferenceData, writeDefectiveTransactions } from "./lake-fixture";
 
@@ -81,7 +81,7 @@ describe("check SQL compiler", () => {
       const withoutSamples = await plan(0);
       expect(withoutSamples).to.have.length(2); // processed and quarantine files of the load
       for (const scan of withoutSamples) expect([...scan].sort()).to.deep.equal(["price", "transaction_type"]);
-      for (const scan of await plan(5)) expect([...scan].sort()).to.deep.equal(["_row", "price", "transaction_id", "transaction_type"]);
+      for (const scan of await plan(5)) expect([...scan].sort()).to.deep.equal(["_row", "_source_file", "price", "transaction_id", "transaction_type"]);
     });
   }
 
@@ -116,10 +116,46 @@ describe("check SQL compiler", () => {
     const rules = shipped.find((r) => r.dataset === "transactions")!;
     const local = compileChecks(rules, contracts, duckdbTarget(lake), LOAD_DATE).queries[0].sql;
     const aws = compileChecks(rules, contracts, athenaTarget(tables), LOAD_DATE).queries[0].sql;
-    expect(local).to.include("array_to_string(min_by(");
-    expect(aws).to.include("array_join(min_by(");
+    expect(local).to.include("to_json(min(CASE WHEN");
+    expect(aws).to.include("json_format(CAST(min(CASE WHEN");
     expect(aws).to.include("regexp_like(");
     expect(local).to.include("regexp_full_match(");
+    // DuckDB would store a CTE read twice; Trino has no such keyword and always streams.
+    expect(local).to.match(/^WITH "batch" AS NOT MATERIALIZED \(/);
+    expect(aws).to.match(/^WITH "batch" AS \(/);
+  });
+
+  it("names one boolean per rule, after the rule, and counts it: no bit masks in any dialect", () => {
+    for (const rules of shipped) {
+      for (const target of [duckdbTarget(lake), athenaTarget(tables)]) {
+        for (const query of compileChecks(rules, contracts, target, LOAD_DATE).queries) {
+          expect(query.sql).to.not.match(/bitwise_and|"m\d+"|& \d|CAST\(\d+ AS BIGINT\)/);
+        }
+      }
+    }
+    const transactions = compileChecks(shipped.find((r) => r.dataset === "transactions")!, contracts, athenaTarget(tables), LOAD_DATE);
+    const sql = transactions.queries[0].sql;
+    expect(sql).to.include('  NOT "transaction_id__present" AS "transaction_id_not_null"');
+    expect(sql).to.include('count_if("transaction_id_not_null") AS "transaction_id_not_null__failed"');
+    expect(sql).to.include('COALESCE("transaction_type" = \'sell\', FALSE) AS "quantity_kwh_large_sell__in_scope"');
+    expect(sql).to.include('count_if("quantity_kwh_large_sell__in_scope") AS "quantity_kwh_large_sell__total"');
+    // A unique rule groups by its key instead of ranking every row.
+    expect(sql).to.include('"transaction_id_unique__duplicates" AS (');
+    expect(sql).to.include("HAVING count(*) > 1");
+    expect(transactions.queries[1].sql).to.include('AS "counterparty_id_references__customers"');
+  });
+
+  it("derives SQL names from rule ids: without the dataset prefix, plain, never a column's or another rule's", () => {
+    const rules = ruleSet("transactions", [
+      { id: "transactions.price.not_null", kind: "not_null", column: "price", ...base },
+      { id: "price-not-null", kind: "not_null", column: "price", ...base },
+      { id: "price", kind: "not_null", column: "price", ...base },
+      { id: "other.a..b--c", kind: "not_null", column: "price", ...base },
+      { id: "counts", kind: "not_null", column: "price", ...base },
+    ]);
+    const transactions = contracts.find((c) => c.name === "transactions")!;
+    expect(sqlRuleNames(rules, transactions)).to.deep.equal(["price_not_null", "price_not_null_2", "price_2", "other_a_b_c", "counts_2"]);
+    for (const name of sqlRuleNames(shipped.find((r) => r.dataset === "transactions")!, transactions)) expect(name).to.match(/^[a-z][a-z0-9_]*$/).and.not.include("__");
   });
 
   describe("injection", () => {
@@ -148,7 +184,7 @@ describe("check SQL compiler", () => {
       const hostileLake = tempLake();
       await writeProcessed(connection, hostileLake, customers, [
         { line: 2, values: ["C000001", "cc", "1", "Ana", hostile, "residential"] },
-        { line: 3, values: ["C000002", "cc", "2", "O'Brien", "Cali", "residential"] },
+        { line: 3, values: ["C000002", "cc", "2", "O'Brien", "Cali\u001f\"x\"", "residential"] },
       ]);
       const rules = ruleSet("customers", [
         { id: "where-hostile", kind: "not_null", column: "customer_id", where: { column: "city", equals: hostile }, ...base },
@@ -161,7 +197,9 @@ describe("check SQL compiler", () => {
       const [result] = await runChecks({ connection, target: duckdbTarget(hostileLake), contracts, ruleSets: [rules], loadDate: LOAD_DATE });
       const byId = Object.fromEntries(result.rules.map((r) => [r.id, r]));
       expect(byId["where-hostile"]).to.deep.include({ status: "pass", total: 1, failed: 0 });
-      expect(byId["values-hostile"]).to.deep.include({ failed: 1, sample: ["C000002"] });
+      expect(byId["values-hostile"]).to.deep.include({ failed: 1 });
+      // A sample survives quotes and the record separator in the value it shows.
+      expect(byId["values-hostile"].samples).to.deep.equal([{ key: "C000002", value: "Cali\u001f\"x\"", file: "customers.csv", line: 3 }]);
       expect(byId["pattern-quote"]).to.deep.include({ failed: 0 });
       expect(byId["pattern-hostile"]).to.deep.include({ failed: 2 });
       for (const statement of compileAthenaVerification(rules, contracts, tables, LOAD_DATE)) expect(trinoErrors(statement)).to.deep.equal([]);

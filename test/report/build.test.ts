@@ -7,7 +7,7 @@ import { sampleReport } from "./helpers";
 function rule(overrides: Partial<RuleResult>): RuleResult {
   return {
     id: "r", kind: "not_null", columns: ["c"], severity: "error", status: "pass", description: "c is present",
-    failed: 0, total: 10, ratio: 0, threshold: null, observed: null, sample: [], message: null, glue: null, ...overrides,
+    failed: 0, total: 10, ratio: 0, threshold: null, observed: null, samples: [], message: null, glue: null, ...overrides,
   };
 }
 

@@ -40,7 +40,7 @@ export function earlierLoad(report: QualityReport, loadDate: string, failedScale
       rules: d.rules.map((rule) => {
         const total = rule.status === "error" ? d.rows.processed : rule.total;
         const failed = rule.observed === null ? Math.min(total, Math.round(rule.failed * failedScale)) : rule.failed;
-        return { ...rule, total, failed, ratio: failedRatio(failed, total), status: ruleStatusOf(rule.severity, failed, total, rule.threshold), message: null, sample: failed === 0 ? [] : rule.sample };
+        return { ...rule, total, failed, ratio: failedRatio(failed, total), status: ruleStatusOf(rule.severity, failed, total, rule.threshold), message: null, samples: failed === 0 ? [] : rule.samples };
       }),
     })),
   });
@@ -60,7 +60,10 @@ export function hostileReport(): QualityReport {
   const rule = report.datasets[2].rules[1];
   rule.description = HOSTILE;
   rule.id = `key_unique"><img src=x onerror=alert(1)>`;
-  rule.sample = [`</code><script>alert(2)</script>`, "TX-1"];
+  rule.samples = [
+    { key: `</code><script>alert(2)</script>`, value: `</td><script>alert(3)</script>`, file: `<i>x.csv`, line: 4 },
+    { key: "TX-1", value: "TX-1", file: "transactions.csv", line: 9 },
+  ];
   report.datasets[2].files = [`raw/transactions/load_date=2026-11-20/<b>&co.csv`];
   return report as QualityReport;
 }

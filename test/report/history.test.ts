@@ -4,6 +4,7 @@ import * as path from "path";
 import { LakeInputError } from "../../src/errors";
 import { historySummary, loadHistory, renderHistoryText, saveReport } from "../../src/report/history";
 import { renderHistory, renderReport } from "../../src/report/render";
+import { validateReport } from "../../src/report/validate";
 import { tempDir } from "../support/lake";
 import { mutableSample, sampleReport, threeLoadHistory } from "./helpers";
 
@@ -28,6 +29,18 @@ describe("report history", () => {
     const [first, second, third] = threeLoadHistory();
     for (const report of [third, first, second]) saveReport(lake, report);
     expect(loadHistory(lake).map((r) => r.load_date)).to.deep.equal(["2026-11-18", "2026-11-19", "2026-11-20"]);
+  });
+
+  it("reads a version 1 report kept by an earlier release, upgraded: its key samples kept, file and line unknown", () => {
+    const v1 = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "fixtures", "report.v1.sample.json"), "utf8")) as { load_date: string };
+    expect(validateReport(v1)).to.deep.equal([]);
+    fs.mkdirSync(path.join(lake, "quality", v1.load_date), { recursive: true });
+    fs.writeFileSync(path.join(lake, "quality", v1.load_date, "report.json"), JSON.stringify(v1));
+    const [report] = loadHistory(lake);
+    expect(report.report_version).to.equal(2);
+    const unique = report.datasets.flatMap((d) => d.rules).find((r) => r.id === "transactions_key_unique")!;
+    expect(unique.samples[0]).to.deep.equal({ key: "TX-000311", value: null, file: null, line: null });
+    expect(renderReport(report, "text", [report])).to.include("failing rows: TX-000311, TX-000412, TX-000977");
   });
 
   it("draws the trend of earlier loads into a saved HTML report", () => {

@@ -36,12 +36,13 @@ describe("HTML rendering", () => {
     expect(text).to.include("✓ counts reconcile: 48 raw = 48 processed + 0 quarantined");
   });
 
-  it("draws a bar per failing rule with its ratio, the threshold marker and the sample", () => {
+  it("draws a bar per failing rule with its ratio, the threshold marker and the failing rows", () => {
     expect(html).to.include(`aria-label="1.43% failed, threshold 0%"`);
     expect(html).to.include(`aria-label="0.76% failed, threshold 0.5%"`);
     expect(text).to.include("17 of 1,188 rows failed (1.43%) threshold 0%");
-    expect(text).to.include("Sample of failing rows: TX-000019 TX-000233");
-    expect(text).to.include("7***2 1***5");
+    // Each failing row with its key, the value that failed and where it is in the export.
+    expect(text).to.include("Failing rows (first 5) key value file:line TX-000019 P0999 transactions.csv:21 TX-000233 C009999 transactions.csv:118");
+    expect(text).to.include("7***2 7***2 customers.csv:17");
     expect(text).to.include("? ERROR customers_segment_completeness");
     expect(text).to.include("Not evaluated · threshold 10%");
     // Passing rules are listed by id, without bars.

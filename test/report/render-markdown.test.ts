@@ -31,7 +31,7 @@ describe("Markdown rendering", () => {
   });
 
   it("escapes masked samples so they do not turn into emphasis", () => {
-    expect(md).to.include("sample: 7\\*\\*\\*2");
+    expect(md).to.include("failing rows: 7\\*\\*\\*2 at customers.csv:17");
   });
 
   it("makes hostile text inert: no tags, no broken table cells", () => {

@@ -20,7 +20,7 @@ describe("text rendering", () => {
   it("lists only the rules that did not pass, failing first, with their figures aligned", () => {
     expect(text).to.include("3 of 8 rules did not pass (5 passed):");
     const header = lines.find((l) => l.includes("transactions_key_unique"));
-    expect(header).to.match(/^  transactions_key_unique\s+unique\s+transaction_id\s+4\/1,188\s+0\.34%\s+0%\s+FAIL\s+sample: TX-000311, TX-000412, TX-000977, TX-001020$/);
+    expect(header).to.match(/^  transactions_key_unique\s+unique\s+transaction_id\s+4\/1,188\s+0\.34%\s+0%\s+FAIL\s+failing rows: TX-000311 at transactions.csv:21, TX-000412 at transactions.csv:118, TX-000977 at transactions.csv:215, TX-001020 at transactions.csv:312$/);
     const order = ["transactions_key_unique", "transactions_counterparty_references", "transactions_quantity_kwh_range"].map((id) => text.indexOf(id));
     expect(order).to.deep.equal([...order].sort((a, b) => a - b));
     expect(text).not.to.include("transactions_price_type");
@@ -30,8 +30,10 @@ describe("text rendering", () => {
     expect(new Set(table.map((l) => l.search(/(FAIL|WARN)/))).size).to.equal(1);
   });
 
-  it("shows the masked PII sample and an error's message", () => {
-    expect(text).to.include("sample: 7***2, 1***5");
+  it("shows failing rows with their value and place, masked where PII, and an error's message", () => {
+    expect(text).to.include("failing rows: 7***2 at customers.csv:17, 1***5 at customers.csv:114");
+    expect(text).to.include('TX-000019 "P0999" at transactions.csv:21');
+    expect(text).to.include('TX-000102 "-40.000" at transactions.csv:21');
     expect(text).to.include("ERROR   processed/customers has no column segment");
   });
 
