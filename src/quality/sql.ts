@@ -266,7 +266,9 @@ class Expressions {
  */
 export function rowConditions(d: Dialect, contract: Contract, rule: Rule): { readonly scope: string; readonly failing: string | undefined } {
   const x = new Expressions(d, contract);
-  return { scope: x.scope(rule) ?? "TRUE", failing: x.failing(rule) };
+  // A WHERE clause drops rows whose conditions are NULL, so the plain conjunction is enough here.
+  const scope = rule.where.length === 0 ? "TRUE" : rule.where.map((c) => `(${x.condition(c)})`).join(" AND ");
+  return { scope, failing: x.failing(rule) };
 }
 
 function neededColumns(contract: Contract, rules: readonly Rule[], withKey: boolean): string[] {

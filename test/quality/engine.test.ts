@@ -66,7 +66,7 @@ describe("DuckDB check engine", () => {
       "transactions.quantity_kwh.large_sell": ["pass", 0, 5, []],
       "transactions.price.not_null": ["pass", 0, 14, []],
       "transactions.price.type": ["pass", 0, 14, []],
-      "transactions.price.range": ["fail", 1, 14, [row("T0000008", "9999.0000", 9)]],
+      "transactions.price.range": ["fail", 1, 14, [row("T0000008", "-0.2000", 9)]],
       "transactions.energy_type.not_null": ["pass", 0, 14, []],
       "transactions.energy_type.accepted_values": ["fail", 1, 14, [row("T0000013", "geotérmica", 14)]],
       "transactions.transaction_date.type": ["fail", 1, 14, [row("T0000014", "31/02/2024", 15)]],
@@ -145,7 +145,7 @@ describe("DuckDB check engine", () => {
     expect(rule["buys-unique"]).to.deep.include({ failed: 0, total: 9 });
     // (buy,P0001) x5, (buy,P0002) x2, (sell,C000001) x2: 4 + 1 + 1 rows dedupe would drop.
     expect(rule["pair-unique"]).to.deep.include({ failed: 6 });
-    expect(rule["cheap-buys"]).to.deep.include({ failed: 1, total: 2, samples: [row("T0000008", "9999.0000", 9)] });
+    expect(rule["cheap-buys"]).to.deep.include({ failed: 1, total: 2, samples: [row("T0000008", "-0.2000", 9)] });
     expect(rule["buys-only"]).to.deep.include({ failed: 1, samples: [row("T0000003", "P0009", 4)] });
     expect(result.queries).to.equal(2);
   });

@@ -4,7 +4,8 @@ import * as path from "path";
 import { LakeInputError } from "../../src/errors";
 import { historySummary, loadHistory, renderHistoryText, saveReport } from "../../src/report/history";
 import { renderHistory, renderReport } from "../../src/report/render";
-import { validateReport } from "../../src/report/validate";
+import { upgradeReport, validateReport } from "../../src/report/validate";
+import type { QualityReport } from "../../src/report/types";
 import { tempDir } from "../support/lake";
 import { mutableSample, sampleReport, threeLoadHistory } from "./helpers";
 
@@ -33,7 +34,7 @@ describe("report history", () => {
 
   it("reads a version 1 report kept by an earlier release, upgraded: its key samples kept, file and line unknown", () => {
     const v1 = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "fixtures", "report.v1.sample.json"), "utf8")) as { load_date: string };
-    expect(validateReport(v1)).to.deep.equal([]);
+    expect(validateReport(upgradeReport(v1))).to.deep.equal([]);
     fs.mkdirSync(path.join(lake, "quality", v1.load_date), { recursive: true });
     fs.writeFileSync(path.join(lake, "quality", v1.load_date, "report.json"), JSON.stringify(v1));
     const [report] = loadHistory(lake);
@@ -41,6 +42,17 @@ describe("report history", () => {
     const unique = report.datasets.flatMap((d) => d.rules).find((r) => r.id === "transactions_key_unique")!;
     expect(unique.samples[0]).to.deep.equal({ key: "TX-000311", value: null, file: null, line: null });
     expect(renderReport(report, "text", [report])).to.include("failing rows: TX-000311, TX-000412, TX-000977");
+  });
+
+  it("reads a version 2 report kept before samples carried rows: its `sample` keys become samples", () => {
+    const early = JSON.parse(JSON.stringify(sampleReport())) as { datasets: { rules: Record<string, unknown>[] }[] };
+    for (const rule of early.datasets.flatMap((d) => d.rules)) {
+      rule.sample = (rule.samples as { key: string }[]).map((s) => s.key);
+      delete rule.samples;
+    }
+    const upgraded = upgradeReport(early) as QualityReport;
+    expect(validateReport(upgraded)).to.deep.equal([]);
+    expect(upgraded.datasets[0].rules[2].samples[0]).to.deep.equal({ key: "7***2", value: null, file: null, line: null });
   });
 
   it("draws the trend of earlier loads into a saved HTML report", () => {

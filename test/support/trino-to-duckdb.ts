@@ -92,6 +92,11 @@ const REWRITES: Readonly<Record<string, (args: string[]) => string>> = {
   date_parse: ([text, format]) => `strptime(${text}, ${format?.startsWith("'") ? strptimeFormat(format) : format})`,
   array_join: ([list, separator]) => `array_to_string(${list}, ${separator})`,
   bitwise_and: ([a, b]) => `((${a}) & (${b}))`,
+  // Trino's CAST(text AS JSON) encodes a JSON string (DuckDB's would parse it): encode with to_json instead.
+  json_format: ([json]) => {
+    const cast = /^CAST\(([\s\S]*) AS JSON\)$/i.exec(json ?? "");
+    return cast ? `CAST(to_json(${cast[1]}) AS VARCHAR)` : `CAST(${json} AS VARCHAR)`;
+  },
 };
 
 function rewrite(pieces: readonly Piece[]): Piece[] {
