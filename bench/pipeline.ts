@@ -1,81 +1,70 @@
-import { DuckDBInstance } from "@duckdb/node-api";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { generate } from "../src/generator/generate";
-import { loadContracts } from "../src/model/contracts";
-import { runLoad } from "../src/pipeline/load";
+import { btgExport, transactionsOnly } from "./data";
+import { measure, Sample, Stat, stat } from "./measure";
+
+/**
+ * A load against DuckDB's plain COPY of the same CSV to Parquet with the same codec (ZSTD): the
+ * limit of any CSV-to-Parquet path on this engine. Each run copies, then loads into an empty
+ * lake, each in a fresh process; ratios are taken within the run.
+ */
 
 export interface PipelineFigures {
   readonly rows: number;
   readonly csvBytes: number;
-  /** DuckDB's own COPY (SELECT * FROM read_csv(...)) TO parquet of the same file: the limit here. */
-  readonly plainCopySeconds: number;
-  /** The same plain copy written into the lake's year/month/day partitions (no typing): the limit of the layout. */
-  readonly partitionedCopySeconds: number;
-  /** From the start of `lake run` until processed and quarantine Parquet are written. */
-  readonly toProcessedSeconds: number;
-  /** The whole load: raw landing, processed, quarantine, curated rebuild, commit. */
-  readonly loadSeconds: number;
+  readonly copy: { readonly wall: Stat; readonly cpu: Stat; readonly peakMiB: Stat };
+  /** From the start of the load until processed and quarantine Parquet are written. */
+  readonly toProcessed: { readonly wall: Stat; readonly cpu: Stat };
+  /** The whole load: raw landing, processed, quarantine, curated merge, commit. */
+  readonly load: { readonly wall: Stat; readonly cpu: Stat; readonly peakMiB: Stat };
+  readonly ratio: { readonly toProcessedWall: Stat; readonly toProcessedCpu: Stat; readonly loadWall: Stat; readonly loadCpu: Stat };
+  /** Files the load wrote for transactions: processed parts, the quarantine file, curated files. */
+  readonly filesWritten: number;
+  readonly curatedPartitions: number;
 }
 
-async function plainCopy(csv: string, out: string, partitioned: boolean): Promise<number> {
-  const instance = await DuckDBInstance.create(":memory:", { partitioned_write_max_open_files: "4096" });
-  const connection = await instance.connect();
-  const started = process.hrtime.bigint();
-  const copy = partitioned
-    ? `COPY (SELECT *, strftime(d, '%Y') AS year, strftime(d, '%m') AS month, strftime(d, '%d') AS day FROM ` +
-      `(SELECT *, COALESCE(CAST(try_strptime(fecha_transaccion, '%d/%m/%Y') AS DATE), DATE '2026-01-01') AS d FROM read_csv('${csv}', all_varchar = true))) ` +
-      `TO '${out}' (FORMAT parquet, PARTITION_BY (year, month, day))`
-    : `COPY (SELECT * FROM read_csv('${csv}')) TO '${out}' (FORMAT parquet)`;
-  await connection.run(copy);
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  connection.closeSync();
-  instance.closeSync();
-  return seconds;
+interface LoadDetail {
+  readonly marks: { readonly toProcessed: { readonly wall: number; readonly cpu: number } };
+  readonly datasets: readonly { readonly name: string; readonly filesWritten: number; readonly curated: { readonly partitions: readonly string[] } }[];
 }
 
-/** CSV -> processed Parquet on a generated BTG-style transactions export of `rows` rows. */
-export async function benchPipeline(rows: number): Promise<PipelineFigures> {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "energy-lake-bench-"));
+const detailOf = (sample: Sample): LoadDetail => sample.detail as unknown as LoadDetail;
+
+export async function benchPipeline(work: string, rows: number, runs: number, log: (line: string) => void): Promise<PipelineFigures> {
+  const dir = path.join(work, `pipeline-${rows}`);
+  const generated = await btgExport(rows, path.join(dir, "export"));
+  const input = transactionsOnly(generated.dir, path.join(dir, "input"));
+  const csv = path.join(input, "transacciones.csv");
+  const copies: Sample[] = [];
+  const loads: Sample[] = [];
   try {
-    const generated = path.join(work, "generated");
-    await generate({ rows, seed: 1, defects: "default", outDir: generated, style: "btg" });
-    const input = path.join(work, "input");
-    fs.mkdirSync(input);
-    const csv = path.join(input, "transacciones.csv");
-    fs.renameSync(path.join(generated, "transacciones.csv"), csv);
-
-    const plainCopySeconds = await plainCopy(csv, path.join(work, "plain.parquet"), false);
-    const partitionedCopySeconds = await plainCopy(csv, path.join(work, "plain-partitioned"), true);
-    let toProcessedSeconds = Number.NaN;
-    const started = process.hrtime.bigint();
-    await runLoad({
-      inputDir: input,
-      lakeDir: path.join(work, "lake"),
-      loadDate: "2026-01-01",
-      contracts: loadContracts(),
-      onProgress: (message) => {
-        if (/transactions: \d+ processed/.test(message)) toProcessedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    for (let run = 0; run < runs; run++) {
+      const out = path.join(dir, "copy.parquet");
+      copies.push(await measure({ kind: "copy", csv, out }));
+      fs.rmSync(out, { force: true });
+      const lake = path.join(dir, "lake");
+      loads.push(await measure({ kind: "load", input, lake, loadDate: "2026-01-01" }));
+      fs.rmSync(lake, { recursive: true, force: true });
+      log(`pipeline ${rows.toLocaleString("en-US")} rows, run ${run + 1}/${runs}: COPY ${copies[run].wall.toFixed(1)} s, load ${loads[run].wall.toFixed(1)} s (${(loads[run].peakBytes / 2 ** 20).toFixed(0)} MiB peak)`);
+    }
+    const perRun = (f: (i: number) => number): Stat => stat(copies.map((_, i) => f(i)));
+    const transactions = detailOf(loads[0]).datasets.find((d) => d.name === "transactions");
+    return {
+      rows,
+      csvBytes: fs.statSync(csv).size,
+      copy: { wall: stat(copies.map((s) => s.wall)), cpu: stat(copies.map((s) => s.cpu)), peakMiB: stat(copies.map((s) => s.peakBytes / 2 ** 20)) },
+      toProcessed: { wall: stat(loads.map((s) => detailOf(s).marks.toProcessed.wall)), cpu: stat(loads.map((s) => detailOf(s).marks.toProcessed.cpu)) },
+      load: { wall: stat(loads.map((s) => s.wall)), cpu: stat(loads.map((s) => s.cpu)), peakMiB: stat(loads.map((s) => s.peakBytes / 2 ** 20)) },
+      ratio: {
+        toProcessedWall: perRun((i) => detailOf(loads[i]).marks.toProcessed.wall / copies[i].wall),
+        toProcessedCpu: perRun((i) => detailOf(loads[i]).marks.toProcessed.cpu / copies[i].cpu),
+        loadWall: perRun((i) => loads[i].wall / copies[i].wall),
+        loadCpu: perRun((i) => loads[i].cpu / copies[i].cpu),
       },
-    });
-    const loadSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return { rows, csvBytes: fs.statSync(csv).size, plainCopySeconds, partitionedCopySeconds, toProcessedSeconds, loadSeconds };
+      filesWritten: transactions?.filesWritten ?? 0,
+      curatedPartitions: transactions?.curated.partitions.length ?? 0,
+    };
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-export function pipelineTable(figures: readonly PipelineFigures[]): string {
-  const rate = (rows: number, seconds: number): string => `${Math.round(rows / seconds).toLocaleString("en-US")} rows/s`;
-  return [
-    "| rows | CSV MB | plain COPY (limit) | plain COPY into day partitions | lake run to processed | ratio to plain | ratio to partitioned | whole load (incl. curated) |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ...figures.map(
-      (f) =>
-        `| ${f.rows.toLocaleString("en-US")} | ${(f.csvBytes / 1e6).toFixed(0)} | ${f.plainCopySeconds.toFixed(2)} s (${rate(f.rows, f.plainCopySeconds)}) | ` +
-        `${f.partitionedCopySeconds.toFixed(2)} s | ${f.toProcessedSeconds.toFixed(2)} s (${rate(f.rows, f.toProcessedSeconds)}) | ` +
-        `${(f.toProcessedSeconds / f.plainCopySeconds).toFixed(2)}x | ${(f.toProcessedSeconds / f.partitionedCopySeconds).toFixed(2)}x | ${f.loadSeconds.toFixed(2)} s |`,
-    ),
-  ].join("\n");
 }

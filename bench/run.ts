@@ -1,24 +1,137 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { parseArgs } from "util";
-import { benchPipeline, pipelineTable, PipelineFigures } from "./pipeline";
-import { benchRules } from "./rules";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { benchChecks, CheckFigures } from "./checks";
+import { benchHistory, HistoryFigures } from "./history";
+import { machine } from "./measure";
+import { benchPipeline, PipelineFigures } from "./pipeline";
+import { BenchResults, renderChart, renderMarkdown } from "./report";
+import { benchStorage, StorageFigures } from "./storage";
 
 /**
- * `npm run bench`: throughput figures, never assertions. Defaults are the sizes the issues ask
- * for; pass smaller ones for a quick look: npm run bench -- --rows 100000 --rule-rows 100000
+ * `npm run bench` (full) and `npm run bench -- --quick`: figures, never assertions. Writes
+ * bench/results.json, docs/benchmarks.md and docs/img/benchmarks.svg.
  */
+
+const USAGE =
+  "npm run bench [-- --quick] [--runs N] [--work DIR]\n" +
+  "  trying things out (prints the page, writes nothing): [--only pipeline,checks,history,storage] [--rows N] [--depths 1,5]";
+
+export interface BenchPlan {
+  readonly mode: "quick" | "full";
+  readonly runs: number;
+  readonly pipelineRows: readonly number[];
+  readonly checkRows: number;
+  readonly historyDepths: readonly number[];
+  /** Depths measured again with trade ids that have no order (hashes). */
+  readonly randomKeyDepths: readonly number[];
+  readonly storageRows: number;
+  readonly retyped: boolean;
+}
+
+export const PLANS: Readonly<Record<"quick" | "full", Omit<BenchPlan, "runs">>> = {
+  quick: { mode: "quick", pipelineRows: [1_000_000], checkRows: 1_000_000, historyDepths: [1, 30], randomKeyDepths: [], storageRows: 1_000_000, retyped: false },
+  full: {
+    mode: "full",
+    pipelineRows: [1_000_000, 5_000_000, 20_000_000],
+    checkRows: 5_000_000,
+    historyDepths: [1, 10, 30, 100],
+    randomKeyDepths: [1, 100],
+    storageRows: 5_000_000,
+    retyped: true,
+  },
+};
+
+const SECTIONS = ["pipeline", "checks", "history", "storage"] as const;
+type Section = (typeof SECTIONS)[number];
+
+async function duckdbVersion(): Promise<string> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  const version = String((await connection.runAndReadAll("SELECT version()")).getRows()[0][0]);
+  connection.closeSync();
+  instance.closeSync();
+  return version;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { rows: { type: "string", default: "1000000,5000000" }, "rule-rows": { type: "string", default: "5000000" } },
+    options: {
+      quick: { type: "boolean", default: false },
+      runs: { type: "string", default: "3" },
+      only: { type: "string" },
+      rows: { type: "string" },
+      depths: { type: "string" },
+      work: { type: "string" },
+    },
   });
-  const sizes = values.rows.split(",").map(Number);
-  const figures: PipelineFigures[] = [];
-  for (const rows of sizes) {
-    process.stderr.write(`pipeline: ${rows} transaction rows...\n`);
-    figures.push(await benchPipeline(rows));
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 3) throw new Error(`--runs ${values.runs}: every figure is the min/median/max of at least 3 runs; use 3 or more\n${USAGE}`);
+  const sections = (values.only?.split(",") ?? [...SECTIONS]) as Section[];
+  const unknown = sections.filter((s) => !SECTIONS.includes(s));
+  if (unknown.length > 0) throw new Error(`--only: unknown section ${unknown.join(", ")}; sections: ${SECTIONS.join(", ")}\n${USAGE}`);
+  const base = PLANS[values.quick ? "quick" : "full"];
+  const rows = values.rows === undefined ? undefined : Number(values.rows);
+  const depths = values.depths?.split(",").map(Number);
+  if ((rows !== undefined && !(rows > 0)) || depths?.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`--rows and --depths take positive whole numbers\n${USAGE}`);
+  const plan: BenchPlan = {
+    ...base,
+    runs,
+    ...(rows === undefined ? {} : { pipelineRows: [rows], checkRows: rows, storageRows: rows }),
+    ...(depths === undefined ? {} : { historyDepths: depths, randomKeyDepths: base.randomKeyDepths.length > 0 ? depths : [] }),
+  };
+  const trial = values.only !== undefined || rows !== undefined || depths !== undefined;
+  const work = values.work ?? fs.mkdtempSync(path.join(os.tmpdir(), "energy-lake-bench-"));
+  fs.mkdirSync(work, { recursive: true });
+  const started = new Date();
+  const log = (line: string): void => void process.stderr.write(`[${((Date.now() - started.getTime()) / 1000).toFixed(0)}s] ${line}\n`);
+  log(`${plan.mode} bench, ${runs} runs per figure, working in ${work}`);
+  const machineBefore = machine();
+  const pipeline: PipelineFigures[] = [];
+  let checks: CheckFigures | undefined;
+  const history: HistoryFigures[] = [];
+  let storage: StorageFigures | undefined;
+  try {
+    if (sections.includes("pipeline")) for (const rows of plan.pipelineRows) pipeline.push(await benchPipeline(work, rows, runs, log));
+    if (sections.includes("checks")) {
+      log(`checks: ${plan.checkRows.toLocaleString("en-US")} transactions`);
+      checks = await benchChecks(work, plan.checkRows, runs, plan.retyped);
+    }
+    if (sections.includes("history")) {
+      history.push(...(await benchHistory(work, plan.historyDepths, runs, "sequential", log)));
+      if (plan.randomKeyDepths.length > 0) history.push(...(await benchHistory(work, plan.randomKeyDepths, runs, "random", log)));
+    }
+    if (sections.includes("storage")) {
+      log(`storage: ${plan.storageRows.toLocaleString("en-US")} transactions`);
+      storage = await benchStorage(work, plan.storageRows, runs);
+    }
+  } finally {
+    if (values.work === undefined) fs.rmSync(work, { recursive: true, force: true });
   }
-  process.stdout.write(`## CSV to processed Parquet (lake run)\n\n${pipelineTable(figures)}\n\n`);
-  process.stderr.write(`rules: ${values["rule-rows"]} transaction rows...\n`);
-  process.stdout.write(`## Quality rules\n\n${await benchRules(Number(values["rule-rows"]))}\n`);
+  const results: BenchResults = {
+    mode: plan.mode,
+    runs,
+    sections,
+    started: started.toISOString(),
+    seconds: Math.round((Date.now() - started.getTime()) / 1000),
+    machine: { ...machineBefore, duckdb: await duckdbVersion(), loadAverageAfter: machine().loadAverage },
+    pipeline,
+    checks,
+    history,
+    storage,
+  };
+  const analysis = fs.readFileSync(path.join(__dirname, "analysis.md"), "utf8");
+  if (trial) {
+    process.stdout.write(renderMarkdown(results, analysis));
+    return;
+  }
+  const root = path.join(__dirname, "..");
+  fs.writeFileSync(path.join(root, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(path.join(root, "docs", "img", "benchmarks.svg"), renderChart(results));
+  fs.writeFileSync(path.join(root, "docs", "benchmarks.md"), renderMarkdown(results, analysis));
+  log(`wrote bench/results.json, docs/benchmarks.md and docs/img/benchmarks.svg (${results.seconds} s)`);
 }
 
 main().catch((err: unknown) => {

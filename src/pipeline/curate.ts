@@ -72,6 +72,14 @@ class Curation {
     this.table = (role) => `curate_${role}_${contract.name}`;
   }
 
+  /** The partition values the rows of `source` fall in, formatted once per distinct date. */
+  periodsOf(source: string): string {
+    const partition = this.contract.curatedPartition;
+    if (partition === undefined) return `SELECT CAST(NULL AS VARCHAR) AS "_period" WHERE FALSE`;
+    const day = `CAST(${d.ident(partition.column)} AS DATE)`;
+    return `SELECT DISTINCT COALESCE(strftime("_day", ${d.str(PERIOD_FORMATS[partition.granularity])}), ${d.str(NULL_PARTITION)}) AS "_period" FROM (SELECT DISTINCT ${day} AS "_day" FROM ${source}) ORDER BY 1`;
+  }
+
   /** One row per key of `source`, the latest load, then the last source row, winning. */
   latestPerKey(source: string): string {
     return (
@@ -108,22 +116,53 @@ async function rowCount(connection: DuckDBConnection, files: readonly string[]):
   return files.length === 0 ? 0 : scalar(connection, `SELECT count(*) FROM ${readParquet(files)}`);
 }
 
-/** Writes `select` (sorted by key) as size-bounded part files of `partitionDir`, numbered from the first free n; returns the files' lake paths. */
-async function writeParts(connection: DuckDBConnection, tx: LakeTransaction, c: Curation, select: string, partitionDir: string, taken: ReadonlySet<number>): Promise<string[]> {
-  const scratch = tx.staged(path.join("_scratch", partitionDir));
-  fs.rmSync(scratch, { recursive: true, force: true });
-  fs.mkdirSync(path.dirname(scratch), { recursive: true });
-  await connection.run(
-    `COPY (${select} ORDER BY ${c.keys}) TO ${sqlPath(scratch)} (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES ${TARGET_FILE_BYTES}, FILENAME_PATTERN 'part-{i}')`,
-  );
-  const written: string[] = [];
+/** Moves freshly written part files into `partitionDir` of the staging tree, numbered from the first n not `taken`. */
+function placeParts(tx: LakeTransaction, files: readonly string[], partitionDir: string, taken: ReadonlySet<number>): string[] {
+  const placed: string[] = [];
   let n = 0;
-  for (const file of partFiles(scratch)) {
+  for (const file of files) {
     while (taken.has(n)) n++;
     const relative = path.join(partitionDir, `part-${n++}.parquet`);
     fs.mkdirSync(path.dirname(tx.staged(relative)), { recursive: true });
     fs.renameSync(file, tx.staged(relative));
-    written.push(relative);
+    placed.push(relative);
+  }
+  return placed;
+}
+
+/**
+ * Writes the rows of `source` into their period partitions, each file sorted by key: one
+ * partitioned COPY for all periods (one pass over the load, however many periods it spans), then
+ * any file above the size bound split again. `taken` gives the part numbers a partition keeps.
+ * Returns the lake paths written.
+ */
+async function writePeriods(connection: DuckDBConnection, tx: LakeTransaction, c: Curation, source: string, periods: readonly string[], taken: (dir: string) => ReadonlySet<number>): Promise<string[]> {
+  const partition = c.contract.curatedPartition;
+  if (partition === undefined || periods.length === 0) return [];
+  const scratch = tx.staged(path.join("_scratch", "curate", c.contract.name));
+  fs.rmSync(scratch, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(scratch), { recursive: true });
+  await connection.run(
+    `COPY (SELECT ${c.columns}, ${c.period} AS "_period" FROM ${source} ORDER BY ${c.keys}) TO ${sqlPath(scratch)} ` +
+      `(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ("_period"), FILENAME_PATTERN 'part-{i}')`,
+  );
+  const written: string[] = [];
+  for (const period of periods) {
+    const dir = layerPaths.curatedPartition(c.contract.name, partition, period);
+    let files = partFiles(path.join(scratch, `_period=${period}`));
+    if (files.some((f) => fs.statSync(f).size > TARGET_FILE_BYTES)) {
+      // A bulk load put more than a file's worth in this period: split it by size, still sorted.
+      const split = path.join(scratch, "_split");
+      await connection.run(
+        `COPY (SELECT * FROM ${readParquet(files)} ORDER BY ${c.keys}) TO ${sqlPath(split)} (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES ${TARGET_FILE_BYTES}, FILENAME_PATTERN 'part-{i}')`,
+      );
+      for (const f of files) fs.rmSync(f);
+      files = partFiles(split);
+      written.push(...placeParts(tx, files, dir, taken(dir)));
+      fs.rmSync(split, { recursive: true, force: true });
+      continue;
+    }
+    written.push(...placeParts(tx, files, dir, taken(dir)));
   }
   fs.rmSync(tx.staged("_scratch"), { recursive: true, force: true });
   return written;
@@ -135,13 +174,12 @@ const partNumber = (file: string): number => Number(/part-(\d+)\.parquet$/.exec(
  * Whether re-running `loadDate` can merge incrementally: every key the earlier run of that date
  * wrote to curated must be in the new run (else the row it superseded has to come back).
  */
-async function rerunNeedsRebuild(connection: DuckDBConnection, c: Curation, lakeDir: string, loadDate: string, existing: readonly string[]): Promise<string | undefined> {
+async function rerunNeedsRebuild(connection: DuckDBConnection, c: Curation, lakeDir: string, loadDate: string, existing: readonly string[], incoming: string): Promise<string | undefined> {
   const previous = processedFilesOfLoad(lakeDir, c.contract.name, loadDate);
   if (previous.length === 0 || existing.length === 0) return undefined;
-  const incoming = c.table("in");
   const dropped = c.table("dropped");
   await connection.run(
-    `CREATE OR REPLACE TEMP TABLE ${dropped} AS SELECT DISTINCT ${c.keys} FROM ${readParquet(previous)} AS p ${c.keyJoin("ANTI", "p", incoming)}`,
+    `CREATE OR REPLACE TEMP TABLE ${dropped} AS SELECT DISTINCT ${c.keys} FROM ${readParquet(previous)} AS p ${c.keyJoin("ANTI", "p", `(SELECT ${c.keys} FROM ${incoming})`)}`,
   );
   const stillCurated = await scalar(
     connection,
@@ -159,29 +197,41 @@ async function rerunNeedsRebuild(connection: DuckDBConnection, c: Curation, lake
 export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
   const { connection, tx, contract, lakeDir, loadDate } = args;
   const c = new Curation(contract);
-  const incoming = c.table("in");
   const existing = curatedFiles(lakeDir, contract);
   const before = await rowCount(connection, existing);
   const loadRows = await scalar(connection, `SELECT count(*) FROM ${args.incoming}`);
-  await connection.run(`CREATE OR REPLACE TEMP TABLE ${incoming} AS ${c.latestPerKey(args.incoming)}`);
 
   const stray = listParquet(path.join(lakeDir, layerPaths.curatedDataset(contract.name))).filter((f) => !existing.includes(f));
   const reason =
     stray.length > 0
       ? `curated/${contract.name} holds files of another partitioning (${path.relative(lakeDir, stray[0])}); curated_partition changed, so curated is rebuilt from every processed partition`
-      : await rerunNeedsRebuild(connection, c, lakeDir, loadDate, existing);
+      : await rerunNeedsRebuild(connection, c, lakeDir, loadDate, existing, args.incoming);
   if (reason !== undefined) return rebuild(args, c, [...existing, ...stray], reason, before + loadRows);
+
+  // The load's rows are not copied: only the few rows that lose are listed, by source line, and
+  // left out of every read of the load. First the rows a later row of the same key replaces
+  // within the load.
+  const losers = c.table("losers");
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE ${losers} AS SELECT "_source_file", "_row" FROM (SELECT "_source_file", "_row", row_number() OVER (PARTITION BY ${c.keys} ` +
+      `ORDER BY "_source_file" DESC, "_row" DESC) AS "_rank" FROM ${args.incoming} AS i ${c.keyJoin("SEMI", "i", `(SELECT ${c.keys} FROM ${args.incoming} GROUP BY ALL HAVING count(*) > 1)`)}) WHERE "_rank" > 1`,
+  );
+  const withoutLosers = async (source: string, table: string, on: string): Promise<string> =>
+    (await scalar(connection, `SELECT count(*) FROM ${table}`)) === 0 ? source : `(SELECT i.* FROM ${source} AS i ANTI JOIN ${table} AS m ON ${on})`;
+  let incoming = await withoutLosers(args.incoming, losers, `i."_source_file" = m."_source_file" AND i."_row" = m."_row"`);
 
   // Where the load's keys live now: the semi-join prunes curated row groups by their key ranges.
   const hits = c.table("hits");
   await connection.run(
     `CREATE OR REPLACE TEMP TABLE ${hits} AS SELECT filename AS "_file", ${c.keys}, "_load_date" FROM ` +
       (existing.length === 0
-        ? `(SELECT CAST(NULL AS VARCHAR) AS filename, * FROM ${incoming} WHERE FALSE)`
-        : `(SELECT * FROM read_parquet([${existing.map(sqlPath).join(", ")}], filename = true, union_by_name = true, hive_partitioning = false)) AS cur ${c.keyJoin("SEMI", "cur", incoming)}`),
+        ? `(SELECT CAST(NULL AS VARCHAR) AS filename, * FROM ${args.incoming} WHERE FALSE)`
+        : `(SELECT * FROM read_parquet([${existing.map(sqlPath).join(", ")}], filename = true, union_by_name = true, hive_partitioning = false)) AS cur ${c.keyJoin("SEMI", "cur", `(SELECT ${c.keys} FROM ${incoming})`)}`),
   );
   // A backfilled older load loses to the newer rows curated already holds.
-  await connection.run(`DELETE FROM ${incoming} AS i WHERE EXISTS (SELECT 1 FROM ${hits} AS h WHERE h."_load_date" > ${d.dateLiteral(loadDate)} AND ${contract.key.map((k) => `h.${d.ident(k)} = i.${d.ident(k)}`).join(" AND ")})`);
+  const newer = c.table("newer");
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${newer} AS SELECT ${c.keys} FROM ${hits} WHERE "_load_date" > ${d.dateLiteral(loadDate)}`);
+  incoming = await withoutLosers(incoming, newer, contract.key.map((k) => `i.${d.ident(k)} = m.${d.ident(k)}`).join(" AND "));
   await connection.run(`DELETE FROM ${hits} WHERE "_load_date" > ${d.dateLiteral(loadDate)}`);
   const touchedFiles = (await connection.runAndReadAll(`SELECT DISTINCT "_file" FROM ${hits} ORDER BY 1`)).getRows().map((r) => String(r[0]));
   const byPath = new Map(existing.map((f) => [f.split(path.sep).join("/"), f]));
@@ -213,17 +263,14 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
       await connection.run(`COPY (${keep} ORDER BY ${c.keys}) TO ${sqlPath(tx.staged(relative))} (FORMAT parquet, COMPRESSION zstd)`);
       written.push(relative);
     }
-    const periods = (await connection.runAndReadAll(`SELECT DISTINCT "_period" FROM ${incoming} ORDER BY 1`)).getRows().map((r) => String(r[0]));
-    for (const period of periods) {
-      partitions.add(period);
-      const dir = layerPaths.curatedPartition(contract.name, contract.curatedPartition, period);
-      const taken = new Set(partFiles(path.join(lakeDir, dir)).filter((f) => !removed.has(f)).map(partNumber));
-      written.push(...(await writeParts(connection, tx, c, `SELECT ${c.columns} FROM ${incoming} WHERE "_period" = ${d.str(period)}`, dir, taken)));
-    }
+    const periods = (await connection.runAndReadAll(c.periodsOf(incoming))).getRows().map((r) => String(r[0]));
+    for (const period of periods) partitions.add(period);
+    const taken = (dir: string): Set<number> => new Set(partFiles(path.join(lakeDir, dir)).filter((f) => !removed.has(f)).map(partNumber));
+    written.push(...(await writePeriods(connection, tx, c, incoming, periods, taken)));
   }
   const unchanged = existing.filter((f) => !rewrite.includes(f));
   const rows = await rowCount(connection, [...unchanged, ...written.map((f) => tx.staged(f))]);
-  await connection.run(`DROP TABLE ${incoming}; DROP TABLE ${hits}`);
+  await connection.run(`DROP TABLE ${losers}; DROP TABLE ${hits}; DROP TABLE ${newer}`);
   return {
     merge: { mode: "incremental", rows, replaced: before + loadRows - rows, partitions: [...partitions].sort(), filesWritten: written.length, filesRemoved: remove.length },
     remove,
@@ -233,13 +280,12 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
 /** Curated rebuilt from every processed partition of the dataset, the staged run of `loadDate` in place of the old one. */
 async function rebuild(args: CurateArgs, c: Curation, existing: readonly string[], reason: string, rowsIn: number): Promise<StagedCuration> {
   const { connection, tx, contract, lakeDir, loadDate } = args;
-  const incoming = c.table("in");
   const older = processedLoadDates(lakeDir, contract.name)
     .filter((date) => date !== loadDate)
     .flatMap((date) => processedFilesOfLoad(lakeDir, contract.name, date));
   const history = older.length === 0 ? [] : [`SELECT ${c.columns} FROM ${readParquet(older)}`];
   const all = c.table("all");
-  await connection.run(`CREATE OR REPLACE TEMP TABLE ${all} AS ${c.latestPerKey(`(${[...history, `SELECT ${c.columns} FROM ${incoming}`].join(" UNION ALL ")})`)}`);
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${all} AS ${c.latestPerKey(`(${[...history, `SELECT ${c.columns} FROM ${args.incoming}`].join(" UNION ALL ")})`)}`);
   const written: string[] = [];
   const partitions: string[] = [];
   if (contract.curatedPartition === undefined) {
@@ -249,14 +295,11 @@ async function rebuild(args: CurateArgs, c: Curation, existing: readonly string[
     written.push(file);
   } else {
     const periods = (await connection.runAndReadAll(`SELECT DISTINCT "_period" FROM ${all} ORDER BY 1`)).getRows().map((r) => String(r[0]));
-    for (const period of periods) {
-      partitions.push(period);
-      const dir = layerPaths.curatedPartition(contract.name, contract.curatedPartition, period);
-      written.push(...(await writeParts(connection, tx, c, `SELECT ${c.columns} FROM ${all} WHERE "_period" = ${d.str(period)}`, dir, new Set())));
-    }
+    partitions.push(...periods);
+    written.push(...(await writePeriods(connection, tx, c, all, periods, () => new Set())));
   }
   const rows = await rowCount(connection, written.map((f) => tx.staged(f)));
-  await connection.run(`DROP TABLE ${incoming}; DROP TABLE ${all}`);
+  await connection.run(`DROP TABLE ${all}`);
   const remove = existing.map((f) => path.relative(lakeDir, f));
   return {
     merge: { mode: "rebuild", reason, rows, replaced: rowsIn - rows, partitions, filesWritten: written.length, filesRemoved: remove.filter((f) => !written.includes(f)).length },

@@ -178,6 +178,7 @@ async function stageDataset(
     `COPY (SELECT ${rawColumns}, _source_file, _row, _reason, 'value' AS _reason_kind, CAST(NULL AS VARCHAR) AS _raw_line FROM (${typed}) WHERE _reason IS NOT NULL ` +
       `UNION ALL ${structural.join(" UNION ALL ")} ORDER BY _source_file, _row) TO ${sqlPath(quarantineFile)} (FORMAT parquet, COMPRESSION zstd)`,
   );
+  progress(`${contract.name}: quarantine written`);
   // Counted back from the files written, so the reconciliation checks the lake, not our own arithmetic.
   const processedFiles = partFiles(processedDir);
   const processed = processedFiles.length === 0 ? 0 : await scalar(connection, `SELECT count(*) FROM ${readParquet(processedFiles)}`);

@@ -1,21 +1,14 @@
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
+import { Stat, stat } from "./measure";
 import { Contract, loadContracts } from "../src/model/contracts";
 import { RuleSet, columnsRead, loadRuleSets } from "../src/model/rules";
 import { compileChecks } from "../src/quality/sql";
 import { processedFilesOfLoad } from "../src/pipeline/layout";
 import { duckdbTarget, retypedFromText } from "../src/sql/batch-source";
 import { duckdb } from "../src/sql/dialect";
-
-/**
- * Benchmark (not a test): the shipped transactions rules over an N-row batch, timed three ways in
- * one run: the compiled suite (one aggregate scan + one anti-join per referenced dataset), the same
- * rules one query per rule (the dbt-style baseline), and one bare aggregate scan of the same
- * columns (the floor: reading the columns at all). `npx tsx bench/rules.ts 5000000 [lakeDir]`.
- */
 
 const LOAD_DATE = "2024-05-01";
 const PROVIDERS = 500;
@@ -58,17 +51,18 @@ export async function buildBenchLake(connection: DuckDBConnection, lake: string,
   );
 }
 
-const REPEATS = 5;
+interface Timing {
+  readonly wall: number;
+  readonly cpu: number;
+}
 
-/** Best of `repeats` wall-clock runs: the machine is shared, and the minimum is the least disturbed figure. */
-async function timed(connection: DuckDBConnection, statements: readonly string[], repeats = REPEATS): Promise<number> {
-  let best = Infinity;
-  for (let run = 0; run < repeats; run++) {
-    const start = performance.now();
-    for (const sql of statements) await connection.runAndReadAll(sql);
-    best = Math.min(best, (performance.now() - start) / 1000);
-  }
-  return best;
+/** One run of the statements, in this process (nothing else runs in it meanwhile): wall and CPU seconds. */
+async function timed(connection: DuckDBConnection, statements: readonly string[]): Promise<Timing> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  for (const sql of statements) await connection.runAndReadAll(sql);
+  const used = process.cpuUsage(cpu);
+  return { wall: (performance.now() - start) / 1000, cpu: (used.user + used.system) / 1e6 };
 }
 
 /** The floor: one aggregate pass that reads every value of the columns the rules read (hashing defeats metadata-only answers), with no check logic. */
@@ -105,68 +99,76 @@ async function batchBytesRead(connection: DuckDBConnection, statements: readonly
   return total;
 }
 
-/** Builds (or reuses, given `lakeDir` with a built lake) an N-row lake, times the three strategies, returns a Markdown table. */
-export async function benchRules(rows: number, lakeDir?: string): Promise<string> {
+export interface Strategy {
+  readonly name: string;
+  readonly queries: number;
+  /** Batch MiB the statements read (the column chunks each Parquet scan projects: what Athena bills). */
+  readonly mibRead: number;
+  readonly wall: Stat;
+  readonly cpu: Stat;
+  /** CPU time over the floor's, per run. */
+  readonly ratioToFloor: Stat;
+}
+
+export interface CheckFigures {
+  readonly rows: number;
+  readonly rules: number;
+  readonly strategies: readonly Strategy[];
+}
+
+/**
+ * The shipped transactions rules over an N-row batch (plus the providers and customers it
+ * references), timed several ways in each run: the floor (a bare aggregate scan of the columns
+ * the rules read), the compiled suite counts only, with samples, with its anti-joins, and one
+ * query per rule (the dbt-style baseline). With `retyped`, also the suite and per-rule over a
+ * batch typed from text on every query, as a dbt staging view would.
+ */
+export async function benchChecks(work: string, rows: number, runs: number, retyped: boolean): Promise<CheckFigures> {
   const contracts = loadContracts();
   const ruleSet = loadRuleSets(contracts).find((r) => r.dataset === "transactions") as RuleSet;
   const contract = contracts.find((c) => c.name === "transactions") as Contract;
-  const lake = lakeDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "bench-rules-"));
+  const lake = path.join(work, `checks-${rows}`);
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
-    if (processedFilesOfLoad(lake, "transactions", LOAD_DATE).length === 0) await buildBenchLake(connection, lake, rows);
+    await buildBenchLake(connection, lake, rows);
     const target = duckdbTarget(lake);
-    const suite = compileChecks(ruleSet, contracts, target, LOAD_DATE).queries.map((q) => q.sql);
-    const countsOnly = compileChecks(ruleSet, contracts, target, LOAD_DATE, { sampleSize: 0 }).queries[0].sql;
-    const perRule = ruleSet.rules.flatMap((rule) => compileChecks({ ...ruleSet, rules: [rule] }, contracts, target, LOAD_DATE).queries.map((q) => q.sql));
-    const bare = bareScanSql(lake, contract, ruleSet);
-
-    await timed(connection, [bare]); // warm the file cache so the first timing is not penalised
-    const bareSeconds = await timed(connection, [bare]);
-    const aggregateSeconds = await timed(connection, suite.slice(0, 1));
-    const countsOnlySeconds = await timed(connection, [countsOnly]);
-    const suiteSeconds = await timed(connection, suite);
-    const perRuleSeconds = await timed(connection, perRule);
-    // The same two strategies over a batch typed from text on every query, as a dbt project testing a
-    // staging view would: slow, so one run each.
-    const textTarget = retypedFromText(target);
-    const textSuite = compileChecks(ruleSet, contracts, textTarget, LOAD_DATE).queries.map((q) => q.sql);
-    const textPerRule = ruleSet.rules.flatMap((rule) => compileChecks({ ...ruleSet, rules: [rule] }, contracts, textTarget, LOAD_DATE).queries.map((q) => q.sql));
-    const textSuiteSeconds = await timed(connection, textSuite, 1);
-    const textPerRuleSeconds = await timed(connection, textPerRule, 1);
-
+    const compiled = (t = target, options = {}): string[] => compileChecks(ruleSet, contracts, t, LOAD_DATE, options).queries.map((q) => q.sql);
+    const perRule = (t = target): string[] => ruleSet.rules.flatMap((rule) => compileChecks({ ...ruleSet, rules: [rule] }, contracts, t, LOAD_DATE).queries.map((q) => q.sql));
+    const candidates: { name: string; statements: string[] }[] = [
+      { name: "bare aggregate scan of the same columns (floor)", statements: [bareScanSql(lake, contract, ruleSet)] },
+      { name: "rule suite: aggregate query, counts only", statements: compiled(target, { sampleSize: 0 }).slice(0, 1) },
+      { name: "rule suite: aggregate query with samples", statements: compiled().slice(0, 1) },
+      { name: "rule suite: aggregate + anti-joins (the check of a load)", statements: compiled() },
+      { name: "one query per rule (dbt-style)", statements: perRule() },
+    ];
+    if (retyped) {
+      const textTarget = retypedFromText(target);
+      candidates.push({ name: "rule suite, batch typed from text on every query", statements: compiled(textTarget) });
+      candidates.push({ name: "one query per rule, batch typed from text", statements: perRule(textTarget) });
+    }
+    // Warm the file cache, so the first strategy timed is not the one that pays for it.
+    await timed(connection, candidates[0].statements);
+    const timings = candidates.map(() => [] as Timing[]);
+    for (let run = 0; run < runs; run++) {
+      for (const [i, candidate] of candidates.entries()) timings[i].push(await timed(connection, candidate.statements));
+    }
     const sizes = await columnBytes(connection, processedFilesOfLoad(lake, "transactions", LOAD_DATE));
-    const mib = async (statements: readonly string[]): Promise<string> => ((await batchBytesRead(connection, statements, sizes)) / 2 ** 20).toFixed(1);
-    const bytes = { bare: await mib([bare]), countsOnly: await mib([countsOnly]), aggregate: await mib(suite.slice(0, 1)), suite: await mib(suite), perRule: await mib(perRule) };
-
-    const row = (what: string, queries: number, read: string, seconds: number, note: string): string => `| ${what} | ${queries} | ${read} | ${seconds.toFixed(2)} | ${note} |`;
-    return [
-      `Rules benchmark: ${rows.toLocaleString("en-US")} transactions, ${ruleSet.rules.length} rules, DuckDB ${(await connection.runAndReadAll("SELECT version()")).getRows()[0][0]}, ${os.cpus().length} cores, best of ${REPEATS} runs`,
-      "",
-      "| strategy | queries | batch MiB read | seconds | ratio |",
-      "|---|---:|---:|---:|---|",
-      row("bare aggregate scan of the same columns (floor)", 1, bytes.bare, bareSeconds, "1.00x"),
-      row("rule suite: aggregate query, counts only (sampleSize 0)", 1, bytes.countsOnly, countsOnlySeconds, `${(countsOnlySeconds / bareSeconds).toFixed(2)}x the floor`),
-      row("rule suite: aggregate query with samples (one scan)", 1, bytes.aggregate, aggregateSeconds, `${(aggregateSeconds / bareSeconds).toFixed(2)}x the floor`),
-      row("rule suite: aggregate + anti-joins", suite.length, bytes.suite, suiteSeconds, `${(suiteSeconds / bareSeconds).toFixed(2)}x the floor`),
-      row("one query per rule (dbt-style)", perRule.length, bytes.perRule, perRuleSeconds, `${(perRuleSeconds / suiteSeconds).toFixed(1)}x the suite's time (target >= ${(ruleSet.rules.length / 2).toFixed(1)}x)`),
-      row("rule suite, batch typed from text (retypedFromText, 1 run)", textSuite.length, bytes.suite, textSuiteSeconds, `${(textSuiteSeconds / bareSeconds).toFixed(2)}x the floor`),
-      row("one query per rule, batch typed from text (1 run)", textPerRule.length, bytes.perRule, textPerRuleSeconds, `${(textPerRuleSeconds / textSuiteSeconds).toFixed(1)}x the suite typed from text`),
-      "",
-    ].join("\n");
+    const strategies: Strategy[] = [];
+    for (const [i, candidate] of candidates.entries()) {
+      strategies.push({
+        name: candidate.name,
+        queries: candidate.statements.length,
+        mibRead: (await batchBytesRead(connection, candidate.statements, sizes)) / 2 ** 20,
+        wall: stat(timings[i].map((t) => t.wall)),
+        cpu: stat(timings[i].map((t) => t.cpu)),
+        ratioToFloor: stat(timings[i].map((t, run) => t.cpu / timings[0][run].cpu)),
+      });
+    }
+    return { rows, rules: ruleSet.rules.length, strategies };
   } finally {
     connection.closeSync();
     instance.closeSync();
-    if (lakeDir === undefined) fs.rmSync(lake, { recursive: true, force: true });
+    fs.rmSync(lake, { recursive: true, force: true });
   }
-}
-
-if (require.main === module) {
-  const rows = Number(process.argv[2] ?? "1000000");
-  benchRules(rows, process.argv[3])
-    .then((table) => process.stdout.write(table))
-    .catch((err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    });
 }
