@@ -9,7 +9,7 @@ import { compileChecks } from "../src/quality/sql";
 import { processedFilesOfLoad } from "../src/pipeline/layout";
 import { duckdbTarget, readParquet } from "../src/sql/batch-source";
 import { duckdb } from "../src/sql/dialect";
-import { buildBenchLake } from "./rules";
+import { buildBenchLake } from "./checks";
 
 /**
  * The shape of the compiled check query, measured (not a test): the aggregate query of the
