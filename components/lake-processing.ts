@@ -26,7 +26,7 @@ export interface LakeProcessingArgs {
   readonly timeoutMinutes?: number;
   /** @default 1 */
   readonly maxRetries?: number;
-  /** Folder holding transform.py, curate.py and lake_common.py. @default "<project>/glue" */
+  /** Folder holding transform.py, curate.py and their modules lake_common.py and lake_csv.py. @default "<project>/glue" */
   readonly scriptsDir?: string;
 }
 
@@ -61,7 +61,7 @@ export class LakeProcessing extends pulumi.ComponentResource {
       );
     const transformScript = upload("transform.py");
     const curateScript = upload("curate.py");
-    const commonModule = upload("lake_common.py");
+    const modules = [upload("lake_common.py"), upload("lake_csv.py")];
     const plan = new aws.s3.BucketObjectv2(
       `${name}-plan`,
       {
@@ -102,6 +102,20 @@ export class LakeProcessing extends pulumi.ComponentResource {
                   Resource: [arn.glueCatalog(c), ...(["processed", "curated"] as const).flatMap((l) => [arn.glueDatabase(c, names.database(l)), arn.glueTables(c, names.database(l))])],
                 },
                 {
+                  // Curated partitions by business period are registered as the curate job writes them.
+                  Sid: "CuratedPartitions",
+                  Effect: "Allow",
+                  Action: ["glue:BatchCreatePartition", "glue:BatchDeletePartition", "glue:CreatePartition", "glue:DeletePartition"],
+                  Resource: [arn.glueCatalog(c), arn.glueDatabase(c, names.database("curated")), arn.glueTables(c, names.database("curated"))],
+                },
+                {
+                  // A run's lock names its job run; another run reads that run's state to tell a live lock from a stale one.
+                  Sid: "JobRunStates",
+                  Effect: "Allow",
+                  Action: "glue:GetJobRun",
+                  Resource: [arn.glueJob(c, names.job("transform")), arn.glueJob(c, names.job("curate"))],
+                },
+                {
                   Sid: "DataQualityRulesets",
                   Effect: "Allow",
                   Action: ["glue:GetDataQualityRuleset", "glue:PublishDataQuality"],
@@ -140,15 +154,16 @@ export class LakeProcessing extends pulumi.ComponentResource {
       "--job-bookmark-option": "job-bookmark-disable",
       "--enable-metrics": "true",
       "--enable-continuous-cloudwatch-log": "true",
-      "--extra-py-files": s3Uri(commonModule),
+      "--extra-py-files": pulumi.all(modules.map(s3Uri)).apply((uris) => uris.join(",")),
       "--plan": this.planLocation,
       "--TempDir": pulumi.interpolate`s3://${artifacts.bucket}/tmp/`,
       "--raw_bucket": layerBuckets.raw.bucket,
       "--processed_bucket": layerBuckets.processed.bucket,
       "--quarantine_bucket": layerBuckets.quarantine.bucket,
       "--curated_bucket": layerBuckets.curated.bucket,
+      "--curated_database": names.database("curated"),
     };
-    const jobOpts = { parent: this, dependsOn: [rolePolicy, plan, commonModule] };
+    const jobOpts = { parent: this, dependsOn: [rolePolicy, plan, ...modules] };
     this.transformJob = new aws.glue.Job(
       `${name}-transform`,
       {
@@ -165,7 +180,7 @@ export class LakeProcessing extends pulumi.ComponentResource {
       {
         ...common,
         name: names.job("curate"),
-        description: "processed -> curated: one row per key, latest load wins",
+        description: "processed -> curated: one row per key, latest load wins, merged into the partitions the load touches",
         command: { name: "glueetl", pythonVersion: "3", scriptLocation: s3Uri(curateScript) },
         defaultArguments,
       },

@@ -1,10 +1,20 @@
-"""processed -> curated for one dataset: one row per key, the latest load wins.
+"""processed -> curated for one dataset and load date: one row per key, the latest load winning.
 
-Rebuilt from every processed load, so re-running any load keeps curated consistent; written
-aside, then swapped in.
+The same merge as the local one (src/pipeline/curate.ts): a key keeps the row of its latest load
+(then the last file and line read). Datasets without curated partitioning are one file,
+curated/<dataset>/data.parquet; a dataset with one (transactions by trade month) is merged
+incrementally: only the partitions holding the load's keys, or receiving its rows, are rewritten
+(a key whose period changed leaves its old partition), and the curated table's partitions are
+registered in the Glue catalog (trade months are unbounded, so they are not projected). Re-running
+a load date that dropped keys the earlier run had curated rebuilds curated from every processed
+load, since the rows those keys superseded must come back; the job's output says so. One run per
+dataset at a time (a lock object); written under the run's staging prefix, then swapped in.
 """
+import datetime
+import json
 import sys
 
+import boto3
 from awsglue.context import GlueContext
 from awsglue.utils import getResolvedOptions
 from pyspark.context import SparkContext
@@ -13,27 +23,132 @@ from pyspark.sql import functions as F
 
 import lake_common as lc
 
-ARGS = getResolvedOptions(sys.argv, ["JOB_NAME", "JOB_RUN_ID", "dataset", "load_date", "plan", "processed_bucket", "curated_bucket"])
+ARGS = getResolvedOptions(sys.argv, ["JOB_NAME", "JOB_RUN_ID", "dataset", "load_date", "plan", "processed_bucket", "curated_bucket", "curated_database"])
 DATASET = ARGS["dataset"]
 LOAD_DATE = lc.check_load_date(ARGS["load_date"])
+PROCESSED, CURATED = ARGS["processed_bucket"], ARGS["curated_bucket"]
 
 spark = GlueContext(SparkContext.getOrCreate()).spark_session
+# Partition values are period strings ("2024", "2024-05"): never typed from the path.
+spark.conf.set("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
 s3 = lc.s3_client()
+glue_api = boto3.client("glue")
 plan = lc.read_plan(s3, ARGS["plan"], DATASET)
+KEY = plan["key"]
+OUTPUT_COLUMNS = [*plan["columns"], "_load_date", "_source_file", "_row"]
+# {"column", "granularity", "name"} when the contract partitions curated by business period; null: one file.
+PARTITION = plan["curated_partition"]
 
-if not lc.list_keys(s3, ARGS["processed_bucket"], f"{DATASET}/"):
-    print(f"{DATASET}: no processed data yet (load {LOAD_DATE}); curated left as it is")
-    sys.exit(0)
 
-processed = spark.read.parquet(f"s3://{ARGS['processed_bucket']}/{DATASET}/")
-latest_first = Window.partitionBy(*plan["key"]).orderBy(F.col("_load_date").desc(), F.col("_source_file").desc(), F.col("_row").desc())
-curated = (
-    processed.withColumn("_rank", F.row_number().over(latest_first))
-    .filter(F.col("_rank") == 1)
-    .select(*plan["columns"], "_load_date", "_source_file", "_row")
-)
+def run_is_alive(holder):
+    try:
+        state = glue_api.get_job_run(JobName=holder["job"], RunId=holder["run_id"])["JobRun"]["JobRunState"]
+    except glue_api.exceptions.EntityNotFoundException:
+        return False
+    return state in lc.LIVE_RUN_STATES
 
-staging = f"_staging/{DATASET}/{ARGS['JOB_RUN_ID']}"
-curated.write.mode("overwrite").option("compression", "zstd").parquet(f"s3://{ARGS['curated_bucket']}/{staging}/")
-staged = lc.staged_parquet(s3, ARGS["curated_bucket"], staging + "/")
-lc.publish(s3, ARGS["curated_bucket"], [(k, f"{DATASET}/part-{i}.parquet") for i, k in enumerate(staged)], lc.list_keys(s3, ARGS["curated_bucket"], f"{DATASET}/"))
+
+def latest_per_key(frame):
+    latest_first = Window.partitionBy(*KEY).orderBy(F.col("_load_date").desc(), F.col("_source_file").desc(), F.col("_row").desc())
+    return frame.withColumn("_rank", F.row_number().over(latest_first)).filter(F.col("_rank") == 1).drop("_rank")
+
+
+def with_period(frame):
+    if PARTITION is None:
+        return frame
+    period = F.date_format(F.col(PARTITION["column"]).cast("date"), lc.SPARK_PERIOD_PATTERNS[PARTITION["granularity"]])
+    return frame.withColumn(PARTITION["name"], F.coalesce(period, F.lit(lc.NULL_PARTITION)))
+
+
+def parquet(bucket, prefix):
+    return spark.read.option("basePath", f"s3://{bucket}/{DATASET}/").parquet(f"s3://{bucket}/{prefix}") if lc.staged_parquet(s3, bucket, prefix) else None
+
+
+def registered_partitions():
+    values = []
+    for page in glue_api.get_paginator("get_partitions").paginate(DatabaseName=ARGS["curated_database"], TableName=DATASET):
+        values.extend(p["Values"][0] for p in page["Partitions"])
+    return values
+
+
+def register(added, dropped):
+    """The curated table's partitions follow the files: new periods added, emptied ones dropped."""
+    table = glue_api.get_table(DatabaseName=ARGS["curated_database"], Name=DATASET)["Table"]
+    for start in range(0, len(added), 100):
+        inputs = []
+        for value in added[start:start + 100]:
+            descriptor = {**table["StorageDescriptor"], "Location": f"s3://{CURATED}/{lc.curated_partition_prefix(DATASET, PARTITION['name'], value)}"}
+            inputs.append({"Values": [value], "StorageDescriptor": descriptor})
+        response = glue_api.batch_create_partition(DatabaseName=ARGS["curated_database"], TableName=DATASET, PartitionInputList=inputs)
+        errors = [e for e in response.get("Errors", []) if e["ErrorDetail"]["ErrorCode"] != "AlreadyExistsException"]
+        if errors:
+            raise RuntimeError(f"registering curated partitions of {DATASET} failed: {errors}")
+    for start in range(0, len(dropped), 25):
+        glue_api.batch_delete_partition(DatabaseName=ARGS["curated_database"], TableName=DATASET, PartitionsToDelete=[{"Values": [v]} for v in dropped[start:start + 25]])
+
+
+def curate():
+    incoming = parquet(PROCESSED, lc.load_prefix(DATASET, LOAD_DATE))
+    existing = parquet(CURATED, f"{DATASET}/")
+    result = {"dataset": DATASET, "load_date": LOAD_DATE, "mode": "incremental"}
+    if incoming is None and existing is None:
+        return {**result, "rows": 0, "partitions": []}
+    incoming_keys = incoming.select(*KEY).distinct() if incoming is not None else None
+    # Curated rows this load date wrote that its new run no longer has: what they superseded must come back.
+    if existing is not None:
+        of_this_load = existing.filter(F.col("_load_date") == F.to_date(F.lit(LOAD_DATE))).select(*KEY)
+        dropped = of_this_load if incoming_keys is None else of_this_load.join(incoming_keys, KEY, "left_anti")
+        if dropped.limit(1).count() > 0:
+            result.update(mode="rebuild", reason=f"the re-run of {LOAD_DATE} no longer has keys its earlier run had curated")
+
+    if incoming is None and result["mode"] == "incremental":
+        return {**result, "rows": existing.count(), "partitions": [], "nothing_merged": f"no processed rows for {LOAD_DATE}"}
+    staging = lc.staging_prefix("curate", DATASET, ARGS["JOB_RUN_ID"])
+    if result["mode"] == "rebuild":
+        merged = latest_per_key(spark.read.parquet(f"s3://{PROCESSED}/{DATASET}/").select(*OUTPUT_COLUMNS))
+        affected = None
+    elif existing is None:
+        merged, affected = latest_per_key(incoming.select(*OUTPUT_COLUMNS)), None
+    elif PARTITION is None:
+        merged, affected = latest_per_key(existing.select(*OUTPUT_COLUMNS).unionByName(incoming.select(*OUTPUT_COLUMNS))), None
+    else:
+        name = PARTITION["name"]
+        incoming_periods = with_period(incoming).select(name)
+        holding = existing.join(incoming_keys, KEY, "left_semi").select(name)
+        affected = sorted(r[0] for r in incoming_periods.union(holding).distinct().collect())
+        kept = existing.filter(F.col(name).isin(affected)).select(*OUTPUT_COLUMNS)
+        merged = latest_per_key(kept.unionByName(incoming.select(*OUTPUT_COLUMNS)))
+
+    target = f"s3://{CURATED}/{staging}"
+    if PARTITION is None:
+        merged.repartition(1).sortWithinPartitions(*KEY).write.mode("overwrite").option("compression", "zstd").parquet(target)
+        staged = lc.staged_parquet(s3, CURATED, staging)
+        if len(staged) != 1:
+            raise RuntimeError(f"curating {DATASET}: expected one staged file under {target}, found {len(staged)}")
+        lc.publish(s3, CURATED, [(staged[0], lc.curated_file_key(DATASET))], lc.list_keys(s3, CURATED, f"{DATASET}/"))
+        rows = spark.read.parquet(f"s3://{CURATED}/{lc.curated_file_key(DATASET)}").count()
+        return {**result, "rows": rows, "partitions": []}
+
+    name = PARTITION["name"]
+    with_period(merged).repartition(name).sortWithinPartitions(*KEY).write.mode("overwrite").partitionBy(name) \
+        .option("compression", "zstd").option("maxRecordsPerFile", lc.MAX_ROWS_PER_FILE).parquet(target)
+    placements, written = lc.curated_placements(DATASET, name, staging, lc.staged_parquet(s3, CURATED, staging))
+    if affected is None:
+        stale = lc.list_keys(s3, CURATED, f"{DATASET}/")
+        affected = registered_partitions()
+    else:
+        stale = [k for value in affected for k in lc.list_keys(s3, CURATED, lc.curated_partition_prefix(DATASET, name, value))]
+    lc.publish(s3, CURATED, placements, stale)
+    added, emptied = lc.partition_changes(affected, written, registered_partitions())
+    register(added, emptied)
+    rows = spark.read.option("basePath", f"s3://{CURATED}/{DATASET}/").parquet(f"s3://{CURATED}/{DATASET}/").count()
+    return {**result, "rows": rows, "partitions": written, "partitions_added": added, "partitions_dropped": emptied}
+
+
+holder = {"what": f"the curation of {DATASET}", "job": ARGS["JOB_NAME"], "run_id": ARGS["JOB_RUN_ID"], "started": datetime.datetime.now(datetime.timezone.utc).isoformat()}
+lock = lc.curate_lock_key(DATASET)
+lc.acquire_lock(s3, CURATED, lock, holder, run_is_alive)
+try:
+    print(json.dumps(curate()))
+finally:
+    lc.release_lock(s3, CURATED, lock, ARGS["JOB_RUN_ID"])

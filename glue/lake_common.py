@@ -1,28 +1,40 @@
-"""Helpers shared by the energy-lake Glue jobs (shipped to them with --extra-py-files)."""
+"""What the energy-lake Glue jobs share, standard library only (shipped with --extra-py-files).
+
+The plan (plan.json, compiled from the contracts), the lake layout on S3 (the same keys as the
+local lake), the per-load lock, publishing staged files, the curated merge's bookkeeping, the load
+record the job leaves for the quality step, and the mapping of Glue Data Quality outcomes back to
+rules. The Spark and boto3 calls stay in transform.py and curate.py; everything here takes plain
+values (or an S3 client) so the tests run it without Spark, awsglue or AWS.
+"""
+import datetime
 import json
+import posixpath
 import re
 
-# The same folding as src/model/text.ts, so headers and values match exactly as they do locally.
-ACCENTED = "áàâäãåéèêëíìîïóòôöõúùûüñçýÿ"
-UNACCENTED = "aaaaaaeeeeiiiiooooouuuuncyy"
-_FOLD = str.maketrans(ACCENTED, UNACCENTED)
+from lake_csv import ExportError, header_key  # noqa: F401  (re-exported: the jobs import lake_common only)
+
 LOAD_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def fold_value(value):
-    return value.strip().lower().translate(_FOLD)
-
-
-def header_key(header):
-    """The key a CSV header is matched on (headerKey in src/model/text.ts)."""
-    unquoted = re.sub(r'^\s*"|"\s*$', "", header.lstrip("\ufeff"))
-    return re.sub(r"[\s.\-]+", "_", fold_value(unquoted))
+# Export files the load reads (src/pipeline/discover.ts), gzipped or not.
+DATA_EXTENSIONS = (".csv", ".tsv", ".txt")
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+# Curated partition values by granularity (yyyy, yyyy-MM, yyyy-MM-dd), as strftime and as Spark's date_format patterns.
+PERIOD_FORMATS = {"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d"}
+SPARK_PERIOD_PATTERNS = {"year": "yyyy", "month": "yyyy-MM", "day": "yyyy-MM-dd"}
+# A few size-bounded files per partition.
+MAX_ROWS_PER_FILE = 1_000_000
+# Glue job run states of a run that may still write.
+LIVE_RUN_STATES = {"STARTING", "RUNNING", "STOPPING", "WAITING"}
 
 
 def check_load_date(value):
-    if not LOAD_DATE.match(value):
-        raise ValueError(f"--load_date {value!r} is not YYYY-MM-DD; pass the load date explicitly")
-    return value
+    """A real calendar date written YYYY-MM-DD, or ValueError saying how to pass one."""
+    if LOAD_DATE.match(value):
+        try:
+            datetime.date.fromisoformat(value)
+            return value
+        except ValueError:
+            pass
+    raise ValueError(f"--load_date {value!r} is not a date; pass the load date as YYYY-MM-DD, e.g. 2024-05-01")
 
 
 def split_s3_uri(uri):
@@ -45,23 +57,231 @@ def list_keys(s3, bucket, prefix):
     return keys
 
 
+# ---------------------------------------------------------------------------------------------
+# The layout (COORDINATION.md): the same keys as the local lake, one bucket per layer.
+
+
+def load_prefix(dataset, load_date):
+    """raw/, processed/ and quarantine/ hold a load under <dataset>/load_date=<D>/."""
+    return f"{dataset}/load_date={load_date}/"
+
+
+def part_key(prefix, index):
+    return f"{prefix}part-{index}.parquet"
+
+
+def curated_file_key(dataset):
+    return f"{dataset}/data.parquet"
+
+
+def curated_partition_prefix(dataset, name, value):
+    return f"{dataset}/{name}={value}/"
+
+
+def outcome_key(dataset, load_date):
+    """Where the transform job leaves the load record of a dataset's load (read by the state machine and the quality step)."""
+    return f"_quality/load_date={load_date}/{dataset}.json"
+
+
+def transform_lock_key(dataset, load_date):
+    return f"_locks/transform/{dataset}/load_date={load_date}.json"
+
+
+def curate_lock_key(dataset):
+    return f"_locks/curate/{dataset}.json"
+
+
+def staging_prefix(job, dataset, run_id):
+    return f"_staging/{job}/{dataset}/{run_id}/"
+
+
+def period_value(value, granularity):
+    """The curated partition value of a date (or timestamp) value; NULL_PARTITION for none."""
+    if value is None:
+        return NULL_PARTITION
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    return value.strftime(PERIOD_FORMATS[granularity])
+
+
+def raw_files(keys, prefix):
+    """The load's export files under `prefix`, and the other objects there with why they are not read.
+
+    The source file name is the key below the load's prefix (the file name, as locally, when the
+    load's folder is flat). Names starting with `_` or `.` are markers and hidden files.
+    """
+    files, skipped = [], []
+    for key in sorted(keys):
+        name = key[len(prefix):]
+        base = posixpath.basename(name)
+        lower = base.lower()
+        inner = lower[:-3] if lower.endswith(".gz") else lower
+        if name == "" or key.endswith("/"):
+            continue
+        if base.startswith(("_", ".")):
+            skipped.append({"file": name, "reason": "a marker or hidden object (its name starts with _ or .): not an export"})
+        elif not inner.endswith(DATA_EXTENSIONS):
+            extension = posixpath.splitext(inner)[1] or "(none)"
+            skipped.append({"file": name, "reason": f"not a CSV export (extension {extension}{'.gz' if lower.endswith('.gz') else ''}); exports are read from .csv, .tsv and .txt files, gzipped or not"})
+        else:
+            files.append((key, name))
+    return files, skipped
+
+
+# ---------------------------------------------------------------------------------------------
+# One run at a time per load: a lock object created with a conditional write.
+
+
+class LockHeld(Exception):
+    """Another live run holds the lock; the message names it and says what to do."""
+
+
+def _is_precondition_failure(error):
+    response = getattr(error, "response", None) or {}
+    return response.get("Error", {}).get("Code") in ("PreconditionFailed", "412", "ConditionalRequestConflict")
+
+
+def _read_lock(s3, bucket, key):
+    try:
+        got = s3.get_object(Bucket=bucket, Key=key)
+    except Exception as error:  # a lock released in between reads as missing
+        code = (getattr(error, "response", None) or {}).get("Error", {}).get("Code")
+        if code in ("NoSuchKey", "404"):
+            return None, None
+        raise
+    return json.loads(got["Body"].read()), got["ETag"]
+
+
+def acquire_lock(s3, bucket, key, holder, is_alive):
+    """Takes the lock at `key` for `holder` (a dict naming the run), or raises LockHeld.
+
+    Created only if absent (If-None-Match), so two runs cannot both take it. A lock left by a run
+    that is no longer alive (`is_alive(holder) is False`, e.g. a killed job) is taken over with a
+    write conditional on its ETag (If-Match): of two runs taking over the same stale lock, one wins.
+    """
+    body = json.dumps(holder, sort_keys=True).encode("utf-8")
+    for _ in range(3):
+        try:
+            s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json", IfNoneMatch="*")
+            return
+        except Exception as error:
+            if not _is_precondition_failure(error):
+                raise
+        current, etag = _read_lock(s3, bucket, key)
+        if current is None:
+            continue
+        if is_alive(current):
+            raise LockHeld(
+                f"{current.get('what', 'another run')} holds s3://{bucket}/{key} (run {current.get('run_id')}, started {current.get('started')}); "
+                "wait for it to finish, or stop that job run, then run this one again"
+            )
+        try:
+            s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json", IfMatch=etag)
+            return
+        except Exception as error:
+            if not _is_precondition_failure(error):
+                raise
+    raise LockHeld(f"s3://{bucket}/{key} changed hands while this run tried to take it; run it again")
+
+
+def release_lock(s3, bucket, key, run_id):
+    """Removes the lock if this run still holds it (a run that lost it to a takeover leaves it)."""
+    current, _ = _read_lock(s3, bucket, key)
+    if current is not None and current.get("run_id") == run_id:
+        s3.delete_object(Bucket=bucket, Key=key)
+
+
+# ---------------------------------------------------------------------------------------------
+# Publishing: staged under the run's own prefix, then swapped in.
+
+
+def publish(s3, bucket, placements, stale_keys):
+    """Copies each staged file to its final key, then removes what an earlier run left and the staged copies.
+
+    Every object is replaced whole (S3 writes are atomic per object); until this runs, nothing
+    outside the run's staging prefix has changed, so a failed run leaves the previous load as it
+    was. Runs of one load are serialised by the lock, so no other run deletes these files.
+    """
+    finals = set()
+    for staged, final in placements:
+        s3.copy({"Bucket": bucket, "Key": staged}, bucket, final)
+        finals.add(final)
+    for key in stale_keys:
+        if key not in finals:
+            s3.delete_object(Bucket=bucket, Key=key)
+    for staged, _ in placements:
+        s3.delete_object(Bucket=bucket, Key=staged)
+
+
 def staged_parquet(s3, bucket, prefix):
     return sorted(k for k in list_keys(s3, bucket, prefix) if k.endswith(".parquet"))
 
 
-def publish(s3, bucket, placements, stale_keys):
-    """Write aside, then swap: copy each staged file to its final key, then drop what an earlier
-    run of the same load left and the staged copies. A failure before this point leaves the
-    previous state untouched."""
-    final_keys = set()
-    for staged, final in placements:
-        s3.copy({"Bucket": bucket, "Key": staged}, bucket, final)
-        final_keys.add(final)
-    for key in stale_keys:
-        if key not in final_keys:
-            s3.delete_object(Bucket=bucket, Key=key)
-    for staged, _ in placements:
-        s3.delete_object(Bucket=bucket, Key=staged)
+def replace_prefix(s3, bucket, staged_keys, final_prefix):
+    """Publishes staged files as final_prefix/part-<n>.parquet, replacing everything under final_prefix."""
+    placements = [(staged, part_key(final_prefix, i)) for i, staged in enumerate(sorted(staged_keys))]
+    publish(s3, bucket, placements, list_keys(s3, bucket, final_prefix))
+    return [final for _, final in placements]
+
+
+def partition_of(key, staging, name):
+    """The partition value of a staged key written partitioned by `name` (Spark writes <name>=<value>/)."""
+    for segment in key[len(staging):].split("/"):
+        if segment.startswith(f"{name}="):
+            return segment[len(name) + 1:]
+    raise ValueError(f"{key}: no {name}= segment under {staging}")
+
+
+def curated_placements(dataset, name, staging, staged_keys):
+    """Final keys of a partitioned curated write: curated/<dataset>/<name>=<value>/part-<n>.parquet, per partition."""
+    by_partition = {}
+    for key in sorted(staged_keys):
+        by_partition.setdefault(partition_of(key, staging, name), []).append(key)
+    placements = []
+    for value, keys in sorted(by_partition.items()):
+        placements.extend((key, part_key(curated_partition_prefix(dataset, name, value), i)) for i, key in enumerate(keys))
+    return placements, sorted(by_partition)
+
+
+def partition_changes(affected, written, registered):
+    """Catalog partitions to add (written, not registered) and to drop (affected, now empty, registered)."""
+    written, registered = set(written), set(registered)
+    return sorted(written - registered), sorted((set(affected) - written) & registered)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a load read and wrote, for the state machine and the quality step.
+
+
+def load_record(dataset, load_date, files, skipped, counts, warnings):
+    """The load record (the local quality/<D>/load-<dataset>.json) with the counts of the layers.
+
+    `files`: per export, what read_export found; `counts`: raw (records the reader read, counted
+    independently of the writes), processed and quarantined (counted back from the files written).
+    """
+    return {
+        "dataset": dataset,
+        "load_date": load_date,
+        "files": [
+            {
+                "source": f["source"],
+                "raw_path": f["raw_path"],
+                "encoding": f["encoding"],
+                "delimiter": f["delimiter"],
+                "headers": f["headers"],
+                "ignored_headers": f["ignored_headers"],
+                "records": f["records"],
+                "unparsable": f["unparsable"],
+            }
+            for f in files
+        ],
+        "skipped": skipped,
+        "rows_raw": counts["raw"],
+        "rows_processed": counts["processed"],
+        "rows_quarantined": counts["quarantined"],
+        "reconciled": counts["raw"] == counts["processed"] + counts["quarantined"],
+        "warnings": warnings,
+    }
 
 
 def rule_outcomes(dq_rules, outcome_rows):

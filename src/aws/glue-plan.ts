@@ -1,4 +1,5 @@
-import { Contract } from "../model/contracts";
+import * as path from "path";
+import { Contract, PROJECT_ROOT } from "../model/contracts";
 import { RuleSet } from "../model/rules";
 import { headerKey } from "../model/text";
 import { compileDqdlRules, DqdlReferenceSource, dqdlFrameColumns, dqdlReferenceSources } from "../quality/dqdl";
@@ -12,8 +13,14 @@ export const GLUE_BATCH_VIEW = "batch_input";
 /** What the Glue jobs need to know about one dataset: the same compiled SQL the local pipeline runs, in the Spark dialect. */
 export interface GlueDatasetPlan {
   readonly name: string;
+  /** The contract file, as the header messages name it (relative to the project when inside it). */
+  readonly contract_file: string;
   /** headerKey(source header) -> canonical column, for every name and alias. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Each column's aliases, for the message naming a missing required column. */
+  readonly aliases: Readonly<Record<string, readonly string[]>>;
+  /** The view the job registers the read rows under before running typed_view_sql. */
+  readonly batch_view: string;
   readonly columns: readonly string[];
   readonly required: readonly string[];
   readonly key: readonly string[];
@@ -33,6 +40,11 @@ export interface GlueDatasetPlan {
   readonly dq_references: readonly DqdlReferenceSource[];
 }
 
+function contractFile(file: string): string {
+  const relative = path.relative(PROJECT_ROOT, file);
+  return (relative.startsWith("..") || path.isAbsolute(relative) ? file : relative).split(path.sep).join("/");
+}
+
 export interface GlueJobPlan {
   readonly datasets: Readonly<Record<string, GlueDatasetPlan>>;
 }
@@ -46,7 +58,10 @@ export function compileGluePlan(contracts: readonly Contract[], ruleSets: readon
     for (const column of contract.columns) for (const h of [column.name, ...column.aliases]) headers[headerKey(h)] = column.name;
     datasets[contract.name] = {
       name: contract.name,
+      contract_file: contractFile(contract.file),
       headers,
+      aliases: Object.fromEntries(contract.columns.map((c) => [c.name, [...c.aliases]])),
+      batch_view: GLUE_BATCH_VIEW,
       columns: contract.columns.map((c) => c.name),
       required: contract.columns.filter((c) => c.required).map((c) => c.name),
       key: contract.key,

@@ -3,6 +3,7 @@ import { execFileSync } from "child_process";
 import * as path from "path";
 import { loadContracts, PROJECT_ROOT } from "../../src/model/contracts";
 import { headerKey } from "../../src/model/text";
+import { layerPaths, NULL_PARTITION, PERIOD_FORMATS } from "../../src/pipeline/layout";
 import { aslProblems, loadStateMachineDefinition } from "../../src/aws/asl";
 import { ACCESS_ROLES, declaredAccess, piiColumns, plannedGrants } from "../../src/aws/governance-plan";
 import { lakeNames, LAYERS } from "../../src/aws/naming";
@@ -100,8 +101,15 @@ describe("Glue scripts (glue/)", () => {
     expect(JSON.parse(out)).to.deep.equal(headers.map(headerKey));
   });
 
+  it("lay out curated partitions as the local lake does", () => {
+    const python = `import json, sys; sys.path.insert(0, ${JSON.stringify(path.join(PROJECT_ROOT, "glue"))}); import lake_common as lc; print(json.dumps([lc.NULL_PARTITION, lc.PERIOD_FORMATS, lc.curated_file_key("d"), lc.part_key(lc.load_prefix("d", "2026-01-05"), 0)]))`;
+    const out = JSON.parse(execFileSync("python3", ["-c", python], { encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } })) as [string, Record<string, string>, string, string];
+    expect(out).to.deep.equal([NULL_PARTITION, PERIOD_FORMATS, "d/data.parquet", "d/load_date=2026-01-05/part-0.parquet"]);
+    expect(path.posix.join("curated", out[2])).to.equal(layerPaths.curatedFile("d").split(path.sep).join("/"));
+  });
+
   it("are valid Python", () => {
-    for (const script of ["transform.py", "curate.py", "lake_common.py"]) {
+    for (const script of ["transform.py", "curate.py", "lake_common.py", "lake_csv.py"]) {
       execFileSync("python3", ["-c", "import ast, sys; ast.parse(open(sys.argv[1]).read())", path.join(PROJECT_ROOT, "glue", script)]);
     }
   });
