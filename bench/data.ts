@@ -2,7 +2,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import * as fs from "fs";
 import * as path from "path";
 import { generate } from "../src/generator/generate";
-import { sqlPath } from "../src/sql/batch-source";
+import { duckdbReadPath, duckdbWritePath } from "../src/sql/duckdb-paths";
 
 /** A BTG-style export of `rows` transactions (with the generator's default defects), in `dir`. */
 export async function btgExport(rows: number, dir: string): Promise<{ dir: string; transactions: string }> {
@@ -45,7 +45,7 @@ export async function dailyExport(day: number, dir: string, keys: KeyOrder): Pro
   const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
   const connection = await instance.connect();
   const id = (n: string): string => (keys === "sequential" ? `'T' || lpad(CAST(${n} AS VARCHAR), 10, '0')` : `'T' || md5(CAST(${n} AS VARCHAR))`);
-  const csv = (name: string): string => `${sqlPath(path.join(dir, name))} (HEADER, DELIMITER ';')`;
+  const csv = (name: string): string => `${duckdbWritePath(path.join(dir, name))} (HEADER, DELIMITER ';')`;
   const comma = (expr: string): string => `replace(CAST(${expr} AS VARCHAR), '.', ',')`;
   try {
     const trade = (n: string, daysBack: string, quantity: string): string =>

@@ -5,7 +5,8 @@ import { performance } from "perf_hooks";
 import { loadContracts } from "../src/model/contracts";
 import { processedFilesOfLoad } from "../src/pipeline/layout";
 import { runLoad } from "../src/pipeline/load";
-import { readParquet, sqlPath } from "../src/sql/batch-source";
+import { readParquet,  } from "../src/sql/batch-source";
+import { duckdbReadPath, duckdbWritePath } from "../src/sql/duckdb-paths";
 import { btgExport } from "./data";
 import { Stat, stat } from "./measure";
 
@@ -42,7 +43,7 @@ export interface StorageFigures {
 
 async function columnBytes(connection: DuckDBConnection, file: string, columns: readonly string[]): Promise<number> {
   const reader = await connection.runAndReadAll(
-    `SELECT sum(total_compressed_size) FROM parquet_metadata(${sqlPath(file)}) WHERE path_in_schema IN (${columns.map((c) => `'${c}'`).join(", ")})`,
+    `SELECT sum(total_compressed_size) FROM parquet_metadata(${duckdbReadPath(file)}) WHERE path_in_schema IN (${columns.map((c) => `'${c}'`).join(", ")})`,
   );
   return Number(reader.getRows()[0][0]);
 }
@@ -66,11 +67,11 @@ export async function benchStorage(work: string, rows: number, runs: number): Pr
       const rawDir = path.join(lake, "raw", contract.name, `load_date=${loadDate}`);
       const rawCsvBytes = fs.readdirSync(rawDir).reduce((sum, f) => sum + fs.statSync(path.join(rawDir, f)).size, 0);
       const csv = path.join(dir, `${contract.name}.csv`);
-      await connection.run(`COPY ${source} TO ${sqlPath(csv)} (HEADER)`);
+      await connection.run(`COPY ${source} TO ${duckdbWritePath(csv)} (HEADER)`);
       const parquetBytes = {} as Record<(typeof CODECS)[number], number>;
       for (const codec of CODECS) {
         const file = path.join(dir, `${contract.name}.${codec}.parquet`);
-        await connection.run(`COPY ${source} TO ${sqlPath(file)} (FORMAT parquet, COMPRESSION ${codec})`);
+        await connection.run(`COPY ${source} TO ${duckdbWritePath(file)} (FORMAT parquet, COMPRESSION ${codec})`);
         parquetBytes[codec] = fs.statSync(file).size;
         if (contract.name === "transactions") {
           insightBytes[`Parquet ${codec}`] = await columnBytes(connection, file, INSIGHT_COLUMNS);
@@ -90,8 +91,8 @@ export async function benchStorage(work: string, rows: number, runs: number): Pr
       await connection.runAndReadAll(sql);
       return (performance.now() - start) / 1000;
     };
-    const csvQuery = insightSql(`read_csv(${sqlPath(processedCsv)}, header = true)`);
-    const parquetQuery = insightSql(`read_parquet(${sqlPath(zstd)})`);
+    const csvQuery = insightSql(`read_csv(${duckdbReadPath(processedCsv)}, header = true)`);
+    const parquetQuery = insightSql(`read_parquet(${duckdbReadPath(zstd)})`);
     await time(csvQuery);
     await time(parquetQuery);
     const csvSeconds: number[] = [];

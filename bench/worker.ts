@@ -5,7 +5,7 @@ import { loadContracts } from "../src/model/contracts";
 import { loadRuleSets } from "../src/model/rules";
 import { processedFilesOfLoad } from "../src/pipeline/layout";
 import { runLoad } from "../src/pipeline/load";
-import { sqlPath } from "../src/sql/batch-source";
+import { duckdbReadPath, duckdbWritePath } from "../src/sql/duckdb-paths";
 import type { Sample } from "./measure";
 
 /** One measured piece of work, run in a fresh process (see measure.ts). */
@@ -26,7 +26,7 @@ const cpuSeconds = (from: NodeJS.CpuUsage): number => {
 async function copy(task: Extract<WorkerTask, { kind: "copy" }>): Promise<Record<string, unknown>> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
-  await connection.run(`COPY (SELECT * FROM read_csv(${sqlPath(task.csv)})) TO ${sqlPath(task.out)} (FORMAT parquet, COMPRESSION zstd)`);
+  await connection.run(`COPY (SELECT * FROM read_csv(${duckdbReadPath(task.csv)})) TO ${duckdbWritePath(task.out)} (FORMAT parquet, COMPRESSION zstd)`);
   connection.closeSync();
   instance.closeSync();
   return { parquetBytes: fs.statSync(task.out).size };

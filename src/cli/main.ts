@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { EXIT_BAD_INPUT, LakeInputError } from "../errors";
+import { failureOf, LakeInputError } from "../errors";
+import { discardStagingOnSignal, parseFailPoint, setFailPoint } from "../pipeline/transaction";
 import { COMMANDS } from "./commands";
 
 const USAGE = `lake: the energy lake, locally on DuckDB and on AWS with Pulumi
@@ -8,9 +9,20 @@ usage: lake <command> [options]
 
 ${COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`).join("\n")}
 
-exit codes: 0 success, 1 an error-severity quality rule failed (audit: a governance violation), 2 bad input or configuration`;
+exit codes: 0 success, 1 an error-severity quality rule failed (audit: a governance violation), 2 bad input or configuration (the message says the fix), 3 an internal error (a bug)`;
+
+/** ENERGY_LAKE_FAILPOINT=kill@N|ENOSPC@N stops or fails commit step N, for the crash tests. */
+function armFailPoint(): void {
+  const spec = process.env.ENERGY_LAKE_FAILPOINT;
+  if (spec === undefined || spec === "") return;
+  const point = parseFailPoint(spec);
+  if (point === undefined) throw new LakeInputError(`ENERGY_LAKE_FAILPOINT "${spec}": use kill@N or an error code at a step, e.g. ENOSPC@3`);
+  setFailPoint(point);
+}
 
 async function main(argv: string[]): Promise<number> {
+  armFailPoint();
+  discardStagingOnSignal();
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     process.stdout.write(`${USAGE}\n`);
@@ -26,12 +38,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof LakeInputError) {
-      process.stderr.write(`error: ${err.message}\n`);
-      process.exitCode = EXIT_BAD_INPUT;
-    } else {
-      process.stderr.write(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\nplease report it with the command you ran\n`);
-      process.exitCode = 3;
-    }
+    const { exitCode, message } = failureOf(err);
+    process.stderr.write(`${message}\n`);
+    process.exitCode = exitCode;
   },
 );

@@ -1,27 +1,45 @@
-import { sqlPath } from "../sql/batch-source";
+import * as path from "path";
 import { duckdb as d } from "../sql/dialect";
+import { duckdbReadPath } from "../sql/duckdb-paths";
+import { ByteLayout, byteLayoutOf, readSourceSample } from "./decode";
+import { parseSource, ParsedSource } from "./parse";
+import { MAX_RECORD_BYTES } from "./records";
 
 /** What reading an export needs to know about it: what sniffing found, as the load record keeps it. */
 export interface CsvReadLayout {
   readonly file: string;
-  readonly encoding: string;
   readonly delimiter: string;
   readonly headers: readonly string[];
+  /** 8-bit or UTF-16; found from the file's first bytes when not given. */
+  readonly byteLayout?: ByteLayout;
 }
 
 /** The name of the field at a source position: fields are read by position, never by header text. */
 export const positionalColumn = (position: number): string => `c${position}`;
 
+export interface ReadExport extends ParsedSource {
+  /** The accepted records: `_row` (the source line), then one text column per source position. */
+  readonly accepted: string;
+  /** The refused records: `line`, `reason`, `raw_line`. */
+  readonly refused: string;
+}
+
+/** DuckDB reads only files parse.ts wrote: nothing to sniff, nothing to guess, every record exactly as written. */
+const EXACTLY = `header = false, auto_detect = false, quote = '"', escape = '"', strict_mode = true, new_line = '\\n', hive_partitioning = false, max_line_size = ${2 * MAX_RECORD_BYTES + 1024}`;
+
 /**
- * DuckDB reading one export the way the load reads it: every field as text, named by position.
- * With `rejects`, records that do not split into the header's fields go to those tables (the load
- * quarantines them); without, they are skipped (the profiler, which counts them from the load record).
+ * Reads one export the way the load reads it (parse.ts: encodings, quoting, line breaks, hostile
+ * records), into files under `workDir` named after `name`; returns the DuckDB relations of its
+ * accepted and refused records. The load quarantines the refused ones; the profiler counts them
+ * from the load record.
  */
-export function readCsvSql(layout: CsvReadLayout, rejects?: { readonly table: string; readonly scan: string }): string {
-  const columns = layout.headers.map((_, i) => `${d.str(positionalColumn(i))}: 'VARCHAR'`).join(", ");
-  const errors = rejects === undefined ? "ignore_errors = true" : `store_rejects = true, rejects_table = ${d.str(rejects.table)}, rejects_scan = ${d.str(rejects.scan)}`;
-  return (
-    `read_csv(${sqlPath(layout.file)}, delim = ${d.str(layout.delimiter)}, quote = '"', escape = '"', header = true, auto_detect = false, ` +
-    `columns = {${columns}}, encoding = ${d.str(layout.encoding)}, strict_mode = true, ${errors})`
-  );
+export async function readExport(layout: CsvReadLayout, workDir: string, name: string): Promise<ReadExport> {
+  const byteLayout = layout.byteLayout ?? byteLayoutOf(await readSourceSample(layout.file, 4096, false));
+  const parsed = await parseSource({ ...layout, byteLayout }, path.join(workDir, `${name}-accepted.csv`), path.join(workDir, `${name}-refused.csv`));
+  const columns = [`'_row': 'BIGINT'`, ...layout.headers.map((_, i) => `${d.str(positionalColumn(i))}: 'VARCHAR'`)].join(", ");
+  return {
+    ...parsed,
+    accepted: `read_csv(${duckdbReadPath(parsed.acceptedFile)}, delim = ${d.str(layout.delimiter)}, columns = {${columns}}, ${EXACTLY})`,
+    refused: `read_csv(${duckdbReadPath(parsed.refusedFile)}, delim = ',', columns = {'line': 'BIGINT', 'reason': 'VARCHAR', 'raw_line': 'VARCHAR'}, ${EXACTLY})`,
+  };
 }

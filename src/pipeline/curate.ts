@@ -2,10 +2,11 @@ import { DuckDBConnection } from "@duckdb/node-api";
 import * as fs from "fs";
 import * as path from "path";
 import { Contract } from "../model/contracts";
-import { listParquet, readParquet, sqlPath } from "../sql/batch-source";
+import { listParquet, readParquet } from "../sql/batch-source";
+import { duckdbReadPath, duckdbWritePath } from "../sql/duckdb-paths";
 import { duckdb as d } from "../sql/dialect";
 import { curatedFiles, layerPaths, NULL_PARTITION, partFiles, PERIOD_FORMATS, processedFilesOfLoad, processedLoadDates, TARGET_FILE_BYTES } from "./layout";
-import { LakeTransaction } from "./transaction";
+import { LakeTransaction, SCRATCH_DIR } from "./transaction";
 
 /**
  * The curated merge: curated holds one row per key, the latest load winning (then the last
@@ -104,7 +105,7 @@ class Curation {
    */
   fileRows(file: string): string {
     const empty = this.contract.columns.map((c) => `CAST(NULL AS ${d.sqlType(c.type)}) AS ${d.ident(c.name)}`).join(", ");
-    return `(SELECT ${this.columns} FROM (SELECT * FROM read_parquet(${sqlPath(file)}, hive_partitioning = false) UNION ALL BY NAME SELECT ${empty}, CAST(NULL AS DATE) AS "_load_date", CAST(NULL AS VARCHAR) AS "_source_file", CAST(NULL AS BIGINT) AS "_row" WHERE FALSE))`;
+    return `(SELECT ${this.columns} FROM (SELECT * FROM read_parquet(${duckdbReadPath(file)}, hive_partitioning = false) UNION ALL BY NAME SELECT ${empty}, CAST(NULL AS DATE) AS "_load_date", CAST(NULL AS VARCHAR) AS "_source_file", CAST(NULL AS BIGINT) AS "_row" WHERE FALSE))`;
   }
 }
 
@@ -139,11 +140,11 @@ function placeParts(tx: LakeTransaction, files: readonly string[], partitionDir:
 async function writePeriods(connection: DuckDBConnection, tx: LakeTransaction, c: Curation, source: string, periods: readonly string[], taken: (dir: string) => ReadonlySet<number>): Promise<string[]> {
   const partition = c.contract.curatedPartition;
   if (partition === undefined || periods.length === 0) return [];
-  const scratch = tx.staged(path.join("_scratch", "curate", c.contract.name));
+  const scratch = tx.staged(path.join(SCRATCH_DIR, "curate", c.contract.name));
   fs.rmSync(scratch, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(scratch), { recursive: true });
   await connection.run(
-    `COPY (SELECT ${c.columns}, ${c.period} AS "_period" FROM ${source} ORDER BY ${c.keys}) TO ${sqlPath(scratch)} ` +
+    `COPY (SELECT ${c.columns}, ${c.period} AS "_period" FROM ${source} ORDER BY ${c.keys}) TO ${duckdbWritePath(scratch)} ` +
       `(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ("_period"), FILENAME_PATTERN 'part-{i}')`,
   );
   const written: string[] = [];
@@ -154,7 +155,7 @@ async function writePeriods(connection: DuckDBConnection, tx: LakeTransaction, c
       // A bulk load put more than a file's worth in this period: split it by size, still sorted.
       const split = path.join(scratch, "_split");
       await connection.run(
-        `COPY (SELECT * FROM ${readParquet(files)} ORDER BY ${c.keys}) TO ${sqlPath(split)} (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES ${TARGET_FILE_BYTES}, FILENAME_PATTERN 'part-{i}')`,
+        `COPY (SELECT * FROM ${readParquet(files)} ORDER BY ${c.keys}) TO ${duckdbWritePath(split)} (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES ${TARGET_FILE_BYTES}, FILENAME_PATTERN 'part-{i}')`,
       );
       for (const f of files) fs.rmSync(f);
       files = partFiles(split);
@@ -164,7 +165,7 @@ async function writePeriods(connection: DuckDBConnection, tx: LakeTransaction, c
     }
     written.push(...placeParts(tx, files, dir, taken(dir)));
   }
-  fs.rmSync(tx.staged("_scratch"), { recursive: true, force: true });
+  fs.rmSync(tx.staged(path.join(SCRATCH_DIR, "curate")), { recursive: true, force: true });
   return written;
 }
 
@@ -226,7 +227,7 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
     `CREATE OR REPLACE TEMP TABLE ${hits} AS SELECT filename AS "_file", ${c.keys}, "_load_date" FROM ` +
       (existing.length === 0
         ? `(SELECT CAST(NULL AS VARCHAR) AS filename, * FROM ${args.incoming} WHERE FALSE)`
-        : `(SELECT * FROM read_parquet([${existing.map(sqlPath).join(", ")}], filename = true, union_by_name = true, hive_partitioning = false)) AS cur ${c.keyJoin("SEMI", "cur", `(SELECT ${c.keys} FROM ${incoming})`)}`),
+        : `(SELECT * FROM read_parquet([${existing.map(duckdbReadPath).join(", ")}], filename = true, union_by_name = true, hive_partitioning = false)) AS cur ${c.keyJoin("SEMI", "cur", `(SELECT ${c.keys} FROM ${incoming})`)}`),
   );
   // A backfilled older load loses to the newer rows curated already holds.
   const newer = c.table("newer");
@@ -246,7 +247,7 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
     const kept = existing.length === 0 ? [] : [`SELECT cur.* FROM ${c.fileRows(existing[0])} AS cur ${c.keyJoin("ANTI", "cur", hits)}`];
     const rows = `SELECT * FROM (${[...kept, `SELECT ${c.columns} FROM ${incoming}`].join(" UNION ALL ")})`;
     fs.mkdirSync(path.dirname(tx.staged(file)), { recursive: true });
-    await connection.run(`COPY (${rows} ORDER BY ${c.keys}) TO ${sqlPath(tx.staged(file))} (FORMAT parquet, COMPRESSION zstd)`);
+    await connection.run(`COPY (${rows} ORDER BY ${c.keys}) TO ${duckdbWritePath(tx.staged(file))} (FORMAT parquet, COMPRESSION zstd)`);
     written.push(file);
   } else {
     const removed = new Set<string>();
@@ -260,7 +261,7 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
         continue;
       }
       fs.mkdirSync(path.dirname(tx.staged(relative)), { recursive: true });
-      await connection.run(`COPY (${keep} ORDER BY ${c.keys}) TO ${sqlPath(tx.staged(relative))} (FORMAT parquet, COMPRESSION zstd)`);
+      await connection.run(`COPY (${keep} ORDER BY ${c.keys}) TO ${duckdbWritePath(tx.staged(relative))} (FORMAT parquet, COMPRESSION zstd)`);
       written.push(relative);
     }
     const periods = (await connection.runAndReadAll(c.periodsOf(incoming))).getRows().map((r) => String(r[0]));
@@ -291,7 +292,7 @@ async function rebuild(args: CurateArgs, c: Curation, existing: readonly string[
   if (contract.curatedPartition === undefined) {
     const file = layerPaths.curatedFile(contract.name);
     fs.mkdirSync(path.dirname(tx.staged(file)), { recursive: true });
-    await connection.run(`COPY (SELECT ${c.columns} FROM ${all} ORDER BY ${c.keys}) TO ${sqlPath(tx.staged(file))} (FORMAT parquet, COMPRESSION zstd)`);
+    await connection.run(`COPY (SELECT ${c.columns} FROM ${all} ORDER BY ${c.keys}) TO ${duckdbWritePath(tx.staged(file))} (FORMAT parquet, COMPRESSION zstd)`);
     written.push(file);
   } else {
     const periods = (await connection.runAndReadAll(`SELECT DISTINCT "_period" FROM ${all} ORDER BY 1`)).getRows().map((r) => String(r[0]));

@@ -1,18 +1,21 @@
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import * as fs from "fs";
 import * as path from "path";
-import { LakeInputError } from "../errors";
+import { environmentError, LakeInputError } from "../errors";
 import { Contract } from "../model/contracts";
-import { readParquet, sqlPath } from "../sql/batch-source";
+import { readParquet } from "../sql/batch-source";
+import { duckdbReadPath, duckdbWritePath } from "../sql/duckdb-paths";
 import { duckdb as d } from "../sql/dialect";
 import { rowProblemsSql, typedViewSql } from "../sql/typed-view";
-import { positionalColumn, readCsvSql } from "./csv-read";
-import { discoverInputs } from "./discover";
+import { positionalColumn, readExport } from "./csv-read";
+import { discoverInputs, SkippedFile } from "./discover";
 import { isIsoDate } from "../model/text";
 import { CuratedMerge, stageCurated } from "./curate";
 import { layerPaths, partFiles, TARGET_FILE_BYTES } from "./layout";
 import { CsvLayout, sniffCsv } from "./sniff";
-import { FailPoint, LakeTransaction } from "./transaction";
+import { REPORT_FILES } from "../report/history";
+import { LakeLock } from "./lock";
+import { LakeTransaction, SCRATCH_DIR } from "./transaction";
 
 export interface LoadOptions {
   readonly inputDir: string;
@@ -22,8 +25,8 @@ export interface LoadOptions {
   readonly contracts: readonly Contract[];
   /** Progress lines for long loads (the CLI prints them on stderr). */
   readonly onProgress?: (message: string) => void;
-  /** Test hook: die at this point as a killed process would. */
-  readonly failPoint?: FailPoint;
+  /** The lake's lock, when the caller holds it for more than the load (lake run keeps it until the report is written). */
+  readonly lock?: LakeLock;
 }
 
 export interface FileLoad {
@@ -31,6 +34,8 @@ export interface FileLoad {
   /** Where the file landed in raw/, relative to the lake. */
   readonly rawPath: string;
   readonly layout: CsvLayout;
+  /** How its bytes were decoded: utf-8, latin-1, windows-1252, utf-16le, utf-16be. */
+  readonly encoding: string;
   /** Data records read (accepted and unparsable). */
   readonly records: number;
   /** Records that could not be split into the header's fields (ragged, bad encoding, bad quoting). */
@@ -53,6 +58,8 @@ export interface LoadResult {
   readonly loadDate: string;
   readonly lakeDir: string;
   readonly datasets: readonly DatasetLoad[];
+  /** Files under the input that were not loaded, each with why. */
+  readonly skipped: readonly SkippedFile[];
   readonly seconds: number;
 }
 
@@ -62,16 +69,6 @@ async function scalar(connection: DuckDBConnection, sql: string): Promise<number
   return Number(reader.getRows()[0][0]);
 }
 
-/** The DuckDB reject types, said the way a person fixing the export would say them. */
-function rejectReasonSql(): string {
-  return `CASE error_type
-    WHEN 'TOO MANY COLUMNS' THEN 'ragged row: ' || error_message
-    WHEN 'MISSING COLUMNS' THEN 'ragged row: ' || error_message
-    WHEN 'INVALID ENCODING' THEN 'invalid UTF-8 byte sequence; re-export the file as UTF-8'
-    WHEN 'UNQUOTED VALUE' THEN 'bad quoting: ' || error_message
-    ELSE lower(error_type) || ': ' || error_message END`;
-}
-
 interface StagedFile {
   readonly parsedTable: string;
   readonly rejectsTable: string;
@@ -79,44 +76,28 @@ interface StagedFile {
 }
 
 /**
- * Parses one CSV into a temporary table (all text, positional columns) and records unparsable
- * records with their line. Line numbers: DuckDB reports the line of each rejected record; an
- * accepted record's line is its position among accepted records plus the rejected records before it.
+ * Reads one raw file into a temporary table (all text, positional columns, the source line in
+ * `_row`) and its refused records into another. The reading itself (encoding, quoting, line
+ * breaks, hostile records) is parse.ts's; DuckDB reads only the files it wrote.
  */
-async function parseFile(connection: DuckDBConnection, layout: CsvLayout, index: number, rawPath: string): Promise<StagedFile> {
+async function parseFile(connection: DuckDBConnection, tx: LakeTransaction, layout: CsvLayout, index: number, rawPath: string): Promise<{ staged: StagedFile; warnings: readonly string[] }> {
   const parsedTable = `parsed_${index}`;
   const rejectsTable = `rejects_${index}`;
-  await connection.run(`CREATE OR REPLACE TEMP TABLE ${parsedTable} AS SELECT * FROM ${readCsvSql(layout, { table: `${rejectsTable}_all`, scan: `${rejectsTable}_scan` })}`);
-  await connection.run(
-    `CREATE OR REPLACE TEMP TABLE ${rejectsTable} AS SELECT line, ` +
-      `string_agg(${rejectReasonSql()}, '; ' ORDER BY column_idx) AS reason, ` +
-      `regexp_replace(first(csv_line), '^[\\r\\n]+|[\\r\\n]+$', '', 'g') AS raw_line ` +
-      `FROM ${rejectsTable}_all GROUP BY line`,
-  );
-  const accepted = await scalar(connection, `SELECT count(*) FROM ${parsedTable}`);
-  const unparsable = await scalar(connection, `SELECT count(*) FROM ${rejectsTable}`);
-  return { parsedTable, rejectsTable, load: { file: layout.file, rawPath, layout, records: accepted + unparsable, unparsable } };
+  const parsed = await readExport(layout, path.join(tx.stagingDir, SCRATCH_DIR, "parse"), String(index));
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${parsedTable} AS SELECT * FROM ${parsed.accepted}`);
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${rejectsTable} AS SELECT * FROM ${parsed.refused}`);
+  const load: FileLoad = { file: layout.file, rawPath, layout, encoding: parsed.encoding, records: parsed.records, unparsable: parsed.rejected };
+  return { staged: { parsedTable, rejectsTable, load }, warnings: parsed.warnings };
 }
 
 /** The batch relation the typed view reads: canonical text columns, `_source_file` and `_row`, all files of the dataset. */
 function batchSql(contract: Contract, staged: readonly StagedFile[]): string {
-  const branches = staged.map(({ parsedTable, rejectsTable, load }) => {
+  const branches = staged.map(({ parsedTable, load }) => {
     const columns = contract.columns.map((c) => {
       const at = load.layout.mapping.indexOf(c.name);
       return `${at >= 0 ? d.ident(positionalColumn(at)) : "CAST(NULL AS VARCHAR)"} AS ${d.ident(c.name)}`;
     });
-    const source = d.str(path.basename(load.rawPath));
-    if (load.unparsable === 0) {
-      return `SELECT ${source} AS _source_file, CAST(rowid + 2 AS BIGINT) AS _row, ${columns.join(", ")} FROM ${parsedTable}`;
-    }
-    return (
-      `SELECT ${source} AS _source_file, CAST(p.rowid + 2 + coalesce(r.before, 0) AS BIGINT) AS _row, ${columns.join(", ")} ` +
-      `FROM (SELECT rowid, * FROM ${parsedTable}) p ASOF LEFT JOIN ` +
-      // Consecutive rejected lines share one "accepted before" count: keep the largest running total.
-      `(SELECT accepted_before, max(rejected) AS before FROM (SELECT line - 1 - n AS accepted_before, n AS rejected ` +
-      `FROM (SELECT line, row_number() OVER (ORDER BY line) AS n FROM ${rejectsTable})) GROUP BY accepted_before) r ` +
-      `ON p.rowid >= r.accepted_before`
-    );
+    return `SELECT ${d.str(path.basename(load.rawPath))} AS _source_file, _row, ${columns.join(", ")} FROM ${parsedTable}`;
   });
   return `(${branches.join(" UNION ALL ")})`;
 }
@@ -125,7 +106,7 @@ async function stageDataset(
   connection: DuckDBConnection,
   tx: LakeTransaction,
   contract: Contract,
-  files: readonly string[],
+  layouts: readonly CsvLayout[],
   lakeDir: string,
   loadDate: string,
   firstIndex: number,
@@ -134,21 +115,22 @@ async function stageDataset(
   const warnings: string[] = [];
   const staged: StagedFile[] = [];
   const usedNames = new Set<string>();
-  for (const [i, file] of files.entries()) {
-    const layout = sniffCsv(file, contract);
+  for (const [i, layout] of layouts.entries()) {
+    const file = layout.file;
     if (layout.ignoredHeaders.length > 0) {
       warnings.push(`${file}: columns not in contract ${path.basename(contract.file)} kept in raw only: ${layout.ignoredHeaders.map((h) => `"${h}"`).join(", ")}`);
     }
-    if (layout.headerOnly) warnings.push(`${file}: header only, no data rows`);
     let name = path.basename(file);
     for (let n = 2; usedNames.has(name); n++) name = `${path.basename(file, path.extname(file))}-${n}${path.extname(file)}`;
     usedNames.add(name);
     const rawPath = path.join(layerPaths.rawLoad(contract.name, loadDate), name);
     fs.mkdirSync(path.dirname(tx.staged(rawPath)), { recursive: true });
     fs.copyFileSync(file, tx.staged(rawPath));
-    const parsed = await parseFile(connection, { ...layout, file: tx.staged(rawPath) }, firstIndex + i, rawPath);
-    staged.push({ ...parsed, load: { ...parsed.load, file } });
-    progress(`${contract.name}: read ${parsed.load.records} records from ${path.basename(file)} (${layout.encoding}, delimiter ${JSON.stringify(layout.delimiter)})`);
+    const parsed = await parseFile(connection, tx, { ...layout, file: tx.staged(rawPath) }, firstIndex + i, rawPath);
+    staged.push({ ...parsed.staged, load: { ...parsed.staged.load, file, layout } });
+    warnings.push(...parsed.warnings.map((w) => w.split(tx.staged(rawPath)).join(file)));
+    if (parsed.staged.load.records === 0) warnings.push(`${file}: header only, no data rows`);
+    progress(`${contract.name}: read ${parsed.staged.load.records} records from ${path.basename(file)} (${parsed.staged.load.encoding}, delimiter ${JSON.stringify(layout.delimiter)})`);
   }
 
   // Row order matters only while parsing (it gives line numbers); past it DuckDB may write in parallel.
@@ -163,7 +145,7 @@ async function stageDataset(
   const dataColumns = contract.columns.map((c) => d.ident(c.name)).join(", ");
   const processedRows = `SELECT ${dataColumns}, ${d.dateLiteral(loadDate)} AS _load_date, _source_file, _row FROM (${typed}) WHERE _reason IS NULL`;
   await connection.run(
-    `COPY (${processedRows}) TO ${sqlPath(processedDir)} (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES ${TARGET_FILE_BYTES}, FILENAME_PATTERN 'part-{i}')`,
+    `COPY (${processedRows}) TO ${duckdbWritePath(processedDir)} (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES ${TARGET_FILE_BYTES}, FILENAME_PATTERN 'part-{i}')`,
   );
   progress(`${contract.name}: processed written`);
   const rawColumns = contract.columns.map((c) => `${d.ident(`${c.name}__raw`)} AS ${d.ident(c.name)}`).join(", ");
@@ -176,18 +158,18 @@ async function stageDataset(
   fs.mkdirSync(path.dirname(quarantineFile), { recursive: true });
   await connection.run(
     `COPY (SELECT ${rawColumns}, _source_file, _row, _reason, 'value' AS _reason_kind, CAST(NULL AS VARCHAR) AS _raw_line FROM (${typed}) WHERE _reason IS NOT NULL ` +
-      `UNION ALL ${structural.join(" UNION ALL ")} ORDER BY _source_file, _row) TO ${sqlPath(quarantineFile)} (FORMAT parquet, COMPRESSION zstd)`,
+      `UNION ALL ${structural.join(" UNION ALL ")} ORDER BY _source_file, _row) TO ${duckdbWritePath(quarantineFile)} (FORMAT parquet, COMPRESSION zstd)`,
   );
   progress(`${contract.name}: quarantine written`);
   // Counted back from the files written, so the reconciliation checks the lake, not our own arithmetic.
   const processedFiles = partFiles(processedDir);
   const processed = processedFiles.length === 0 ? 0 : await scalar(connection, `SELECT count(*) FROM ${readParquet(processedFiles)}`);
-  const quarantined = await scalar(connection, `SELECT count(*) FROM read_parquet(${sqlPath(quarantineFile)})`);
+  const quarantined = await scalar(connection, `SELECT count(*) FROM read_parquet(${duckdbReadPath(quarantineFile)})`);
   const curation = await stageCurated({ connection, tx, contract, lakeDir, loadDate, incoming: `(${processedRows})` });
   progress(`${contract.name}: curated ${curation.merge.mode === "incremental" ? "merged" : "rebuilt"} (${curation.merge.filesWritten} files written)`);
   await connection.run(`DROP TABLE ${typedTable}; SET preserve_insertion_order = true`);
   for (const { parsedTable, rejectsTable } of staged) {
-    await connection.run(`DROP TABLE ${parsedTable}; DROP TABLE ${rejectsTable}; DROP TABLE ${rejectsTable}_all; DROP TABLE ${rejectsTable}_scan`);
+    await connection.run(`DROP TABLE ${parsedTable}; DROP TABLE ${rejectsTable}`);
   }
   return { files: staged.map((s) => s.load), warnings, processed, quarantined, curated: curation.merge, remove: curation.remove };
 }
@@ -217,7 +199,7 @@ function writeLoadRecord(tx: LakeTransaction, dataset: string, loadDate: string,
     files: files.map((f) => ({
       source: f.file,
       raw_path: f.rawPath.split(path.sep).join("/"),
-      encoding: f.layout.encoding,
+      encoding: f.encoding,
       delimiter: f.layout.delimiter,
       headers: f.layout.headers,
       ignored_headers: f.layout.ignoredHeaders,
@@ -270,47 +252,59 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   if (!isIsoDate(loadDate)) throw new LakeInputError(`--load-date "${loadDate}" is not a date; use YYYY-MM-DD, e.g. 2024-05-01`);
   const started = Date.now();
   const progress = (message: string): void => options.onProgress?.(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
-  const inputs = discoverInputs(options.inputDir, contracts);
-  const tx = LakeTransaction.begin(lakeDir);
-  const instance = await DuckDBInstance.create(":memory:", { temp_directory: path.join(tx.stagingDir, "_spill") });
-  const connection = await instance.connect();
+  const { datasets: inputs, skipped } = discoverInputs(options.inputDir, contracts, lakeDir);
+  // Every file is sniffed before the lake is touched: a bad header fails the load with the lake as it was.
+  const layouts = new Map<string, CsvLayout[]>();
+  for (const { contract, files } of inputs) {
+    const read: CsvLayout[] = [];
+    for (const file of files) read.push(await sniffCsv(file, contract));
+    layouts.set(contract.name, read);
+  }
+  const lock = options.lock ?? (await LakeLock.acquire(lakeDir, `lake run --load-date ${loadDate}`));
   try {
-    const datasets: DatasetLoad[] = [];
-    const remove: string[] = [];
-    let fileIndex = 0;
-    for (const { contract, files } of inputs) {
-      const datasetStarted = Date.now();
-      const result = await stageDataset(connection, tx, contract, files, lakeDir, loadDate, fileIndex, progress);
-      fileIndex += files.length;
-      progress(`${contract.name}: ${result.processed} processed, ${result.quarantined} quarantined, ${result.curated.rows} curated rows`);
-      const raw = result.files.reduce((sum, f) => sum + f.records, 0);
-      datasets.push({
-        name: contract.name,
-        files: result.files,
-        rows: { raw, processed: result.processed, quarantined: result.quarantined, curated: result.curated.rows },
-        curated: result.curated,
-        reconciled: raw === result.processed + result.quarantined,
-        warnings: result.warnings,
-        seconds: (Date.now() - datasetStarted) / 1000,
-      });
-      writeLoadRecord(tx, contract.name, loadDate, result.files, result.curated);
-      remove.push(
-        layerPaths.rawLoad(contract.name, loadDate),
-        layerPaths.processedLoad(contract.name, loadDate),
-        layerPaths.quarantineLoad(contract.name, loadDate),
-        ...result.remove,
-      );
+    const tx = LakeTransaction.begin(lock, progress);
+    const instance = await DuckDBInstance.create(":memory:", { temp_directory: path.join(tx.stagingDir, SCRATCH_DIR, "spill") });
+    const connection = await instance.connect();
+    try {
+      const datasets: DatasetLoad[] = [];
+      // The load's kept report describes the load it replaces: it goes with it, and the checks write the new one.
+      const remove: string[] = REPORT_FILES.map((f) => path.join(layerPaths.qualityLoad(loadDate), f));
+      let fileIndex = 0;
+      for (const { contract, files } of inputs) {
+        const datasetStarted = Date.now();
+        const result = await stageDataset(connection, tx, contract, layouts.get(contract.name) ?? [], lakeDir, loadDate, fileIndex, progress);
+        fileIndex += files.length;
+        progress(`${contract.name}: ${result.processed} processed, ${result.quarantined} quarantined, ${result.curated.rows} curated rows`);
+        const raw = result.files.reduce((sum, f) => sum + f.records, 0);
+        datasets.push({
+          name: contract.name,
+          files: result.files,
+          rows: { raw, processed: result.processed, quarantined: result.quarantined, curated: result.curated.rows },
+          curated: result.curated,
+          reconciled: raw === result.processed + result.quarantined,
+          warnings: result.warnings,
+          seconds: (Date.now() - datasetStarted) / 1000,
+        });
+        writeLoadRecord(tx, contract.name, loadDate, result.files, result.curated);
+        remove.push(
+          layerPaths.rawLoad(contract.name, loadDate),
+          layerPaths.processedLoad(contract.name, loadDate),
+          layerPaths.quarantineLoad(contract.name, loadDate),
+          ...result.remove,
+        );
+      }
+      connection.closeSync();
+      instance.closeSync();
+      tx.commit(remove, `load ${loadDate} (${datasets.map((d) => d.name).join(", ")})`);
+      progress("load committed");
+      return { loadDate, lakeDir, datasets, skipped, seconds: (Date.now() - started) / 1000 };
+    } catch (err) {
+      connection.closeSync();
+      instance.closeSync();
+      tx.abort();
+      throw environmentError(err, `lake run --lake ${lakeDir}:`) ?? err;
     }
-    connection.closeSync();
-    instance.closeSync();
-    fs.rmSync(path.join(tx.stagingDir, "_spill"), { recursive: true, force: true });
-    tx.commit(remove, options.failPoint);
-    progress("load committed");
-    return { loadDate, lakeDir, datasets, seconds: (Date.now() - started) / 1000 };
-  } catch (err) {
-    connection.closeSync();
-    instance.closeSync();
-    tx.abort();
-    throw err;
+  } finally {
+    if (options.lock === undefined) lock.release();
   }
 }

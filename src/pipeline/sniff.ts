@@ -1,43 +1,32 @@
+import { isUtf8 } from "buffer";
 import * as fs from "fs";
 import { LakeInputError } from "../errors";
 import { Contract, mapHeaders } from "../model/contracts";
-
-export type Encoding = "utf-8" | "latin-1";
+import { ByteLayout, byteLayoutOf, readSourceSample } from "./decode";
 
 /** How a source file is read: found by looking at its first bytes, recorded with the load. */
 export interface CsvLayout {
   readonly file: string;
-  readonly encoding: Encoding;
+  /** 8-bit (UTF-8 or Windows-1252, decided line by line while reading) or UTF-16. */
+  readonly byteLayout: ByteLayout;
   readonly delimiter: string;
   readonly headers: readonly string[];
   /** Canonical column per source position; undefined where the header is not in the contract. */
   readonly mapping: readonly (string | undefined)[];
   /** Headers the contract does not know: kept in raw, not loaded, reported. */
   readonly ignoredHeaders: readonly string[];
-  /** True when the file has a header and no data rows. */
-  readonly headerOnly: boolean;
 }
 
 const SAMPLE_BYTES = 1 << 20;
 const DELIMITERS = [",", ";", "\t", "|"];
-
-function readSample(file: string): Buffer {
-  const fd = fs.openSync(file, "r");
-  try {
-    const buffer = Buffer.alloc(SAMPLE_BYTES);
-    const read = fs.readSync(fd, buffer, 0, SAMPLE_BYTES, 0);
-    return buffer.subarray(0, read);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
+const LINE_BREAK = /\r\n|\n|\r/;
 
 /**
  * UTF-8 unless the sample has bytes above 0x7F and not one valid multi-byte UTF-8 sequence, which
- * is what a Latin-1 / Windows-1252 export looks like. A UTF-8 file with a few broken bytes stays
- * UTF-8: its broken rows are quarantined with the reason.
+ * is what a Latin-1 / Windows-1252 export looks like. The reader decides line by line; this is
+ * only how the sample (header, delimiter) is read.
  */
-export function detectEncoding(sample: Buffer): Encoding {
+export function detectEncoding(sample: Buffer): "utf-8" | "latin-1" {
   let high = 0;
   let validMultiByte = 0;
   for (let i = 0; i < sample.length; i++) {
@@ -72,7 +61,7 @@ export function splitCsvLine(line: string, delimiter: string): string[] {
       } else {
         current += ch;
       }
-    } else if (ch === '"') {
+    } else if (ch === '"' && current === "") {
       quoted = true;
     } else if (ch === delimiter) {
       fields.push(current);
@@ -102,16 +91,44 @@ export function detectDelimiter(lines: readonly string[]): string {
   return best;
 }
 
+/** The sample as text: UTF-8 when it is UTF-8 (a character cut at its end aside), else Windows-1252 read as Latin-1. */
+function sampleText(sample: Buffer): string {
+  const utf8 = [0, 1, 2, 3].some((cut) => cut < sample.length && isUtf8(sample.subarray(0, sample.length - cut))) || detectEncoding(sample) === "utf-8";
+  return sample.toString(utf8 ? "utf8" : "latin1").replace(/^\uFEFF/, "");
+}
+
+function readable(file: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    throw new LakeInputError(`${file}: file not found; check the path`);
+  }
+  if (!stat.isFile()) throw new LakeInputError(`${file}: is not a regular file; pass a folder of CSV exports`);
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch {
+    throw new LakeInputError(`${file}: cannot be read (permission denied); give your user read access to it`);
+  }
+}
+
 /** Reads a file's first lines and decides how to load it; bad files fail here with the file named. */
-export function sniffCsv(file: string, contract: Contract): CsvLayout {
-  if (!fs.existsSync(file)) throw new LakeInputError(`${file}: file not found; check the path`);
-  const sample = readSample(file);
-  const encoding = detectEncoding(sample);
-  const text = sample.toString(encoding === "utf-8" ? "utf8" : "latin1").replace(/^\uFEFF/, "");
+export async function sniffCsv(file: string, contract: Contract): Promise<CsvLayout> {
+  readable(file);
+  let raw: Buffer;
+  let sample: Buffer;
+  try {
+    raw = await readSourceSample(file, 4096, false);
+    sample = await readSourceSample(file, SAMPLE_BYTES);
+  } catch (err) {
+    throw new LakeInputError(`${file}: cannot be read as ${file.toLowerCase().endsWith(".gz") ? "a gzip file" : "a text file"} (${(err as Error).message}); export it again`);
+  }
+  const byteLayout = byteLayoutOf(raw);
+  const text = sampleText(sample);
   if (text.trim() === "") throw new LakeInputError(`${file}: file is empty; export it again with a header line and data rows`);
-  const lines = text.split(/\r?\n/).filter((l, i) => i === 0 || l.trim() !== "");
+  const lines = text.split(LINE_BREAK).filter((l) => l.trim() !== "");
   const complete = sample.length < SAMPLE_BYTES ? lines : lines.slice(0, -1);
-  const delimiter = detectDelimiter(complete.slice(0, 20));
+  const delimiter = detectDelimiter((complete.length > 0 ? complete : lines).slice(0, 20));
   const headers = splitCsvLine(lines[0], delimiter).map((h) => h.trim());
   const { mapping, unknown, missing, duplicated } = mapHeaders(contract, headers);
   const problems: string[] = [];
@@ -122,16 +139,9 @@ export function sniffCsv(file: string, contract: Contract): CsvLayout {
     problems.push(`required column "${m}" is missing; add a header named ${[m, ...(column?.aliases ?? [])].map((a) => `"${a}"`).join(" or ")}`);
   }
   if (mapping.every((m) => m === undefined)) {
-    problems.push(`no header matches dataset "${contract.name}" (found ${headers.map((h) => `"${h}"`).join(", ")}); is this the right file?`);
+    const found = headers.slice(0, 12).map((h) => JSON.stringify(h.length > 40 ? `${h.slice(0, 40)}…` : h)).join(", ");
+    problems.push(`no header matches dataset "${contract.name}" (found ${found}${headers.length > 12 ? `, … ${headers.length} in all` : ""}); is this the right file?`);
   }
   if (problems.length > 0) throw new LakeInputError(`${file}: the header does not fit dataset "${contract.name}" (contract ${contract.file}):`, problems);
-  return {
-    file,
-    encoding,
-    delimiter,
-    headers,
-    mapping,
-    ignoredHeaders: unknown,
-    headerOnly: complete.length <= 1 && sample.length < SAMPLE_BYTES,
-  };
+  return { file, byteLayout, delimiter, headers, mapping, ignoredHeaders: unknown };
 }

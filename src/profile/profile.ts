@@ -1,10 +1,12 @@
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { LakeInputError } from "../errors";
 import { Column, Contract, mapHeaders } from "../model/contracts";
 import { headerKey } from "../model/text";
 import { RuleSet, ruleColumns } from "../model/rules";
-import { positionalColumn, readCsvSql } from "../pipeline/csv-read";
+import { positionalColumn, readExport } from "../pipeline/csv-read";
 import { LoadRecord, loadDates, readLoadRecords } from "../pipeline/load";
 import { CheckTarget, duckdbTarget } from "../sql/batch-source";
 import { duckdb as d } from "../sql/dialect";
@@ -84,8 +86,8 @@ const isMasked = (p: Profiled): boolean => p.column === undefined || p.column.pi
 const canonicalValues = (c: Column): string[] => [...new Set(c.valueMap.values())].sort();
 
 /** Every raw file of the window's loads as one relation: canonical text columns, headers no column claims, the load date and source file. */
-function rawBatchSql(contract: Contract, lakeDir: string, files: readonly WindowFile[], extras: readonly Profiled[]): string {
-  const branches = files.map((f) => {
+async function rawBatchSql(contract: Contract, lakeDir: string, files: readonly WindowFile[], extras: readonly Profiled[], workDir: string): Promise<string> {
+  const branches = await Promise.all(files.map(async (f, i) => {
     const { mapping } = mapHeaders(contract, f.record.headers);
     const columns = contract.columns.map((c) => {
       const at = mapping.indexOf(c.name);
@@ -95,12 +97,12 @@ function rawBatchSql(contract: Contract, lakeDir: string, files: readonly Window
       const at = f.record.headers.findIndex((h, i) => mapping[i] === undefined && headerKey(h) === e.headerKey);
       return `${at >= 0 ? d.ident(positionalColumn(at)) : "CAST(NULL AS VARCHAR)"} AS ${d.ident(e.extra as string)}`;
     });
-    const layout = { file: path.join(lakeDir, f.rawPath), encoding: f.record.encoding, delimiter: f.record.delimiter, headers: f.record.headers };
+    const read = await readExport({ file: path.join(lakeDir, f.rawPath), delimiter: f.record.delimiter, headers: f.record.headers }, workDir, `${contract.name}-${i}`);
     return (
-      `SELECT ${d.str(f.loadDate)} AS "_load", ${d.str(f.rawPath)} AS "_source_file", CAST(NULL AS BIGINT) AS "_row", ` +
-      `${[...columns, ...extraColumns].join(", ")} FROM ${readCsvSql(layout)}`
+      `SELECT ${d.str(f.loadDate)} AS "_load", ${d.str(f.rawPath)} AS "_source_file", "_row", ` +
+      `${[...columns, ...extraColumns].join(", ")} FROM ${read.accepted}`
     );
-  });
+  }));
   return `(${branches.join(" UNION ALL ")})`;
 }
 
@@ -326,8 +328,15 @@ async function profileDataset(
   const references: Reference[] = possibleReferences(contract, contracts, columns).map((r, index) => ({ ...r, index }));
   const query = new ProfileQuery(contract, columns, references);
   const target = duckdbTarget(lakeDir);
-  const sql = query.sql(rawBatchSql(contract, lakeDir, files, columns.filter((c) => c.extra !== undefined)), target, contracts);
-  const row = (await connection.runAndReadAll(sql)).getRowObjectsJson()[0] as Record<string, unknown>;
+  // The exports are read as the load reads them (csv-read.ts), into a scratch folder outside the lake.
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "energy-lake-profile-"));
+  let row: Record<string, unknown>;
+  try {
+    const sql = query.sql(await rawBatchSql(contract, lakeDir, files, columns.filter((c) => c.extra !== undefined), workDir), target, contracts);
+    row = (await connection.runAndReadAll(sql)).getRowObjectsJson()[0] as Record<string, unknown>;
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
 
   type LoadRow = { load_date: string; rows: unknown; present: unknown[]; distinct: unknown[]; key_present: unknown; key_distinct: unknown };
   const loadRows = new Map(((row.loads as LoadRow[] | null) ?? []).map((l) => [l.load_date, l]));

@@ -1,6 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
-import { LakeInputError } from "../errors";
+import { environmentError, LakeInputError } from "../errors";
+import { LakeLock } from "../pipeline/lock";
+import { LakeTransaction } from "../pipeline/transaction";
 import { renderHtml } from "./render-html";
 import { renderJunit } from "./render-junit";
 import { renderMarkdown } from "./render-markdown";
@@ -45,21 +47,35 @@ export function reportFiles(report: QualityReport, earlier: readonly QualityRepo
   ];
 }
 
+/** The files a load's kept report is made of, in quality/<load_date>/. */
+export const REPORT_FILES: readonly ReportFile["name"][] = ["report.json", "report.md", "report.html", "junit.xml"];
+
 /**
  * Keeps a load's report in the lake as quality/<load_date>/report.json, report.md, report.html and
- * junit.xml, then rewrites the quality site quality/index.html. Running a load again replaces its
- * report. Returns the files written.
+ * junit.xml, all four or none: they are committed as one transaction, under the lake's lock.
+ * Running a load again replaces its report. Returns the files written.
  */
-export function saveReport(lakeDir: string, report: QualityReport): string[] {
+export function saveReport(lock: LakeLock, report: QualityReport): string[] {
+  const lakeDir = lock.lakeDir;
   const files = reportFiles(report, loadHistory(lakeDir));
-  const folder = reportFolder(lakeDir, report.load_date);
-  fs.mkdirSync(folder, { recursive: true });
-  const written = files.map(({ name, content }) => {
-    const file = path.join(folder, name);
-    writeAtomically(file, content);
-    return file;
-  });
-  return [...written, writeQualitySite(lakeDir)];
+  const folder = path.relative(lakeDir, reportFolder(lakeDir, report.load_date));
+  // The quality site lists every load: it is rewritten in the same commit, from the history with this report in it.
+  const history = [...loadHistory(lakeDir).filter((r) => r.load_date !== report.load_date), report].sort((a, b) => a.load_date.localeCompare(b.load_date));
+  const site = path.join("quality", SITE_FILE);
+  const staged = [...files.map(({ name, content }) => [path.join(folder, name), content] as const), [site, renderSite(history, siteOptions(lakeDir))] as const];
+  const tx = LakeTransaction.begin(lock);
+  try {
+    for (const [relative, content] of staged) {
+      const file = tx.staged(relative);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, content);
+    }
+    tx.commit([...REPORT_FILES.map((name) => path.join(folder, name)), site], `report of load ${report.load_date}`);
+  } catch (err) {
+    tx.abort();
+    throw environmentError(err, `--lake ${lakeDir}:`) ?? err;
+  }
+  return staged.map(([relative]) => path.join(lakeDir, relative));
 }
 
 export const SITE_FILE = "index.html";

@@ -3,6 +3,7 @@ import * as path from "path";
 import { Contract } from "../model/contracts";
 import { curatedFiles, layerPaths, processedFilesOfLoad } from "../pipeline/layout";
 import { athena, Dialect, duckdb } from "./dialect";
+import { duckdbReadPath } from "./duckdb-paths";
 import { presentName, rawName, typedViewSql } from "./typed-view";
 
 /**
@@ -77,16 +78,13 @@ export function retypedFromText(target: CheckTarget): CheckTarget {
   };
 }
 
-/** A local path as a DuckDB string literal. */
-export const sqlPath = (p: string): string => duckdb.str(p.split(path.sep).join("/"));
-
 /**
  * DuckDB reading exactly these Parquet files. Partition values are not read from the paths: every
  * column the lake needs is in the files (a curated period derives from its column), and `SELECT *`
  * must not grow load_date or trade_month columns.
  */
 export const readParquet = (files: readonly string[]): string =>
-  `read_parquet([${files.map(sqlPath).join(", ")}], union_by_name = true, hive_partitioning = false)`;
+  `read_parquet([${files.map(duckdbReadPath).join(", ")}], union_by_name = true, hive_partitioning = false)`;
 
 export function listParquet(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];

@@ -13,6 +13,8 @@ import { Dialect } from "./dialect";
  */
 
 export const RAW_SUFFIX = "__raw";
+/** How much of a bad value a quarantine reason quotes. */
+export const REASON_VALUE_CHARS = 80;
 export const PRESENT_SUFFIX = "__present";
 const CLEAN_SUFFIX = "__clean";
 const FOLDED_SUFFIX = "__folded";
@@ -109,7 +111,10 @@ export function typedViewSql(d: Dialect, contract: Contract, source: string, onl
 export function rowProblemsSql(d: Dialect, contract: Contract): string {
   const problems = contract.columns.map((c) => {
     const present = d.ident(presentName(c.name));
-    const invalid = `WHEN ${present} AND ${d.ident(c.name)} IS NULL THEN concat(${d.str(`${c.name}: '`)}, ${d.ident(rawName(c.name))}, ${d.str(`' is not a valid ${c.typeName}`)})`;
+    const raw = d.ident(rawName(c.name));
+    // A reason quotes at most REASON_VALUE_CHARS of the value: a 5 MB value must not make a 5 MB reason.
+    const quoted = `CASE WHEN length(${raw}) > ${REASON_VALUE_CHARS} THEN concat(substr(${raw}, 1, ${REASON_VALUE_CHARS}), ${d.str("…")}) ELSE ${raw} END`;
+    const invalid = `WHEN ${present} AND ${d.ident(c.name)} IS NULL THEN concat(${d.str(`${c.name}: '`)}, ${quoted}, ${d.str(`' is not a valid ${c.typeName}`)})`;
     const missing = c.required ? ` WHEN NOT ${present} THEN ${d.str(`${c.name}: required value is missing`)}` : "";
     return `CASE ${invalid}${missing} END`;
   });

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { LakeInputError } from "../../src/errors";
+import { LakeLock } from "../../src/pipeline/lock";
 import { historySummary, loadHistory, renderHistoryText, saveReport } from "../../src/report/history";
 import { renderHistory, renderReport } from "../../src/report/render";
 import { upgradeReport, validateReport } from "../../src/report/validate";
@@ -11,24 +12,28 @@ import { mutableSample, sampleReport, threeLoadHistory } from "./helpers";
 
 describe("report history", () => {
   let lake: string;
-  beforeEach(() => {
+  let lock: LakeLock;
+  beforeEach(async () => {
     lake = tempDir("report-history");
+    lock = await LakeLock.acquire(lake, "history test");
   });
   afterEach(() => {
+    lock.release();
     fs.rmSync(lake, { recursive: true, force: true });
   });
 
   it("keeps each load's report in quality/<load_date>/ as JSON, Markdown and HTML", () => {
-    const written = saveReport(lake, sampleReport());
+    const written = saveReport(lock, sampleReport());
     expect(written.map((f) => path.relative(lake, f))).to.deep.equal(["quality/2026-11-20/report.json", "quality/2026-11-20/report.md", "quality/2026-11-20/report.html", "quality/2026-11-20/junit.xml", "quality/index.html"].map((f) => path.normalize(f)));
     expect(JSON.parse(fs.readFileSync(written[0], "utf8"))).to.deep.equal(sampleReport());
     expect(fs.readFileSync(written[1], "utf8")).to.include("## Data quality: FAIL (load 2026-11-20)");
     expect(fs.readdirSync(path.join(lake, "quality", "2026-11-20")).sort()).to.deep.equal(["junit.xml", "report.html", "report.json", "report.md"]);
+    expect(fs.existsSync(path.join(lake, "_staging")), "the report is committed through staging, which is gone after").to.equal(false);
   });
 
   it("loads the history sorted by load date, whatever order the loads were saved in", () => {
     const [first, second, third] = threeLoadHistory();
-    for (const report of [third, first, second]) saveReport(lake, report);
+    for (const report of [third, first, second]) saveReport(lock, report);
     expect(loadHistory(lake).map((r) => r.load_date)).to.deep.equal(["2026-11-18", "2026-11-19", "2026-11-20"]);
   });
 
@@ -57,16 +62,16 @@ describe("report history", () => {
 
   it("draws the trend of earlier loads into a saved HTML report", () => {
     const [first, second, third] = threeLoadHistory();
-    for (const report of [first, second, third]) saveReport(lake, report);
+    for (const report of [first, second, third]) saveReport(lock, report);
     const html = fs.readFileSync(path.join(lake, "quality", "2026-11-20", "report.html"), "utf8");
     expect(html).to.include("Failed rows per load from 2026-11-18 to 2026-11-20: 8, 51, 33");
   });
 
   it("replaces a load's report when the load runs again", () => {
-    saveReport(lake, sampleReport());
+    saveReport(lock, sampleReport());
     const rerun = mutableSample();
     rerun.duration_seconds = 9;
-    saveReport(lake, rerun as never);
+    saveReport(lock, rerun as never);
     const history = loadHistory(lake);
     expect(history).to.have.length(1);
     expect(history[0].duration_seconds).to.equal(9);
@@ -80,19 +85,19 @@ describe("report history", () => {
   it("refuses to write a report that breaks the schema", () => {
     const broken = mutableSample();
     broken.summary.rules = 99;
-    expect(() => saveReport(lake, broken as never)).to.throw("/summary/rules: is 99 but the rules give 17");
+    expect(() => saveReport(lock, broken as never)).to.throw("/summary/rules: is 99 but the rules give 17");
     expect(fs.existsSync(path.join(lake, "quality"))).to.equal(false);
   });
 
   it("names a corrupt report file and says how to fix it", () => {
-    saveReport(lake, sampleReport());
+    saveReport(lock, sampleReport());
     const file = path.join(lake, "quality", "2026-11-20", "report.json");
     fs.writeFileSync(file, "{ not json");
     expect(() => loadHistory(lake)).to.throw(LakeInputError, `${file}: is not valid JSON`).with.property("message").that.includes("run the checks for load 2026-11-20 again");
   });
 
   it("names a report that breaks the schema, with the JSON path", () => {
-    saveReport(lake, sampleReport());
+    saveReport(lock, sampleReport());
     const file = path.join(lake, "quality", "2026-11-20", "report.json");
     const report = JSON.parse(fs.readFileSync(file, "utf8"));
     report.status = "green";
@@ -101,7 +106,7 @@ describe("report history", () => {
   });
 
   it("refuses a report kept in another load's folder", () => {
-    saveReport(lake, sampleReport());
+    saveReport(lock, sampleReport());
     fs.renameSync(path.join(lake, "quality", "2026-11-20"), path.join(lake, "quality", "2026-11-21"));
     expect(() => loadHistory(lake)).to.throw(LakeInputError, "holds the report of load 2026-11-20 in the folder of load 2026-11-21");
   });

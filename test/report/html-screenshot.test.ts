@@ -8,10 +8,10 @@ import { profileLake } from "../../src/profile/profile";
 import { renderProfileHtml } from "../../src/profile/render";
 import { saveProfile } from "../../src/profile/store";
 import type { LakeProfile } from "../../src/profile/types";
-import { saveReport, siteOptions } from "../../src/report/history";
+import { siteOptions } from "../../src/report/history";
 import { renderSite } from "../../src/report/render-site";
 import { renderHtml } from "../../src/report/render-html";
-import { tempDir } from "../support/lake";
+import { keepReport, tempDir } from "../support/lake";
 import { threeLoadHistory } from "./helpers";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
@@ -100,7 +100,7 @@ describe("quality site and data profile in a headless browser", function () {
   before(async function () {
     requireChromium(this, "quality site");
     lake = tempDir("site-browser");
-    for (const report of threeLoadHistory()) saveReport(lake, report);
+    for (const report of threeLoadHistory()) await keepReport(lake, report);
     // A real load beside them, profiled, so the site links a real profile page.
     const contracts = loadContracts();
     await runLoad({ inputDir: path.join(__dirname, "..", "fixtures", "real-exports", "tab-full"), lakeDir: lake, loadDate: "2026-11-20", contracts });

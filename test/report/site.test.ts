@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { saveReport, siteOptions } from "../../src/report/history";
+import { siteOptions } from "../../src/report/history";
 import { renderHistory } from "../../src/report/render";
 import { renderSite } from "../../src/report/render-site";
-import { tempDir } from "../support/lake";
+import { keepReport, tempDir } from "../support/lake";
 import { hostileReport, HOSTILE, threeLoadHistory } from "./helpers";
 
 describe("the quality site (quality/index.html)", () => {
@@ -18,12 +18,12 @@ describe("the quality site (quality/index.html)", () => {
 
   const loadRows = (html: string): string[] => html.match(/<tr id="load-[^"]+">.*?<\/tr>/g) ?? [];
 
-  it("is rewritten after each report is kept: every load, newest first, with its status, failed rules, trend and links", () => {
+  it("is rewritten after each report is kept: every load, newest first, with its status, failed rules, trend and links", async () => {
     const history = threeLoadHistory();
-    saveReport(lake, history[0]);
+    await keepReport(lake, history[0]);
     expect(loadRows(fs.readFileSync(path.join(lake, "quality", "index.html"), "utf8"))).to.have.length(1);
-    saveReport(lake, history[1]);
-    saveReport(lake, history[2]);
+    await keepReport(lake, history[1]);
+    await keepReport(lake, history[2]);
     const html = fs.readFileSync(path.join(lake, "quality", "index.html"), "utf8");
     const rows = loadRows(html);
     expect(rows.map((r) => /id="load-([^"]+)"/.exec(r)?.[1])).to.deep.equal(["2026-11-20", "2026-11-19", "2026-11-18"]);
@@ -41,9 +41,9 @@ describe("the quality site (quality/index.html)", () => {
     expect(html).to.not.include("<script");
   });
 
-  it("links a load's profile once one is kept, and links relative to where the page is written", () => {
+  it("links a load's profile once one is kept, and links relative to where the page is written", async () => {
     const history = threeLoadHistory();
-    for (const report of history) saveReport(lake, report);
+    for (const report of history) await keepReport(lake, report);
     fs.writeFileSync(path.join(lake, "quality", "2026-11-19", "profile.html"), "<!DOCTYPE html>");
     const inLake = renderSite(history, siteOptions(lake));
     expect(loadRows(inLake)[1]).to.include('<a href="2026-11-19/profile.html">profile</a>');

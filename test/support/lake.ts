@@ -3,6 +3,9 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { withLakeLock } from "../../src/pipeline/lock";
+import { saveReport } from "../../src/report/history";
+import { QualityReport } from "../../src/report/types";
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `energy-lake-${prefix}-`));
@@ -49,7 +52,7 @@ export async function query(sql: string): Promise<Record<string, unknown>[]> {
 export async function snapshot(lakeDir: string): Promise<Record<string, unknown>> {
   const state: Record<string, unknown> = {};
   for (const file of listFiles(lakeDir)) {
-    if (file.startsWith("quality")) continue;
+    if (file.startsWith("quality") || file.startsWith(".lake.lock")) continue;
     const full = path.join(lakeDir, file);
     if (file.endsWith(".parquet")) {
       const rows = await query(`SELECT * FROM read_parquet('${full}', hive_partitioning = false)`);
@@ -59,4 +62,9 @@ export async function snapshot(lakeDir: string): Promise<Record<string, unknown>
     }
   }
   return state;
+}
+
+/** Keeps a report in a lake as `lake run` does: under the lake's lock, in one commit. */
+export async function keepReport(lakeDir: string, report: QualityReport): Promise<string[]> {
+  return withLakeLock(lakeDir, "test: keep a report", async (lock) => saveReport(lock, report));
 }

@@ -1,8 +1,10 @@
+import * as path from "path";
 import { checkLoad } from "../../app/check-load";
 import { LakeInputError } from "../../errors";
 import { exitCodeOf } from "../../report/build";
 import { loadHistory, saveReport } from "../../report/history";
 import { parseFormat, REPORT_FORMATS } from "../../report/render";
+import { withRecoveredLake } from "../../pipeline/transaction";
 import { parseCommandArgs, requireOption } from "../args";
 import { loadModel, MODEL_OPTIONS, MODEL_USAGE } from "../model-options";
 import { emitReport } from "./output";
@@ -27,9 +29,20 @@ export async function checkCommand(argv: string[]): Promise<number> {
     );
   }
   const { contracts, ruleSets } = loadModel(values);
-  const report = await checkLoad({ lakeDir: lake, loadDate: values["load-date"], contracts, ruleSets, datasets: values.dataset });
-  // A partial check (some datasets) must not overwrite the load's full report.
-  if (values.dataset === undefined) saveReport(lake, report);
-  emitReport(report, format, values.out, loadHistory(lake));
-  return exitCodeOf(report);
+  const lakeDir = path.resolve(lake);
+  return withRecoveredLake(
+    lakeDir,
+    "lake check",
+    async (lock) => {
+      const report = await checkLoad({ lakeDir, loadDate: values["load-date"], contracts, ruleSets, datasets: values.dataset });
+      // A partial check (some datasets) must not overwrite the load's full report; a read-only lake keeps the one it has.
+      if (values.dataset === undefined) {
+        if (lock !== undefined) saveReport(lock, report);
+        else process.stderr.write(`warning: ${lakeDir} is read-only: the report was not kept in it\n`);
+      }
+      emitReport(report, format, values.out, loadHistory(lakeDir));
+      return exitCodeOf(report);
+    },
+    (message) => process.stderr.write(`${message}\n`),
+  );
 }

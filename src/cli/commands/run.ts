@@ -5,24 +5,16 @@ import { loadContracts } from "../../model/contracts";
 import { loadRuleSets } from "../../model/rules";
 import { LoadResult, runLoad } from "../../pipeline/load";
 import { todayUtc } from "../../pipeline/layout";
-import { FailPoint } from "../../pipeline/transaction";
+import { withLakeLock } from "../../pipeline/lock";
 import { exitCodeOf } from "../../report/build";
 import { loadHistory, saveReport } from "../../report/history";
 import { parseFormat, REPORT_FORMATS } from "../../report/render";
 import { textTable } from "../../report/render-text";
-import { oneOf, parseCommandArgs, requireOption } from "../args";
+import { parseCommandArgs, requireOption } from "../args";
 import { MODEL_OPTIONS, MODEL_USAGE, modelDirs } from "../model-options";
 import { emitReport } from "./output";
 
 export const RUN_USAGE = `lake run --input DIR --lake DIR [--load-date YYYY-MM-DD] [--format text|json|md|html|junit] [--out FILE] ${MODEL_USAGE} [--no-checks]`;
-
-const FAIL_POINTS: readonly FailPoint[] = ["before-commit", "mid-commit"];
-
-/** ENERGY_LAKE_FAILPOINT makes a load die at a named point, as a killed process would: for crash tests. */
-function failPointFromEnv(): FailPoint | undefined {
-  const value = process.env.ENERGY_LAKE_FAILPOINT;
-  return value === undefined || value === "" ? undefined : oneOf("run", "ENERGY_LAKE_FAILPOINT", value, FAIL_POINTS, "before-commit");
-}
 
 export function loadSummaryText(result: LoadResult): string {
   const header = ["dataset", "files", "raw", "processed", "quarantined", "curated", "curated by", "reconciled", "seconds"];
@@ -50,6 +42,7 @@ function loadSummaryJson(result: LoadResult): string {
       lake: result.lakeDir,
       duration_seconds: result.seconds,
       datasets: result.datasets.map((d) => ({ name: d.name, files: d.files.map((f) => f.rawPath), rows: { ...d.rows, reconciled: d.reconciled }, curated: d.curated, warnings: d.warnings, seconds: d.seconds })),
+      skipped: result.skipped,
     },
     null,
     2,
@@ -67,32 +60,36 @@ export interface RunArgs {
   readonly checks: boolean;
 }
 
-/** Loads, checks the load, keeps its report in the lake, prints it; returns the exit code. */
+/**
+ * Loads, checks the load, keeps its report in the lake, prints it; returns the exit code. The
+ * lake's lock is held from the load's start until its report is written, so no other command
+ * sees (or replaces) a load whose report is not written yet.
+ */
 export async function runAndCheck(args: RunArgs): Promise<number> {
   const format = parseFormat(args.format, REPORT_FORMATS);
   const contracts = loadContracts(args.contractsDir);
   // Rules are validated before anything is written: a bad rule file must not leave a half-checked load.
   const ruleSets = args.checks ? loadRuleSets(contracts, args.rulesDir) : [];
   const lake = path.resolve(args.lake);
-  const result = await runLoad({
-    inputDir: args.input,
-    lakeDir: lake,
-    loadDate: args.loadDate,
-    contracts,
-    onProgress: (message) => process.stderr.write(`${message}\n`),
-    failPoint: failPointFromEnv(),
+  const say = (message: string): void => {
+    process.stderr.write(`${message}\n`);
+  };
+  return withLakeLock(lake, `lake run --input ${args.input} --load-date ${args.loadDate}`, async (lock) => {
+    const result = await runLoad({ inputDir: args.input, lakeDir: lake, loadDate: args.loadDate, contracts, onProgress: say, lock });
+    for (const { file, reason } of result.skipped) say(`warning: not loaded: ${file}: ${reason}`);
+    for (const warning of result.datasets.flatMap((d) => d.warnings)) say(`warning: ${warning}`);
+    if (!args.checks) {
+      process.stdout.write(format === "json" ? loadSummaryJson(result) : `${loadSummaryText(result)}\n`);
+      return EXIT_OK;
+    }
+    say("checking the load...");
+    // Every dataset the load date holds, so the run's report and `lake check` describe the same load.
+    const report = await checkLoad({ lakeDir: lake, loadDate: result.loadDate, contracts, ruleSets });
+    const saved = saveReport(lock, report);
+    say(`report kept in ${path.dirname(saved[0])}`);
+    emitReport(report, format, args.out, loadHistory(lake), `${loadSummaryText(result)}\n\n`);
+    return exitCodeOf(report);
   });
-  for (const warning of result.datasets.flatMap((d) => d.warnings)) process.stderr.write(`warning: ${warning}\n`);
-  if (!args.checks) {
-    process.stdout.write(format === "json" ? loadSummaryJson(result) : `${loadSummaryText(result)}\n`);
-    return EXIT_OK;
-  }
-  process.stderr.write("checking the load...\n");
-  const report = await checkLoad({ lakeDir: lake, loadDate: result.loadDate, contracts, ruleSets, datasets: result.datasets.map((d) => d.name) });
-  const saved = saveReport(lake, report);
-  process.stderr.write(`report kept in ${path.dirname(saved[0])}\n`);
-  emitReport(report, format, args.out, loadHistory(lake), `${loadSummaryText(result)}\n\n`);
-  return exitCodeOf(report);
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
