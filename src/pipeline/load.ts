@@ -13,7 +13,7 @@ import { isIsoDate } from "../model/text";
 import { CuratedMerge, stageCurated } from "./curate";
 import { layerPaths, partFiles, TARGET_FILE_BYTES } from "./layout";
 import { CsvLayout, sniffCsv } from "./sniff";
-import { REPORT_FILES } from "../report/history";
+import { REPORT_FILES, SITE_FILE, siteWithoutLoad } from "../report/history";
 import { LakeLock } from "./lock";
 import { LakeTransaction, SCRATCH_DIR } from "./transaction";
 
@@ -269,6 +269,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const datasets: DatasetLoad[] = [];
       // The load's kept report describes the load it replaces: it goes with it, and the checks write the new one.
       const remove: string[] = REPORT_FILES.map((f) => path.join(layerPaths.qualityLoad(loadDate), f));
+      const site = siteWithoutLoad(lakeDir, loadDate);
+      if (site !== undefined) {
+        const siteFile = path.join("quality", SITE_FILE);
+        fs.mkdirSync(path.dirname(tx.staged(siteFile)), { recursive: true });
+        fs.writeFileSync(tx.staged(siteFile), site);
+      }
       let fileIndex = 0;
       for (const { contract, files } of inputs) {
         const datasetStarted = Date.now();

@@ -93,6 +93,15 @@ export function siteOptions(lakeDir: string, pageDir: string = path.join(lakeDir
   return { folderHref: (loadDate) => `${relative === "" ? "" : `${relative}/`}${loadDate}/`, profiles: profiledLoads(lakeDir), lake: path.resolve(lakeDir) };
 }
 
+/**
+ * The quality site as it reads once the report of `loadDate` is gone (a re-run of that load
+ * replaces it), or undefined when the lake has no site yet: a load commits it with its data.
+ */
+export function siteWithoutLoad(lakeDir: string, loadDate: string): string | undefined {
+  if (!fs.existsSync(path.join(lakeDir, "quality", SITE_FILE))) return undefined;
+  return renderSite(loadHistory(lakeDir).filter((r) => r.load_date !== loadDate), siteOptions(lakeDir));
+}
+
 /** Rewrites quality/index.html, the quality site: every load with its status, failed rules and trend, linking its report and profile. */
 export function writeQualitySite(lakeDir: string): string {
   const file = path.join(lakeDir, "quality", SITE_FILE);

@@ -100,10 +100,11 @@ describe("quality site and data profile in a headless browser", function () {
   before(async function () {
     requireChromium(this, "quality site");
     lake = tempDir("site-browser");
-    for (const report of threeLoadHistory()) await keepReport(lake, report);
-    // A real load beside them, profiled, so the site links a real profile page.
+    // A real load beside the kept reports, profiled, so the site links a real profile page. Loaded
+    // first: a load of 2026-11-20 replaces whatever report that date had.
     const contracts = loadContracts();
     await runLoad({ inputDir: path.join(__dirname, "..", "fixtures", "real-exports", "tab-full"), lakeDir: lake, loadDate: "2026-11-20", contracts });
+    for (const report of threeLoadHistory()) await keepReport(lake, report);
     profile = await profileLake({ lakeDir: lake, contracts, loadDate: "2026-11-20" });
     saveProfile(lake, profile);
   });
