@@ -2,7 +2,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import * as fs from "fs";
 import * as path from "path";
 import { generate } from "../src/generator/generate";
-import { duckdbReadPath, duckdbWritePath } from "../src/sql/duckdb-paths";
+import { duckdbWritePath } from "../src/sql/duckdb-paths";
 
 /** A BTG-style export of `rows` transactions (with the generator's default defects), in `dir`. */
 export async function btgExport(rows: number, dir: string): Promise<{ dir: string; transactions: string }> {
