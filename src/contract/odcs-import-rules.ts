@@ -387,45 +387,30 @@ export function importQuality(node: OdcsNode, column: string | undefined, ctx: R
   return new QualityReader(node, column, ctx).read();
 }
 
-/** Where the outermost group opened at `open` closes, or -1. */
-function closingParen(pattern: string, open: number): number {
+/** The characters of a regular expression that shape it (escapes and character classes skipped), with the group depth each sits at. */
+function* structure(pattern: string, from = 0): Generator<{ c: string; i: number; depth: number }> {
   let depth = 0;
   let inClass = false;
-  for (let i = open; i < pattern.length; i++) {
+  for (let i = from; i < pattern.length; i++) {
     const c = pattern[i];
-    if (c === "\\") {
-      i++;
-      continue;
+    if (c === "\\") i++;
+    else if (inClass) inClass = c !== "]";
+    else if (c === "[") inClass = true;
+    else {
+      if (c === ")") depth--;
+      yield { c, i, depth };
+      if (c === "(") depth++;
     }
-    if (inClass) {
-      if (c === "]") inClass = false;
-      continue;
-    }
-    if (c === "[") inClass = true;
-    else if (c === "(") depth++;
-    else if (c === ")" && --depth === 0) return i;
   }
+}
+
+/** Where the group opened at `open` closes, or -1. */
+function closingParen(pattern: string, open: number): number {
+  for (const { c, i, depth } of structure(pattern, open)) if (c === ")" && depth === 0) return i;
   return -1;
 }
 
-function hasTopLevelAlternation(pattern: string): boolean {
-  let depth = 0;
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === "\\") {
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === "]") inClass = false;
-    } else if (c === "[") inClass = true;
-    else if (c === "(") depth++;
-    else if (c === ")") depth--;
-    else if (c === "|" && depth === 0) return true;
-  }
-  return false;
-}
+const hasTopLevelAlternation = (pattern: string): boolean => [...structure(pattern)].some(({ c, depth }) => c === "|" && depth === 0);
 
 const endsWithAnchor = (p: string): boolean => p.endsWith("$") && !/(^|[^\\])(\\\\)*\\\$$/.test(p);
 
