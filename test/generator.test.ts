@@ -77,6 +77,8 @@ interface ParsedDataset {
   readonly records: CsvRecord[];
   /** Canonical column name -> field index. */
   readonly column: (name: string) => number;
+  /** Whether the file has the column (the company style leaves some out). */
+  readonly has: (name: string) => boolean;
   readonly header: string[];
 }
 
@@ -92,6 +94,7 @@ async function readDataset(dir: string, truth: GroundTruth, dataset: "providers"
   return {
     header,
     records,
+    has: (name) => indexOf.has(name),
     column: (name) => {
       const index = indexOf.get(name);
       if (index === undefined) throw new Error(`${dataset}.${name} is not in the header ${header.join(",")}`);
@@ -100,7 +103,7 @@ async function readDataset(dir: string, truth: GroundTruth, dataset: "providers"
   };
 }
 
-const NUMBER = { btg: /^-?\d+(,\d+)?$/, canonical: /^-?\d+(\.\d+)?$/ };
+const NUMBER = { btg: /^-?\d+(,\d+)?$/, canonical: /^-?\d+(\.\d+)?$/, company: /^-?\d+(\.\d+)?$/ };
 
 function numberValue(text: string): number {
   return Number(text.replace(",", "."));
@@ -151,8 +154,8 @@ async function detectDefects(dir: string, truth: GroundTruth): Promise<FoundDefe
     providerIds.add(field("provider_id"));
     check(field("provider_name").trim() !== "", `providers line ${r.line}: no name`);
     check(normalised("providers", "energy_type", field("energy_type")) !== undefined, `providers line ${r.line}: energy_type ${field("energy_type")}`);
-    check(/^\d+(\.\d+)?$/.test(field("capacity_mw")), `providers line ${r.line}: capacity ${field("capacity_mw")}`);
-    check(isValidDate(field("registered_at")), `providers line ${r.line}: date ${field("registered_at")}`);
+    if (providers.has("capacity_mw")) check(/^\d+(\.\d+)?$/.test(field("capacity_mw")), `providers line ${r.line}: capacity ${field("capacity_mw")}`);
+    if (providers.has("registered_at")) check(isValidDate(field("registered_at")), `providers line ${r.line}: date ${field("registered_at")}`);
   }
 
   const customerIds = new Set<string>();
@@ -167,8 +170,9 @@ async function detectDefects(dir: string, truth: GroundTruth): Promise<FoundDefe
       namelessCustomers.add(id);
     }
     check(normalised("customers", "id_type", field("id_type")) !== undefined, `customers line ${r.line}: id_type ${field("id_type")}`);
-    check(normalised("customers", "segment", field("segment")) !== undefined, `customers line ${r.line}: segment ${field("segment")}`);
-    check(field("city").trim() !== "" && field("id_number").trim() !== "", `customers line ${r.line}: empty city or id_number`);
+    if (customers.has("segment")) check(normalised("customers", "segment", field("segment")) !== undefined, `customers line ${r.line}: segment ${field("segment")}`);
+    if (customers.has("id_number")) check(field("id_number").trim() !== "", `customers line ${r.line}: empty id_number`);
+    check(field("city").trim() !== "", `customers line ${r.line}: empty city`);
   }
 
   const firstTextOfId = new Map<string, string>();
@@ -187,10 +191,11 @@ async function detectDefects(dir: string, truth: GroundTruth): Promise<FoundDefe
       else if (numberValue(value) < 0) defectsOfRow.push(`negative_quantity|${column}|`);
       else check(numberValue(value) > 0, `transactions line ${r.line}: ${column} is 0`);
     }
-    if (!isValidDate(field("transaction_date"))) defectsOfRow.push("bad_date|transaction_date|");
-    if (normalised("transactions", "energy_type", field("energy_type")) === undefined) defectsOfRow.push("unknown_enum|energy_type|");
+    if (transactions.has("transaction_date") && !isValidDate(field("transaction_date"))) defectsOfRow.push("bad_date|transaction_date|");
+    if (transactions.has("energy_type") && normalised("transactions", "energy_type", field("energy_type")) === undefined) defectsOfRow.push("unknown_enum|energy_type|");
     const type = normalised("transactions", "transaction_type", field("transaction_type"));
-    check(type === "buy" || type === "sell", `transactions line ${r.line}: transaction_type ${field("transaction_type")}`);
+    if (transactions.has("energy_type")) check(type === "buy" || type === "sell", `transactions line ${r.line}: transaction_type ${field("transaction_type")}`);
+    else if (type === undefined) defectsOfRow.push("unknown_enum|transaction_type|");
     const counterparty = field("counterparty_id");
     if (type === "buy" && !providerIds.has(counterparty)) defectsOfRow.push("orphan_counterparty|counterparty_id|buy");
     if (type === "sell" && !customerIds.has(counterparty)) defectsOfRow.push("orphan_counterparty|counterparty_id|sell");
@@ -297,6 +302,33 @@ describe("generator", function () {
       expect(transactions.every((r) => /^\d{4}-\d{2}-\d{2}$/.test(r.fields[6]))).to.equal(true);
     });
 
+    it("writes company files: the company's own headers and columns, ids C001 P001 T0001, its identity types, prices in pesos", async () => {
+      const { dir, truth } = await run({ rows: 3000, seed: 3, defects: {}, style: "company" });
+      const lines = (file: string) => read(dir, file).toString("utf8").split("\n");
+      expect(lines("proveedores.csv")[0]).to.equal("proveedor_id,nombre_proveedor,tipo_energia");
+      expect(lines("clientes.csv")[0]).to.equal("cliente_id,tipo_identificacion,nombre,ciudad");
+      expect(lines("transacciones.csv")[0]).to.equal("transaccion_id,tipo_transaccion,id_cliente_proveedor,cantidad_comprada,precio");
+      expect(read(dir, "clientes.csv").subarray(0, 3).toString("latin1")).to.not.equal("\xef\xbb\xbf");
+      const customers = (await readDataset(dir, truth, "customers")).records;
+      expect(customers[0].fields[0]).to.equal("C001");
+      expect(customers[customers.length - 1].fields[0]).to.equal("C150");
+      const idTypes = new Set(customers.map((r) => normalised("customers", "id_type", r.fields[1])));
+      expect([...idTypes].sort()).to.include.members(["cc", "nit", "ti"]);
+      const transactions = (await readDataset(dir, truth, "transactions")).records;
+      expect(transactions[0].fields[0]).to.equal("T0001");
+      expect(transactions.every((r) => /^[PC]\d{3}$/.test(r.fields[2]))).to.equal(true);
+      const prices = transactions.map((r) => Number(r.fields[4]));
+      expect(Math.min(...prices)).to.be.at.least(15_000);
+      expect(Math.max(...prices)).to.be.at.most(95_000);
+    });
+
+    it("refuses a defect the style has no column for, and leaves it out of the default set", async () => {
+      expect(() => resolveDefectCounts({ bad_date: { count: 1 } }, { providers: 5, customers: 10, transactions: 100 }, ["bad_date"])).to.throw(LakeInputError, /no column for bad_date/);
+      const { truth } = await run({ rows: 100, seed: 1, defects: "default", style: "company" });
+      expect(truth.defects.map((d) => d.kind)).to.not.include("bad_date");
+      expect(truth.defects.find((d) => d.kind === "unknown_enum")?.column).to.equal("transaction_type");
+    });
+
     it("quotes text fields holding a delimiter or a quote", () => {
       expect(csvText("Eólica del Norte, S.A.")).to.equal('"Eólica del Norte, S.A."');
       expect(csvText("Hotel Las Américas; Sede Norte")).to.equal('"Hotel Las Américas; Sede Norte"');
@@ -324,9 +356,11 @@ describe("generator", function () {
       providers_duplicate_key: { count: 3 },
     };
 
-    for (const style of ["btg", "canonical"] as const) {
+    for (const style of ["btg", "canonical", "company"] as const) {
       it(`records every defect on exactly the lines that carry it (${style})`, async () => {
-        const { dir, truth } = await run({ rows: 5000, seed: 99, defects: everyKind, style });
+        // The company's exports have no trade date: bad dates cannot be injected there.
+        const spec: DefectSpec = style === "company" ? { ...everyKind, bad_date: undefined } : everyKind;
+        const { dir, truth } = await run({ rows: 5000, seed: 99, defects: spec, style });
         const found = await detectDefects(dir, truth);
         const expected = manifestDefects(truth);
         expect(Object.fromEntries(found)).to.deep.equal(Object.fromEntries(expected));
@@ -334,7 +368,7 @@ describe("generator", function () {
         expect(count("null_key")).to.equal(7);
         expect(count("duplicate_key")).to.equal(9);
         expect(count("bad_number")).to.equal(11);
-        expect(count("bad_date")).to.equal(10);
+        expect(count("bad_date")).to.equal(style === "company" ? 0 : 10);
         expect(count("orphan_counterparty")).to.equal(13);
         expect(truth.defects.filter((d) => d.kind === "orphan_counterparty").map((d) => [d.detail, d.count])).to.deep.equal([["buy", 7], ["sell", 6]]);
         expect(count("customers_null_name")).to.equal(4);

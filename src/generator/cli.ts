@@ -2,13 +2,14 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { EXIT_OK, LakeInputError } from "../errors";
 import { parseDefectSpec } from "./defects";
-import { GenerateOptions, MANIFEST_FILE, generate } from "./generate";
+import { GENERATOR_STYLES, GenerateOptions, MANIFEST_FILE, generate } from "./generate";
 
-export const GENERATE_USAGE = `usage: lake generate --rows N --seed S [--defects SPEC] [--style btg|canonical] --out DIR
+export const GENERATE_USAGE = `usage: lake generate --rows N --seed S [--defects SPEC] [--style btg|canonical|company] --out DIR
   --rows N        transaction rows (providers = max(5, N/200), customers = max(10, N/20))
   --seed S        0..4294967295; the same options always write the same bytes
   --defects SPEC  none (default) | default | kind=N,kind=0.01,... (see the manifest's defects)
-  --style         btg (Spanish export, default) | canonical (contract names)
+  --style         btg (Spanish export, every column, default) | canonical (contract names)
+                  | company (the company's own shape: C001, P001, T0001, CC/TI/NIT/..., prices in pesos, fewer columns)
   --out DIR       folder for the three CSV files and manifest.json`;
 
 function wholeNumber(option: string, text: string | undefined, problems: string[]): number {
@@ -42,8 +43,8 @@ export function parseGenerateArgs(argv: string[]): GenerateOptions {
   const problems: string[] = [];
   const rows = wholeNumber("rows", values.rows, problems);
   const seed = wholeNumber("seed", values.seed, problems);
-  if (values.style !== undefined && values.style !== "btg" && values.style !== "canonical") {
-    problems.push(`--style "${values.style}": use btg or canonical`);
+  if (values.style !== undefined && !(GENERATOR_STYLES as readonly string[]).includes(values.style)) {
+    problems.push(`--style "${values.style}": use ${GENERATOR_STYLES.join(", ")}`);
   }
   if (values.out === undefined || values.out.trim() === "") problems.push("--out is missing; add --out DIR (the folder to write into)");
   if (problems.length > 0) throw new LakeInputError(`lake generate: invalid arguments\n${GENERATE_USAGE}`, problems);

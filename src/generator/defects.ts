@@ -94,14 +94,23 @@ export function defaultDefectCounts(sizes: DatasetSizes): DefectCounts {
  * left (the first row, a source for duplicates), a customer with a name must remain for sells to
  * reference.
  */
-export function resolveDefectCounts(spec: DefectSpec, sizes: DatasetSizes): DefectCounts {
-  if (spec === "default") return checkCapacity(defaultDefectCounts(sizes), sizes);
+export function resolveDefectCounts(spec: DefectSpec, sizes: DatasetSizes, unavailable: readonly DefectKind[] = []): DefectCounts {
+  if (spec === "default") {
+    // The default set holds every kind the files have a column for.
+    const counts = { ...defaultDefectCounts(sizes) };
+    for (const kind of unavailable) counts[kind] = 0;
+    return checkCapacity(counts, sizes);
+  }
   const counts = {} as Record<DefectKind, number>;
   for (const kind of DEFECT_KINDS) {
     const amount = spec[kind];
     if (amount === undefined) counts[kind] = 0;
     else if ("count" in amount) counts[kind] = amount.count;
     else counts[kind] = Math.round(amount.fraction * sizes[datasetOfKind(kind)]);
+  }
+  const impossible = unavailable.filter((kind) => counts[kind] > 0);
+  if (impossible.length > 0) {
+    throw new LakeInputError(`this style's files have no column for ${impossible.join(", ")}; leave ${impossible.length === 1 ? "it" : "them"} out of --defects or use --style btg`);
   }
   return checkCapacity(counts, sizes);
 }

@@ -2,13 +2,14 @@ import * as fs from "fs";
 import * as path from "path";
 import { LakeInputError } from "../errors";
 import { ChunkedFileWriter, FileFormat } from "./csv-output";
-import { DefectCounts, DefectSpec, resolveDefectCounts } from "./defects";
-import { DatasetName, GeneratorStyle, GroundTruth, InjectedDefect } from "./ground-truth";
+import { DefectCounts, DefectKind, DefectSpec, resolveDefectCounts } from "./defects";
+import { DatasetName, GENERATOR_STYLES, GeneratorStyle, GroundTruth, InjectedDefect } from "./ground-truth";
 import { DefectPlan, planDefects, sizesFor } from "./plan";
 import { Rng } from "./random";
-import { CustomerRenderer, ProviderRow, Stream, TransactionDefect, TransactionRenderer, renderProviders } from "./rows";
+import { CustomerRenderer, ProviderRow, Stream, TransactionDefect, TransactionRenderer, renderProviders, shapeOf } from "./rows";
 
 export type { DatasetName, GeneratorStyle, GroundTruth, InjectedDefect } from "./ground-truth";
+export { GENERATOR_STYLES } from "./ground-truth";
 export type { DefectAmount, DefectKind, DefectSpec } from "./defects";
 export { DEFECT_KINDS, parseDefectSpec } from "./defects";
 
@@ -55,8 +56,29 @@ const CANONICAL_FORMATS: Readonly<Record<DatasetName, FileFormat>> = {
   },
 };
 
+/** The company's exports, as data/btg-export holds them: comma, UTF-8 without BOM, decimal point, only the columns their systems have. */
+const COMPANY_FORMATS: Readonly<Record<DatasetName, FileFormat>> = {
+  providers: {
+    fileName: "proveedores.csv", delimiter: ",", bom: false, newline: "\n", decimalComma: false, dateFormat: "yyyy-MM-dd",
+    headers: ["proveedor_id", "nombre_proveedor", "tipo_energia"],
+  },
+  customers: {
+    fileName: "clientes.csv", delimiter: ",", bom: false, newline: "\n", decimalComma: false, dateFormat: "yyyy-MM-dd",
+    headers: ["cliente_id", "tipo_identificacion", "nombre", "ciudad"],
+  },
+  transactions: {
+    fileName: "transacciones.csv", delimiter: ",", bom: false, newline: "\n", decimalComma: false, dateFormat: "yyyy-MM-dd",
+    headers: ["transaccion_id", "tipo_transaccion", "id_cliente_proveedor", "cantidad_comprada", "precio"],
+  },
+};
+
 export function fileFormats(style: GeneratorStyle): Readonly<Record<DatasetName, FileFormat>> {
-  return style === "btg" ? BTG_FORMATS : CANONICAL_FORMATS;
+  return style === "btg" ? BTG_FORMATS : style === "canonical" ? CANONICAL_FORMATS : COMPANY_FORMATS;
+}
+
+/** Defect kinds a style's files have no column for. */
+function missingColumnKinds(style: GeneratorStyle): readonly DefectKind[] {
+  return style === "company" ? ["bad_date"] : [];
 }
 
 async function writeProviders(file: string, format: FileFormat, providers: readonly ProviderRow[], plan: DefectPlan): Promise<{ rows: number; copyLines: number[] }> {
@@ -114,14 +136,14 @@ async function writeTransactions(file: string, format: FileFormat, count: number
 }
 
 /** The manifest entries of the transaction defects, in a fixed order, non-empty ones only. */
-function transactionDefectEntries(plan: DefectPlan): InjectedDefect[] {
+function transactionDefectEntries(plan: DefectPlan, style: GeneratorStyle): InjectedDefect[] {
   const entries: [TransactionDefect, InjectedDefect["kind"], string, string?][] = [
     [TransactionDefect.NullKey, "null_key", "transaction_id"],
     [TransactionDefect.DuplicateKey, "duplicate_key", "transaction_id", "exact copy of an earlier clean row"],
     [TransactionDefect.BadQuantity, "bad_number", "quantity_kwh"],
     [TransactionDefect.BadPrice, "bad_number", "price"],
     [TransactionDefect.BadDate, "bad_date", "transaction_date"],
-    [TransactionDefect.UnknownEnum, "unknown_enum", "energy_type"],
+    [TransactionDefect.UnknownEnum, "unknown_enum", shapeOf(style).allColumns ? "energy_type" : "transaction_type"],
     [TransactionDefect.NegativeQuantity, "negative_quantity", "quantity_kwh"],
     [TransactionDefect.OrphanBuy, "orphan_counterparty", "counterparty_id", "buy"],
     [TransactionDefect.OrphanSell, "orphan_counterparty", "counterparty_id", "sell"],
@@ -139,7 +161,7 @@ function validateOptions(options: GenerateOptions): void {
   const problems: string[] = [];
   if (!Number.isSafeInteger(options.rows) || options.rows < 1) problems.push(`rows ${options.rows}: give a whole number of transaction rows, at least 1`);
   if (!Number.isSafeInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) problems.push(`seed ${options.seed}: give a whole number from 0 to 4294967295`);
-  if (options.style !== undefined && options.style !== "btg" && options.style !== "canonical") problems.push(`style "${String(options.style)}": use btg or canonical`);
+  if (options.style !== undefined && !GENERATOR_STYLES.includes(options.style)) problems.push(`style "${String(options.style)}": use ${GENERATOR_STYLES.join(", ")}`);
   if (problems.length > 0) throw new LakeInputError("invalid generator options:", problems);
 }
 
@@ -157,7 +179,7 @@ export async function generate(options: GenerateOptions): Promise<GroundTruth> {
   const style = options.style ?? "btg";
   const formats = fileFormats(style);
   const sizes = sizesFor(options.rows);
-  const counts: DefectCounts = resolveDefectCounts(options.defects, sizes);
+  const counts: DefectCounts = resolveDefectCounts(options.defects, sizes, missingColumnKinds(style));
   const plan = planDefects(counts, sizes, new Rng(0).reseed(options.seed, Stream.Plan, 0));
   fs.mkdirSync(options.outDir, { recursive: true });
   const fileOf = (dataset: DatasetName): string => path.join(options.outDir, formats[dataset].fileName);
@@ -168,7 +190,7 @@ export async function generate(options: GenerateOptions): Promise<GroundTruth> {
   const renderer = new TransactionRenderer(options.seed, style, formats.transactions, sizes, providers, plan.referenceableCustomers);
   await writeTransactions(fileOf("transactions"), formats.transactions, sizes.transactions, plan, renderer);
 
-  const defects: InjectedDefect[] = transactionDefectEntries(plan);
+  const defects: InjectedDefect[] = transactionDefectEntries(plan, style);
   if (plan.namelessCustomers.length > 0) {
     const lines = Array.from(plan.namelessCustomers, (index) => index + 2);
     defects.push({ dataset: "customers", kind: "customers_null_name", column: "customer_name", count: lines.length, lines });

@@ -2,8 +2,15 @@ import type { DefectKind } from "./defects";
 
 export type DatasetName = "providers" | "customers" | "transactions";
 
-/** "btg": Spanish headers and values as real exports come; "canonical": the contracts' own names. */
-export type GeneratorStyle = "btg" | "canonical";
+/**
+ * "btg": Spanish headers and values with every contract column, BOM, CRLF, ";" and decimal commas;
+ * "canonical": the contracts' own names; "company": the shape the company's systems really export
+ * (comma, UTF-8, ids like C001, P001, T0001, identity types CC, TI, NIT, CE, RC, PA/PP, DNI, prices
+ * in Colombian pesos in the tens of thousands, and no segment, id number, capacity, country,
+ * traded energy type or trade date columns).
+ */
+export type GeneratorStyle = "btg" | "canonical" | "company";
+export const GENERATOR_STYLES: readonly GeneratorStyle[] = ["btg", "canonical", "company"];
 
 /**
  * One kind of defect injected into one column of one dataset, and the exact lines that carry it.
@@ -17,8 +24,8 @@ export type GeneratorStyle = "btg" | "canonical";
  * | null_key | transactions.transaction_id | not_null: `count` rows (the id is empty) |
  * | duplicate_key | transactions.transaction_id | unique: `count` (each line is an exact copy of an earlier clean row; it adds to count(non-null) but not to count(distinct)) |
  * | bad_number | transactions.quantity_kwh or transactions.price (one entry per column) | type: `count` rows ("12x5", "N/A", ...; not counted by range, which sees typed values only) |
- * | bad_date | transactions.transaction_date | type: `count` rows ("31/02/2024", "2024-13-01", "ayer", ...) |
- * | unknown_enum | transactions.energy_type | accepted_values: `count` rows ("geotérmica", "carbón", ...: in no `values` map) |
+ * | bad_date | transactions.transaction_date | type: `count` rows ("31/02/2024", "2024-13-01", "ayer", ...); not in the company style, which has no trade date |
+ * | unknown_enum | transactions.energy_type (company style, which has no such column: transactions.transaction_type) | accepted_values: `count` rows ("geotérmica", "carbón", ...; "Trueque", "PERMUTA", ...: in no `values` map; an unknown transaction type matches no reference target, so it adds no orphan) |
  * | negative_quantity | transactions.quantity_kwh | range: `count` rows (quantity < 0; clean quantities and prices are always > 0) |
  * | orphan_counterparty | transactions.counterparty_id | references: `count` rows; two entries: detail "buy" (id matches no providers.provider_id nor any customer) and detail "sell" (id matches no customers.customer_id nor any provider) |
  * | customers_null_name | customers.customer_name | not_null: `count` rows (no transaction references these customers, so quarantining them creates no orphans) |

@@ -6,8 +6,9 @@ import * as words from "./vocabulary";
 
 /**
  * How each row is rendered. Every row is a pure function of (seed, row), so a duplicate is its
- * source row rendered again. Both styles make the same draws and differ only in spelling, so a
- * "btg" and a "canonical" file of one seed hold the same data.
+ * source row rendered again. The "btg" and "canonical" styles make the same draws and differ only
+ * in spelling, so their files of one seed hold the same data. The "company" style makes the same
+ * draws too but writes the company's own shape (see {@link shapeOf}).
  */
 
 /** What a defective transaction row gets; each row gets at most one. */
@@ -36,8 +37,24 @@ export enum Stream {
 const TRADE_WINDOW = { start: "2025-01-01", days: 365 };
 const REGISTRATION_WINDOW = { start: "2015-01-01", days: 3653 };
 
-const providerId = (index: number): string => `P${String(index + 1).padStart(4, "0")}`;
-const customerId = (index: number): string => `C${String(index + 1).padStart(6, "0")}`;
+/** What a style writes beyond spelling: which columns, how wide the ids, the price's scale. */
+export interface StyleShape {
+  /** Every contract column (btg, canonical), or only those the company's exports have. */
+  readonly allColumns: boolean;
+  /** Digits of provider, customer and transaction ids (wider when the count needs it). */
+  readonly idDigits: { readonly provider: number; readonly customer: number; readonly transaction: number };
+  /** Prices are drawn per kWh in hundreds (btg, canonical) or, times this, in Colombian pesos' tens of thousands. */
+  readonly priceFactor: number;
+}
+
+const FULL_SHAPE: StyleShape = { allColumns: true, idDigits: { provider: 4, customer: 6, transaction: 7 }, priceFactor: 1 };
+/** The company's exports: C001, P001, T0001; prices in pesos; no segment, id number, capacity, country, energy type of a trade or trade date. */
+const COMPANY_SHAPE: StyleShape = { allColumns: false, idDigits: { provider: 3, customer: 3, transaction: 4 }, priceFactor: 100 };
+
+export const shapeOf = (style: GeneratorStyle): StyleShape => (style === "company" ? COMPANY_SHAPE : FULL_SHAPE);
+
+const providerId = (index: number, shape: StyleShape): string => `P${String(index + 1).padStart(shape.idDigits.provider, "0")}`;
+const customerId = (index: number, shape: StyleShape): string => `C${String(index + 1).padStart(shape.idDigits.customer, "0")}`;
 
 const POWERS_OF_TEN = [1, 10, 100, 1000, 10000];
 
@@ -66,7 +83,7 @@ function pickEnergy(rng: Rng): number {
  * canonical value, so that picking one makes the same draw in both styles.
  */
 function spellings(style: GeneratorStyle, btg: readonly string[], canonical: string): readonly string[] {
-  return style === "btg" ? btg : btg.map(() => canonical);
+  return style === "canonical" ? btg.map(() => canonical) : btg;
 }
 
 const energySpellings = (style: GeneratorStyle): readonly (readonly string[])[] =>
@@ -89,6 +106,7 @@ export function renderProviders(count: number, seed: number, style: GeneratorSty
   const registrationDates = dateTable(REGISTRATION_WINDOW.start, REGISTRATION_WINDOW.days, format.dateFormat);
   const separator = format.decimalComma ? "," : ".";
   const energyNames = energySpellings(style);
+  const shape = shapeOf(style);
   return Array.from({ length: count }, (_, index) => {
     rng.reseed(seed, Stream.Providers, index);
     const energy = pickEnergy(rng);
@@ -97,14 +115,10 @@ export function renderProviders(count: number, seed: number, style: GeneratorSty
     const [minimum, maximum] = CAPACITY_MW[type];
     const decimals = rng.int(4);
     const capacity = decimalText(rng.between(minimum * 10 ** decimals, maximum * 10 ** decimals), decimals, separator);
-    const fields = [
-      providerId(index),
-      csvText(name),
-      rng.pick(energyNames[energy]),
-      capacity,
-      csvText(rng.pick(words.COUNTRIES)),
-      registrationDates[rng.int(registrationDates.length)],
-    ];
+    const fields = [providerId(index, shape), csvText(name), rng.pick(energyNames[energy])];
+    const country = csvText(rng.pick(words.COUNTRIES));
+    const registered = registrationDates[rng.int(registrationDates.length)];
+    if (shape.allColumns) fields.push(capacity, country, registered);
     return { line: fields.join(format.delimiter) + format.newline, energy };
   });
 }
@@ -131,10 +145,16 @@ function idNumber(rng: Rng, idType: words.IdType): string {
   }
 }
 
+/** The company's identity types by the same draw as the btg ones, so both have the same share of companies (NIT). */
+function companyIdType(draw: number): words.CompanyIdType {
+  return draw < 0.55 ? "cc" : draw < 0.7 ? "ti" : draw < 0.9 ? "nit" : draw < 0.94 ? "ce" : draw < 0.96 ? "rc" : draw < 0.99 ? "passport" : "dni";
+}
+
 export class CustomerRenderer {
   private readonly rng = new Rng(0);
   private readonly idTypeNames: Readonly<Record<words.IdType, readonly string[]>>;
   private readonly segmentNames: Readonly<Record<words.Segment, readonly string[]>>;
+  private readonly shape: StyleShape;
 
   constructor(
     private readonly seed: number,
@@ -145,6 +165,7 @@ export class CustomerRenderer {
       Object.fromEntries(Object.entries(btg).map(([canonical, names]) => [canonical, spellings(style, names, canonical)]));
     this.idTypeNames = byType(words.BTG_ID_TYPE_SPELLINGS) as Record<words.IdType, readonly string[]>;
     this.segmentNames = byType(words.BTG_SEGMENT_SPELLINGS) as Record<words.Segment, readonly string[]>;
+    this.shape = shapeOf(style);
   }
 
   /** A customer's line; `nameless` leaves the name empty (the customers_null_name defect). */
@@ -154,12 +175,17 @@ export class CustomerRenderer {
     const idType: words.IdType = typeDraw < 0.7 ? "cc" : typeDraw < 0.9 ? "nit" : typeDraw < 0.96 ? "ce" : "passport";
     const isCompany = idType === "nit";
     const segment: words.Segment = isCompany ? (rng.chance(0.6) ? "commercial" : "industrial") : rng.chance(0.9) ? "residential" : "commercial";
-    const name = isCompany ? companyName(rng) : personName(rng);
+    const drawn = isCompany ? companyName(rng) : personName(rng);
+    const name = nameless ? "" : csvText(drawn);
+    if (!this.shape.allColumns) {
+      const companyType = companyIdType(typeDraw);
+      return [customerId(index, this.shape), rng.pick(words.COMPANY_ID_TYPE_SPELLINGS[companyType]), name, csvText(rng.pick(words.CITIES))].join(this.format.delimiter) + this.format.newline;
+    }
     const fields = [
-      customerId(index),
+      customerId(index, this.shape),
       rng.pick(this.idTypeNames[idType]),
       idNumber(rng, idType),
-      nameless ? "" : csvText(name),
+      name,
       csvText(rng.pick(words.CITIES)),
       rng.pick(this.segmentNames[segment]),
     ];
@@ -189,6 +215,8 @@ export class TransactionRenderer {
   private readonly badNumbers = utf8All(words.BAD_NUMBERS);
   private readonly badDates = utf8All(words.BAD_DATES);
   private readonly unknownEnergies = utf8All(words.UNKNOWN_ENERGY_SPELLINGS);
+  private readonly unknownTypes = utf8All(words.UNKNOWN_TRANSACTION_TYPE_SPELLINGS);
+  private readonly shape: StyleShape;
 
   constructor(
     private readonly seed: number,
@@ -205,6 +233,7 @@ export class TransactionRenderer {
     this.buyNames = utf8All(spellings(style, words.BTG_BUY_SPELLINGS, "buy"));
     this.sellNames = utf8All(spellings(style, words.BTG_SELL_SPELLINGS, "sell"));
     this.energyNames = energySpellings(style).map(utf8All);
+    this.shape = shapeOf(style);
   }
 
   /** Writes the line of `row` carrying `defect`; a duplicate writes its (clean) source row instead. */
@@ -242,16 +271,19 @@ export class TransactionRenderer {
     if (defect === TransactionDefect.OrphanBuy) counterparty = this.sizes.providers + rng.int(900);
     if (defect === TransactionDefect.OrphanSell) counterparty = this.sizes.customers + rng.int(900);
     const d = this.delimiter;
+    const shape = this.shape;
+    // Without an energy type column, the unknown enum value goes to the transaction type.
+    const unknownType = defect === TransactionDefect.UnknownEnum && !shape.allColumns;
 
     if (defect !== TransactionDefect.NullKey) {
       out.byte(LETTER_T);
-      out.digits(row + 1, 7);
+      out.digits(row + 1, shape.idDigits.transaction);
     }
     out.byte(d);
-    out.bytes(type);
+    out.bytes(unknownType ? rng.pick(this.unknownTypes) : type);
     out.byte(d);
     out.byte(counterpartyLetter);
-    out.digits(counterparty + 1, isBuy ? 4 : 6);
+    out.digits(counterparty + 1, isBuy ? shape.idDigits.provider : shape.idDigits.customer);
     out.byte(d);
     if (defect === TransactionDefect.BadQuantity) out.bytes(rng.pick(this.badNumbers));
     else {
@@ -260,11 +292,13 @@ export class TransactionRenderer {
     }
     out.byte(d);
     if (defect === TransactionDefect.BadPrice) out.bytes(rng.pick(this.badNumbers));
-    else this.decimal(out, priceUnits, priceDecimals);
-    out.byte(d);
-    out.bytes(defect === TransactionDefect.UnknownEnum ? rng.pick(this.unknownEnergies) : energyName);
-    out.byte(d);
-    out.bytes(defect === TransactionDefect.BadDate ? rng.pick(this.badDates) : date);
+    else this.decimal(out, priceUnits * shape.priceFactor, priceDecimals);
+    if (shape.allColumns) {
+      out.byte(d);
+      out.bytes(defect === TransactionDefect.UnknownEnum ? rng.pick(this.unknownEnergies) : energyName);
+      out.byte(d);
+      out.bytes(defect === TransactionDefect.BadDate ? rng.pick(this.badDates) : date);
+    }
     out.bytes(this.newline);
     return out.endLine();
   }

@@ -34,6 +34,23 @@ export const BTG_ID_TYPE_SPELLINGS: Readonly<Record<IdType, readonly string[]>> 
   passport: ["Pasaporte", "PA", "PASAPORTE"],
 };
 
+/** The identity types the company's systems export (the "company" style), as they spell them. */
+export const COMPANY_ID_TYPES = ["cc", "ti", "nit", "ce", "rc", "passport", "dni"] as const;
+export type CompanyIdType = (typeof COMPANY_ID_TYPES)[number];
+
+export const COMPANY_ID_TYPE_SPELLINGS: Readonly<Record<CompanyIdType, readonly string[]>> = {
+  cc: ["CC", "C.C.", "CC"],
+  ti: ["TI", "T.I."],
+  nit: ["NIT"],
+  ce: ["CE", "C.E."],
+  rc: ["RC", "R.C."],
+  passport: ["PA", "PP", "Pasaporte"],
+  dni: ["DNI"],
+};
+
+/** Transaction types no contract knows: the unknown_enum defect where there is no energy type column (company style). */
+export const UNKNOWN_TRANSACTION_TYPE_SPELLINGS = ["Trueque", "PERMUTA", "anulada", "Devolución", "Ajuste"];
+
 export const SEGMENTS = ["residential", "commercial", "industrial"] as const;
 export type Segment = (typeof SEGMENTS)[number];
 

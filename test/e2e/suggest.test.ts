@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { checkLoad } from "../../src/app/check-load";
 import { suggestRuleFiles, writeRuleFiles } from "../../src/app/suggest-rules";
-import { generate, GroundTruth, parseDefectSpec } from "../../src/generator/generate";
+import { generate, GeneratorStyle, GroundTruth, parseDefectSpec } from "../../src/generator/generate";
 import { loadContracts } from "../../src/model/contracts";
 import { loadRuleSets, validateRuleFiles } from "../../src/model/rules";
 import { runLoad } from "../../src/pipeline/load";
@@ -13,9 +13,9 @@ import { tempDir } from "../support/lake";
 const contracts = loadContracts();
 const shipped = loadRuleSets(contracts);
 
-async function generateAndLoad(lake: string, loadDate: string, seed: number, defects: string): Promise<GroundTruth> {
+async function generateAndLoad(lake: string, loadDate: string, seed: number, defects: string, style: GeneratorStyle): Promise<GroundTruth> {
   const input = tempDir("suggest-input");
-  const truth = await generate({ rows: 3000, seed, defects: parseDefectSpec(defects), outDir: input, style: "btg" });
+  const truth = await generate({ rows: 3000, seed, defects: parseDefectSpec(defects), outDir: input, style });
   fs.rmSync(path.join(input, "manifest.json"));
   await runLoad({ inputDir: input, lakeDir: lake, loadDate, contracts });
   fs.rmSync(input, { recursive: true, force: true });
@@ -48,7 +48,7 @@ function suggestedRuleFor(dataset: string, kind: string, column: string): string
 const notPassing = (report: QualityReport): string[] =>
   report.datasets.flatMap((d) => d.rules).filter((r) => r.status !== "pass").map((r) => `${r.id} ${r.status} ${r.failed}/${r.total} ${r.message ?? ""}`);
 
-describe("rules suggested from a clean load", function () {
+for (const style of ["company", "btg"] as const) describe(`rules suggested from a clean load (${style} exports)`, function () {
   this.timeout(300_000);
   let lake: string;
   let rulesDir: string;
@@ -56,7 +56,7 @@ describe("rules suggested from a clean load", function () {
   before(async () => {
     lake = tempDir("suggest-lake");
     rulesDir = tempDir("suggested-rules");
-    await generateAndLoad(lake, "2026-01-05", 101, "none");
+    await generateAndLoad(lake, "2026-01-05", 101, "none", style);
     const suggested = await suggestRuleFiles({ lakeDir: lake, contracts, ruleSets: shipped });
     writeRuleFiles(rulesDir, suggested.files.map((f) => f.file));
   });
@@ -74,19 +74,20 @@ describe("rules suggested from a clean load", function () {
     const byId = new Map(rules.map((r) => [r.id, r]));
     expect(byId.get("transactions.transaction_id.unique")?.severity).to.equal("error");
     expect(byId.get("transactions.counterparty_id.references")).to.deep.include({ severity: "error" });
-    expect(byId.get("transactions.price.range")).to.deep.include({ severity: "warn" });
+    expect(byId.get("transactions.price.range")).to.deep.include({ severity: "warn", max: style === "company" ? 120_000 : 1200 });
     expect(byId.get("customers.customer_id.pattern")).to.deep.include({ pattern: "C[0-9]+", severity: "warn" });
   });
 
   it("pass on another clean load of the same shape", async () => {
-    await generateAndLoad(lake, "2026-01-06", 202, "none");
+    await generateAndLoad(lake, "2026-01-06", 202, "none", style);
     const report = await checkLoad({ lakeDir: lake, loadDate: "2026-01-06", contracts, ruleSets: loadRuleSets(contracts, rulesDir) });
     expect(notPassing(report)).to.deep.equal([]);
   });
 
   it("catch the nulls, duplicates, bad numbers, bad enum values, negatives and orphans injected into a third, each with its exact count", async () => {
-    const spec = "null_key=7,duplicate_key=11,bad_number=13,bad_date=5,unknown_enum=9,negative_quantity=6,orphan_counterparty=8,customers_null_name=4,providers_duplicate_key=3";
-    const truth = await generateAndLoad(lake, "2026-01-07", 303, spec);
+    const dates = style === "company" ? "" : "bad_date=5,";
+    const spec = `null_key=7,duplicate_key=11,bad_number=13,${dates}unknown_enum=9,negative_quantity=6,orphan_counterparty=8,customers_null_name=4,providers_duplicate_key=3`;
+    const truth = await generateAndLoad(lake, "2026-01-07", 303, spec, style);
     const report = await checkLoad({ lakeDir: lake, loadDate: "2026-01-07", contracts, ruleSets: loadRuleSets(contracts, rulesDir) });
     const expected = new Map<string, number>();
     for (const d of truth.defects) {
