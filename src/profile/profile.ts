@@ -382,7 +382,7 @@ async function profileDataset(
       null_ratio: ratio(n(row[`nulls_${i}`]), rows),
       blank_ratio: ratio(n(row[`blanks_${i}`]), rows),
       typed,
-      conformity: typed === null ? null : ratio(typed, present),
+      conformity: typed === null || present === 0 ? null : typed / present,
       nonconforming: valueCounts(row[`nonconforming_${i}`]),
       distinct: n(row[`distinct_${i}`]),
       min: isMasked(p) ? null : typedValue(p.column, row[`min_${i}`]),

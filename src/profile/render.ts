@@ -51,7 +51,7 @@ const fileCount = (d: DatasetProfile): number => d.loads.reduce((sum, l) => sum 
 function loadsText(d: DatasetProfile): string {
   const records = d.loads.reduce((sum, l) => sum + l.records, 0);
   const files = fileCount(d);
-  const unparsable = d.unparsable === 0 ? "every record profiled" : `${formatCount(d.unparsable)} unparsable records not profiled (the load quarantined them)`;
+  const unparsable = d.unparsable === 0 ? "every record profiled" : `${formatCount(d.unparsable)} unparsable record${d.unparsable === 1 ? "" : "s"} not profiled (the load quarantined ${d.unparsable === 1 ? "it" : "them"})`;
   return `${formatCount(d.rows)} rows of ${formatCount(records)} records in ${d.loads.length === 1 ? "1 load" : `${d.loads.length} loads`}, ${files === 1 ? "1 file" : `${files} files`}; ${unparsable}`;
 }
 
@@ -84,7 +84,7 @@ const TABLE_HEADER = ["column", "type", "present", "null", "blank", "distinct", 
 
 function tableRow(c: ColumnProfile): string[] {
   return [
-    c.in_contract ? c.name : `"${c.name}" (not in contract)`,
+    c.in_contract ? (c.in_files === 0 ? `${c.name} (not exported)` : c.name) : `"${c.name}" (not in contract)`,
     c.type + (c.enum ? " enum" : ""),
     formatPercent(c.rows === 0 ? 0 : c.present / c.rows),
     formatPercent(c.null_ratio),
@@ -161,7 +161,7 @@ function fillBar(c: ColumnProfile): string {
 function columnRow(c: ColumnProfile, files: number): string {
   const conform = c.conformity === null ? "-" : c.conformity < 1 ? `<span class="bad">${esc(formatPercent(c.conformity))}</span>` : esc(formatPercent(c.conformity));
   const nonconforming = c.typed !== null && c.typed < c.present && !c.masked ? `<div class="what">not typed:</div>${chips(c.nonconforming, 5)}` : "";
-  const notes = [c.key_candidate ? "key candidate" : "", c.in_contract ? "" : "not in the contract", c.in_files < files ? `in ${c.in_files} of ${files} files` : ""].filter((x) => x !== "");
+  const notes = [c.key_candidate ? "key candidate" : "", c.in_contract ? "" : "not in the contract", c.in_files === 0 ? "not in the exports" : c.in_files < files ? `in ${c.in_files} of ${files} files` : ""].filter((x) => x !== "");
   const checked = c.checked_by.length > 0 ? `<div class="what">checked by ${c.checked_by.map(esc).join(", ")}</div>` : "";
   const shapes = c.shapes.top.map((s) => ({ value: s.shape, count: s.count }));
   return (

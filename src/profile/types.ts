@@ -76,7 +76,7 @@ export interface ColumnProfile {
    * the contract's values. Null for plain text columns, where every value types.
    */
   readonly typed: number | null;
-  /** typed / present; null where `typed` is. */
+  /** typed / present; null where `typed` is, or when no value is present. */
   readonly conformity: number | null;
   /** The most frequent present values that did not type (unknown spellings for an enum), when not masked. */
   readonly nonconforming: readonly ValueCount[];
