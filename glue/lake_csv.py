@@ -156,6 +156,22 @@ def _hex(b):
     return f"0x{b:02X}"
 
 
+def lossy_text(data, start, end):
+    """lossyText: what decodes as UTF-8 as itself, any other byte as \\xNN."""
+    if _is_utf8(data[start:end]):
+        return data[start:end].decode("utf-8")
+    out, i = [], start
+    while i < end:
+        length = _utf8_sequence_length(data, i, end)
+        if length == 0:
+            out.append(f"\\x{data[i]:02X}")
+            i += 1
+        else:
+            out.append(data[i:i + length].decode("utf-8"))
+            i += length
+    return "".join(out)
+
+
 class LineDecoder:
     """decode.ts's LineDecoder: UTF-8 until a line is not, then Windows-1252 but for the lines that are UTF-8."""
 
@@ -206,6 +222,18 @@ class LineDecoder:
             self.c1_seen = True
             return "".join(chr(CP1252_C1[ord(ch) - 0x80]) if "\x80" <= ch <= "\x9f" else ch for ch in latin), None
         return latin, None
+
+    def lossy(self, data, start, end):
+        """Text for a quarantined record: decoded as far as it can be, each byte that cannot as \\xNN."""
+        if self.layout != "8-bit" or self.mode != "windows-1252" or _is_utf8(data[start:end]):
+            return lossy_text(data, start, end)
+        out = []
+        for b in data[start:end]:
+            if 0x80 <= b <= 0x9F:
+                out.append(f"\\x{b:X}" if CP1252_C1[b - 0x80] is None else chr(CP1252_C1[b - 0x80]))
+            else:
+                out.append(chr(b))
+        return "".join(out)
 
     @property
     def encoding(self):
@@ -390,7 +418,7 @@ class RecordReader:
         limit = min(end, start + MAX_STORED_TEXT * 4)
         text, _ = self.decoder.decode(data, start, limit, line)
         if text is None:
-            text = data[start:limit].decode("latin-1")
+            text = self.decoder.lossy(data, start, limit)
         return f"{text}… [{end - limit} more bytes]" if limit < end else text
 
     @staticmethod
@@ -630,6 +658,13 @@ class RecordReader:
             return ("record", i, self._after_break(data, i), lines, fields, error)
 
 
+def stored(value):
+    """A field as the local load stores it (DuckDB reading the records it wrote): a leading U+FEFF dropped, empty as NULL."""
+    if value.startswith("\ufeff"):
+        value = value[1:]
+    return None if value == "" else value
+
+
 def read_export(name, data, dataset):
     """One export read as the local pipeline reads it.
 
@@ -643,9 +678,9 @@ def read_export(name, data, dataset):
     columns = layout["mapping"]
 
     def on_fields(line, values):
-        rows.append((line, {c: v for c, v in zip(columns, values) if c is not None}))
+        rows.append((line, {c: stored(v) for c, v in zip(columns, values) if c is not None}))
 
-    reader = RecordReader(layout["delimiter"], layout["headers"], decoder, on_fields, lambda line, reason, raw: rejects.append((line, reason, raw)))
+    reader = RecordReader(layout["delimiter"], layout["headers"], decoder, on_fields, lambda line, reason, raw: rejects.append((line, reason, stored(raw))))
     reader.read(text)
     warnings = []
     if layout["ignored_headers"]:

@@ -206,7 +206,16 @@ class Structure(unittest.TestCase):
 
     def test_null_markers_stay_text_for_the_typed_view(self):
         export = read(HEADER + "\nNULL,CC,N/A,-,null,\n")
-        self.assertEqual(export["rows"][0][1], {"customer_id": "NULL", "id_type": "CC", "id_number": "N/A", "customer_name": "-", "city": "null", "segment": ""})
+        self.assertEqual(export["rows"][0][1], {"customer_id": "NULL", "id_type": "CC", "id_number": "N/A", "customer_name": "-", "city": "null", "segment": None})
+
+    def test_fields_are_stored_as_the_local_load_stores_them(self):
+        export = read(HEADER + '\nC000001,"",\ufeff7, ,Cali,\n')
+        self.assertEqual(export["rows"][0][1], {"customer_id": "C000001", "id_type": None, "id_number": "7", "customer_name": " ", "city": "Cali", "segment": None})
+
+    def test_a_refused_records_text_shows_the_bytes_it_could_not_decode(self):
+        data = (HEADER + "\nC000001,CC,1,Jos\u00e9,Cali,hogar\n").encode("utf-8") + b"C000002,CC,2,Bad\xff\x80,Cali\n"
+        export = read(data)
+        self.assertEqual(export["rejects"][0][2], "C000002,CC,2,Bad\\xFF\\x80,Cali")
 
     def test_header_only(self):
         export = read(HEADER + "\n")
