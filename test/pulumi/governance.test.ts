@@ -4,14 +4,8 @@ import { catalogActions, personaWorkgroup } from "../../src/aws/governance-plan"
 import { PolicyDocument, PolicyStatement } from "../../src/aws/iam";
 import { MOCK_ACCOUNT_ID, MockRun, RecordedResource, runLakeUnderMocks } from "../../src/aws/mock-run";
 import { LAYERS, lakeNames, PERSONA_ROLES } from "../../src/aws/naming";
-import { mockRun, queuedRun, stackConfig, STACKS } from "./stacks";
+import { mockRun, ofType, one, queuedRun, stackConfig, STACKS } from "./stacks";
 
-const ofType = (run: MockRun, type: string): RecordedResource[] => run.resources.filter((r) => r.type === type);
-const one = (run: MockRun, type: string, name: string): RecordedResource => {
-  const found = run.resources.find((r) => r.type === type && r.name === name);
-  if (!found) throw new Error(`no ${type} named ${name}`);
-  return found;
-};
 const list = <T>(v: T | readonly T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? [...(v as T[])] : [v as T]);
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";

@@ -9,17 +9,11 @@ import { MockRun, RecordedResource } from "../../src/aws/mock-run";
 import { LAYERS, lakeNames } from "../../src/aws/naming";
 import { checkPolicies } from "../../src/aws/policy";
 import { countParameters, parameterProblems } from "../../src/sql/parameters";
-import { mockRun, stackConfig, STACKS } from "./stacks";
+import { mockRun, ofType, one, stackConfig, STACKS } from "./stacks";
 
 const contracts = loadContracts();
 const ruleSets = loadRuleSets(contracts);
 
-const ofType = (run: MockRun, type: string): RecordedResource[] => run.resources.filter((r) => r.type === type);
-const one = (run: MockRun, type: string, name: string): RecordedResource => {
-  const found = run.resources.find((r) => r.type === type && r.name === name);
-  if (!found) throw new Error(`no ${type} named ${name}; have: ${ofType(run, type).map((r) => r.name).join(", ")}`);
-  return found;
-};
 const doc = (r: RecordedResource, prop: string): PolicyDocument => JSON.parse(String(r.props[prop])) as PolicyDocument;
 
 for (const stack of STACKS) {

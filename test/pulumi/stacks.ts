@@ -1,5 +1,5 @@
 import { LakeStackConfig } from "../../src/aws/config";
-import { MockRun, runLakeUnderMocks } from "../../src/aws/mock-run";
+import { MockRun, RecordedResource, runLakeUnderMocks } from "../../src/aws/mock-run";
 import { plannedStackConfig } from "../../src/aws/plan";
 
 export const STACKS = ["dev", "prod"] as const;
@@ -32,4 +32,14 @@ export function queuedRun<T>(start: () => Promise<T>): Promise<T> {
   const run = queue.then(start);
   queue = run.catch(() => undefined);
   return run;
+}
+
+/** The resources of a run of one type. */
+export const ofType = (run: MockRun, type: string): RecordedResource[] => run.resources.filter((r) => r.type === type);
+
+/** The one resource of a type and name, or an error listing the names there are. */
+export function one(run: MockRun, type: string, name: string): RecordedResource {
+  const found = run.resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name}; have: ${ofType(run, type).map((r) => r.name).join(", ")}`);
+  return found;
 }

@@ -47,21 +47,29 @@ export function readBody(request: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** Decides, before its handler runs, whether a call is refused (throttling, outages, access denied). */
+export type Intercept = (operation: string, input: Record<string, unknown>) => FakeAwsError | undefined;
+
 /**
- * A service speaking the AWS JSON 1.1 protocol (Athena, Glue): every request is a POST whose
- * `X-Amz-Target: <prefix>.<Operation>` names the operation; errors carry `__type`.
+ * What the JSON protocols share: a POST with a JSON body, a handler per operation, every call
+ * recorded, errors as the service sends them. A protocol says where the operation name is and
+ * how an error body looks.
  */
-export class JsonProtocolServer {
+abstract class JsonServiceServer {
   readonly calls: RecordedCall[] = [];
   private server: http.Server | undefined;
   endpoint = "";
 
   constructor(
-    private readonly targetPrefix: string,
     private readonly handlers: Readonly<Record<string, JsonHandler>>,
-    /** Decides, before its handler runs, whether a call is refused (throttling, outages). */
-    private readonly intercept: (operation: string, input: Record<string, unknown>) => FakeAwsError | undefined = () => undefined,
+    private readonly intercept: Intercept,
+    private readonly contentType: string,
   ) {}
+
+  /** The operation a request names, or "" when it names none this protocol knows. */
+  protected abstract operationOf(request: http.IncomingMessage): string;
+  /** The body of an error response. */
+  protected abstract errorBody(e: FakeAwsError): Record<string, unknown>;
 
   async start(): Promise<string> {
     this.server = http.createServer((request, response) => void this.handle(request, response));
@@ -80,29 +88,51 @@ export class JsonProtocolServer {
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       const text = JSON.stringify(body ?? {});
-      response.writeHead(status, { "content-type": "application/x-amz-json-1.1", "content-length": Buffer.byteLength(text), ...headers });
+      response.writeHead(status, { "content-type": this.contentType, "content-length": Buffer.byteLength(text), ...headers });
       response.end(text);
     };
-    const target = String(request.headers["x-amz-target"] ?? "");
-    const operation = target.startsWith(`${this.targetPrefix}.`) ? target.slice(this.targetPrefix.length + 1) : "";
+    const fail = (e: FakeAwsError): void => send(e.status, this.errorBody(e), { "x-amzn-errortype": e.code });
+    const operation = this.operationOf(request);
     let input: Record<string, unknown> = {};
     try {
       const body = (await readBody(request)).toString("utf8");
       input = body === "" ? {} : (JSON.parse(body) as Record<string, unknown>);
     } catch {
-      return send(400, { __type: "SerializationException", message: "request body is not JSON" }, { "x-amzn-errortype": "SerializationException" });
+      return fail(new FakeAwsError("SerializationException", "request body is not JSON"));
     }
     this.calls.push({ operation, input });
-    const handler = this.handlers[operation];
+    const handler = request.method === "POST" ? this.handlers[operation] : undefined;
     try {
       const refused = this.intercept(operation, input);
       if (refused) throw refused;
-      if (handler === undefined) throw new FakeAwsError("UnknownOperationException", `${target}: this fake does not implement ${operation || "that target"}`);
+      if (handler === undefined) throw new FakeAwsError("UnknownOperationException", `${request.method} ${request.url} ${request.headers["x-amz-target"] ?? ""}: this fake does not implement ${operation || "that operation"}`);
       send(200, await handler(input));
     } catch (err) {
-      const e = err instanceof FakeAwsError ? err : new FakeAwsError("InternalServerException", err instanceof Error ? err.message : String(err), 500);
-      send(e.status, { __type: e.code, message: e.message, Message: e.message, ...e.extra }, { "x-amzn-errortype": e.code });
+      fail(err instanceof FakeAwsError ? err : new FakeAwsError("InternalServerException", err instanceof Error ? err.message : String(err), 500));
     }
+  }
+}
+
+/**
+ * A service speaking the AWS JSON 1.1 protocol (Athena, Glue, CloudTrail): every request is a POST
+ * whose `X-Amz-Target: <prefix>.<Operation>` names the operation; errors carry `__type`.
+ */
+export class JsonProtocolServer extends JsonServiceServer {
+  constructor(
+    private readonly targetPrefix: string,
+    handlers: Readonly<Record<string, JsonHandler>>,
+    intercept: Intercept = () => undefined,
+  ) {
+    super(handlers, intercept, "application/x-amz-json-1.1");
+  }
+
+  protected operationOf(request: http.IncomingMessage): string {
+    const target = String(request.headers["x-amz-target"] ?? "");
+    return target.startsWith(`${this.targetPrefix}.`) ? target.slice(this.targetPrefix.length + 1) : "";
+  }
+
+  protected errorBody(e: FakeAwsError): Record<string, unknown> {
+    return { __type: e.code, message: e.message, Message: e.message, ...e.extra };
   }
 }
 
@@ -110,55 +140,17 @@ export class JsonProtocolServer {
  * A service speaking the AWS REST-JSON protocol with one POST path per operation (Lake Formation:
  * `POST /ListPermissions`); errors carry the code in `x-amzn-errortype` and a `message`.
  */
-export class RestJsonServer {
-  readonly calls: RecordedCall[] = [];
-  private server: http.Server | undefined;
-  endpoint = "";
-
-  constructor(
-    private readonly handlers: Readonly<Record<string, JsonHandler>>,
-    private readonly intercept: (operation: string, input: Record<string, unknown>) => FakeAwsError | undefined = () => undefined,
-  ) {}
-
-  async start(): Promise<string> {
-    this.server = http.createServer((request, response) => void this.handle(request, response));
-    this.endpoint = await listen(this.server);
-    return this.endpoint;
+export class RestJsonServer extends JsonServiceServer {
+  constructor(handlers: Readonly<Record<string, JsonHandler>>, intercept: Intercept = () => undefined) {
+    super(handlers, intercept, "application/json");
   }
 
-  async close(): Promise<void> {
-    if (this.server) await closeServer(this.server);
+  protected operationOf(request: http.IncomingMessage): string {
+    return (request.url ?? "").replace(/^\//, "").replace(/\?.*$/, "");
   }
 
-  callsOf(operation: string): RecordedCall[] {
-    return this.calls.filter((c) => c.operation === operation);
-  }
-
-  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
-      const text = JSON.stringify(body ?? {});
-      response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
-      response.end(text);
-    };
-    const operation = (request.url ?? "").replace(/^\//, "").replace(/\?.*$/, "");
-    let input: Record<string, unknown> = {};
-    try {
-      const body = (await readBody(request)).toString("utf8");
-      input = body === "" ? {} : (JSON.parse(body) as Record<string, unknown>);
-    } catch {
-      return send(400, { message: "request body is not JSON" }, { "x-amzn-errortype": "SerializationException" });
-    }
-    this.calls.push({ operation, input });
-    try {
-      const refused = this.intercept(operation, input);
-      if (refused) throw refused;
-      const handler = request.method === "POST" ? this.handlers[operation] : undefined;
-      if (handler === undefined) throw new FakeAwsError("UnknownOperationException", `${request.method} ${request.url}: this fake does not implement it`, 404);
-      send(200, await handler(input));
-    } catch (err) {
-      const e = err instanceof FakeAwsError ? err : new FakeAwsError("InternalServiceException", err instanceof Error ? err.message : String(err), 500);
-      send(e.status, { message: e.message, Message: e.message, ...e.extra }, { "x-amzn-errortype": e.code });
-    }
+  protected errorBody(e: FakeAwsError): Record<string, unknown> {
+    return { message: e.message, Message: e.message, ...e.extra };
   }
 }
 
