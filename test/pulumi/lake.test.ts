@@ -1,5 +1,7 @@
 import { expect } from "chai";
-import { loadContracts } from "../../src/model/contracts";
+import * as fs from "fs";
+import * as path from "path";
+import { loadContracts, PROJECT_ROOT } from "../../src/model/contracts";
 import { loadRuleSets } from "../../src/model/rules";
 import { compileDqdl } from "../../src/quality/dqdl";
 import { aslProblems, aslReferences } from "../../src/aws/asl";
@@ -153,6 +155,21 @@ for (const stack of STACKS) {
       for (const job of ofType(run, "aws:glue/job:Job")) {
         expect(job.props).to.include({ glueVersion: "5.0", timeout: config.glueJobTimeoutMinutes, maxRetries: config.glueJobMaxRetries, workerType: config.glueWorkerType, securityConfiguration: config.prefix });
         expect((job.props.defaultArguments as Record<string, string>)["--job-bookmark-option"]).to.equal("job-bookmark-disable");
+      }
+    });
+
+    it("gives each Glue script every argument it reads, its modules on --extra-py-files", () => {
+      for (const [kind, script] of [["transform", "transform.py"], ["curate", "curate.py"]] as const) {
+        const source = fs.readFileSync(path.join(PROJECT_ROOT, "glue", script), "utf8");
+        const declared = [...(/getResolvedOptions\(sys\.argv, \[([^\]]*)\]/.exec(source)?.[1] ?? "").matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
+        const job = ofType(run, "aws:glue/job:Job").find((j) => j.props.name === names.job(kind))!;
+        const given = Object.keys(job.props.defaultArguments as Record<string, string>).map((a) => a.replace(/^--/, ""));
+        // JOB_NAME and JOB_RUN_ID come from Glue; dataset and load_date from the state machine.
+        const missing = declared.filter((a) => !["JOB_NAME", "JOB_RUN_ID", "dataset", "load_date"].includes(a) && !given.includes(a));
+        expect(missing, script).to.deep.equal([]);
+        expect(declared.length, script).to.be.greaterThan(4);
+        const modules = String((job.props.defaultArguments as Record<string, string>)["--extra-py-files"]).split(",");
+        expect(modules.map((m) => m.split("/").pop())).to.deep.equal(["lake_common.py", "lake_csv.py"]);
       }
     });
 
