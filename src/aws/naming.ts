@@ -1,3 +1,5 @@
+import type { AthenaTables } from "../sql/batch-source";
+
 /** The lake layers; each has its own bucket and Glue database. */
 export const LAYERS = ["raw", "processed", "curated", "quarantine"] as const;
 export type Layer = (typeof LAYERS)[number];
@@ -44,4 +46,9 @@ export function lakeNames(prefix: string): LakeNames {
     redshiftWorkgroup: prefix,
     spectrumSchema: "lake_curated",
   };
+}
+
+/** The Glue databases Athena reads the lake of these names through. */
+export function athenaTables(names: LakeNames): AthenaTables {
+  return { processedDatabase: names.database("processed"), quarantineDatabase: names.database("quarantine"), curatedDatabase: names.database("curated") };
 }

@@ -3,7 +3,7 @@ import { RuleSet } from "../model/rules";
 import { compileDqdl } from "../quality/dqdl";
 import { compileAthenaVerification } from "../quality/sql";
 import { countParameters } from "../sql/parameters";
-import { LakeNames } from "./naming";
+import { athenaTables, LakeNames } from "./naming";
 
 /** One Glue Data Quality ruleset: the DQDL the CLI compiles, on the processed table of its dataset. */
 export interface RulesetPlan {
@@ -39,7 +39,7 @@ export function rulesetPlans(ruleSets: readonly RuleSet[], contracts: readonly C
 
 /** The Athena verification of each dataset's load, as prepared statements taking the load date. */
 export function verificationPlans(ruleSets: readonly RuleSet[], contracts: readonly Contract[], names: LakeNames): VerificationPlan[] {
-  const tables = { processedDatabase: names.database("processed"), quarantineDatabase: names.database("quarantine"), curatedDatabase: names.database("curated") };
+  const tables = athenaTables(names);
   return ruleSets.map((ruleSet) => ({
     dataset: ruleSet.dataset,
     statements: compileAthenaVerification(ruleSet, contracts, tables, "?").map((sql, i) => ({

@@ -125,6 +125,7 @@ export function duckdbTarget(lakeDir: string): CheckTarget {
   };
 }
 
+/** The Glue databases Athena reads a lake through, one per layer (the table of a dataset has its name in each). */
 export interface AthenaTables {
   readonly processedDatabase: string;
   readonly quarantineDatabase: string;
@@ -144,4 +145,18 @@ export function athenaTarget(tables: AthenaTables): CheckTarget {
     quarantineBatch: (contract, loadDate) => `(SELECT * FROM ${table(tables.quarantineDatabase, contract.name)} WHERE "load_date" = ${dateValue(loadDate)} AND "_reason_kind" = 'value')`,
     curatedSource: (contract) => table(tables.curatedDatabase, contract.name),
   };
+}
+
+/**
+ * One statement counting a dataset's load in each layer Athena sees: the load's processed and
+ * quarantined rows (every quarantined row, structure ones too) and the curated table. Every `?` is
+ * the load date, inside a WHERE clause.
+ */
+export function athenaLayerCountsSql(tables: AthenaTables, contract: Contract): string {
+  const table = (database: string): string => `${athena.ident(database)}.${athena.ident(contract.name)}`;
+  return (
+    `SELECT (SELECT count(*) FROM ${table(tables.processedDatabase)} WHERE "_load_date" = CAST(? AS date)) AS "processed", ` +
+    `(SELECT count(*) FROM ${table(tables.quarantineDatabase)} WHERE "load_date" = ?) AS "quarantined", ` +
+    `(SELECT count(*) FROM ${table(tables.curatedDatabase)}) AS "curated"`
+  );
 }

@@ -2,7 +2,7 @@ import { AthenaClient } from "@aws-sdk/client-athena";
 import { expect } from "chai";
 import * as path from "path";
 import { checkLoad } from "../../src/app/check-load";
-import { lakeNames } from "../../src/aws/naming";
+import { athenaTables, lakeNames } from "../../src/aws/naming";
 import { loadContracts, PROJECT_ROOT } from "../../src/model/contracts";
 import { loadRuleSets } from "../../src/model/rules";
 import { runLoad } from "../../src/pipeline/load";
@@ -16,7 +16,7 @@ const contracts = loadContracts();
 const ruleSets = loadRuleSets(contracts);
 const names = lakeNames("energy-lake-dev");
 const LOAD_DATE = "2026-01-05";
-const tables = { processedDatabase: names.database("processed"), quarantineDatabase: names.database("quarantine"), curatedDatabase: names.database("curated") };
+const tables = athenaTables(names);
 const noWait = async (): Promise<void> => undefined;
 
 /** Rule id -> [failed, total], every dataset. */

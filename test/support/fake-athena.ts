@@ -4,7 +4,7 @@ import { TrinoSQL } from "dt-sql-parser";
 import * as fs from "fs";
 import * as path from "path";
 import { GlueTablePlan, TABLE_PLANNERS } from "../../src/aws/catalog";
-import { LAYERS, LakeNames } from "../../src/aws/naming";
+import { Layer, LAYERS, LakeNames } from "../../src/aws/naming";
 import { Contract } from "../../src/model/contracts";
 import { duckdb } from "../../src/sql/dialect";
 import { parameterOffsets, parameterProblems } from "../../src/sql/parameters";
@@ -70,14 +70,19 @@ interface Execution {
   readonly submitted: number;
 }
 
-/** The Glue tables of a lake (src/aws/catalog.ts) over a local lake folder: what Athena would see if the lake were in S3. */
-export function lakeTables(lakeDir: string, names: LakeNames, contracts: readonly Contract[]): FakeTable[] {
+/**
+ * The Glue tables of a lake (src/aws/catalog.ts) over a local lake folder: what Athena would see
+ * if the lake were in S3. `databases` names each layer's Glue database (LakeNames, or a stack's
+ * `databases` output).
+ */
+export function lakeTables(lakeDir: string, databases: LakeNames | Readonly<Record<Layer, string>>, contracts: readonly Contract[]): FakeTable[] {
+  const database = (layer: Layer): string => ("database" in databases && typeof databases.database === "function" ? databases.database(layer) : (databases as Record<Layer, string>)[layer]);
   return LAYERS.flatMap((layer) =>
     contracts.map((contract) => {
       const plan: GlueTablePlan = TABLE_PLANNERS[layer](contract);
       return {
-        database: names.database(layer),
-        name: names.table(plan.name),
+        database: database(layer),
+        name: plan.name,
         dir: path.join(lakeDir, layer, plan.prefix),
         format: plan.format,
         columns: plan.columns,

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { lakeNames } from "../../aws/naming";
+import { athenaTables, lakeNames } from "../../aws/naming";
 import { EXIT_OK } from "../../errors";
 import { todayUtc } from "../../pipeline/layout";
 import { selectRuleSets } from "../../quality/check-run";
@@ -41,7 +41,7 @@ export async function compileCommand(argv: string[]): Promise<number> {
       case "athena":
         return {
           name: ruleSet.dataset,
-          checks: compileAthenaVerification(ruleSet, contracts, { processedDatabase: names.database("processed"), quarantineDatabase: names.database("quarantine"), curatedDatabase: names.database("curated") }, loadDate),
+          checks: compileAthenaVerification(ruleSet, contracts, athenaTables(names), loadDate),
         };
       case "duckdb":
         return { name: ruleSet.dataset, checks: compileChecks(ruleSet, contracts, duckdbTarget(path.resolve(values.lake ?? ".lake")), loadDate).queries.map((q) => q.sql) };

@@ -1,0 +1,122 @@
+import { S3Client } from "@aws-sdk/client-s3";
+import { expect } from "chai";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { writeReportToS3 } from "../../src/aws/lake-objects";
+import { StackOutputs } from "../../src/aws/stack-outputs";
+import { loadContracts, PROJECT_ROOT } from "../../src/model/contracts";
+import { loadRuleSets } from "../../src/model/rules";
+import type { QualityReport } from "../../src/report/types";
+import { validateReport } from "../../src/report/validate";
+import { FakeStack } from "../support/fake-stack";
+import { tempDir } from "../support/lake";
+
+const contracts = loadContracts();
+const ruleSets = loadRuleSets(contracts);
+const LOAD_DATE = "2026-01-05";
+const LAKE_BIN = path.join(PROJECT_ROOT, "bin", "lake");
+
+/** Runs `lake ...` as a user would, without blocking this process (the fakes answer it). */
+function lake(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(LAKE_BIN, args, { env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+function figures(report: QualityReport): Record<string, { failed: number; total: number }> {
+  return Object.fromEntries(report.datasets.flatMap((d) => d.rules.map((r) => [r.id, { failed: r.failed, total: r.total }])));
+}
+
+describe("lake check --engine athena against a stack (the issue's bar: same failed and total as the local report)", function () {
+  this.timeout(180_000);
+  let dir: string;
+  let lakeDir: string;
+  let outputsFile: string;
+  let local: QualityReport;
+  let stack: FakeStack;
+
+  before(async () => {
+    dir = tempDir("athena-check");
+    lakeDir = path.join(dir, "lake");
+    outputsFile = path.join(dir, "out.json");
+    const [run, plan] = await Promise.all([
+      lake(["run", "--input", path.join(PROJECT_ROOT, "data", "sample"), "--lake", lakeDir, "--load-date", LOAD_DATE, "--format", "json"]),
+      lake(["plan", "--stack", "dev", "--outputs", outputsFile]),
+    ]);
+    expect(plan.status, plan.stderr).to.equal(0);
+    expect(run.status, run.stderr).to.equal(1);
+    local = JSON.parse(fs.readFileSync(path.join(lakeDir, "quality", LOAD_DATE, "report.json"), "utf8")) as QualityReport;
+    stack = await FakeStack.start(lakeDir, StackOutputs.read(outputsFile), contracts);
+    // customers: the transform published no Data Quality result; transactions: Glue disagrees on one rule.
+    stack.publishLoad(lakeDir, LOAD_DATE, local, ruleSets, contracts, (dataset) =>
+      dataset === "customers" ? "none" : dataset === "transactions" ? (id, agreed) => (id === "transactions.price.not_null" ? "FAIL" : agreed) : "agree",
+    );
+  });
+
+  after(async () => stack?.close());
+
+  it("prints the report of the load with DuckDB's failed and total for every rule, the same verdict and exit code", async () => {
+    const result = await lake(["check", "--engine", "athena", "--stack-outputs", outputsFile, "--load-date", LOAD_DATE, "--format", "json"], stack.env());
+    expect(result.stderr).to.equal("");
+    expect(result.status).to.equal(1);
+    const report = JSON.parse(result.stdout) as QualityReport;
+    expect(validateReport(report)).to.deep.equal([]);
+    expect(report.engine).to.equal("athena");
+    expect(figures(report)).to.deep.equal(figures(local));
+    expect(report.datasets.map((d) => [d.name, d.rows])).to.deep.equal(local.datasets.map((d) => [d.name, d.rows]));
+    expect(report.summary).to.deep.equal(local.summary);
+    expect(report.status).to.equal(local.status);
+  });
+
+  it("says what every query scanned and cost, and sets Glue's outcome next to each count", async () => {
+    const result = await lake(["check", "--stack-outputs", outputsFile, "--load-date", LOAD_DATE, "--format", "json"], stack.env());
+    const report = JSON.parse(result.stdout) as QualityReport;
+    const runs = report.datasets.flatMap((d) => d.query_runs);
+    expect(runs).to.have.length(report.queries);
+    expect(runs.every((r) => r.state === "SUCCEEDED" && r.bytes_scanned > 0 && r.estimated_cost_usd === (10 * 5) / (1024 * 1024))).to.equal(true);
+    expect(report.cost?.estimated_cost_usd).to.be.closeTo(runs.length * (10 * 5) / (1024 * 1024), 1e-12);
+    expect(report.bytes_read).to.equal(runs.reduce((s, r) => s + r.bytes_scanned, 0));
+    const byName = Object.fromEntries(report.datasets.map((d) => [d.name, d]));
+    expect(byName.customers!.glue_data_quality).to.deep.include({ status: "missing" });
+    expect(byName.customers!.glue_data_quality!.note).to.match(/^no Glue result for this load/);
+    expect(byName.customers!.rules.every((r) => r.glue === null)).to.equal(true);
+    expect(byName.providers!.glue_data_quality).to.deep.include({ status: "found", disagreements: 0 });
+    expect(byName.providers!.rules.every((r) => r.glue?.agrees === true)).to.equal(true);
+    expect(byName.transactions!.glue_data_quality).to.deep.include({ status: "found", disagreements: 1 });
+    expect(byName.transactions!.rules.find((r) => r.id === "transactions.price.not_null")!.glue).to.deep.include({ status: "fail", agrees: false });
+    const text = await lake(["check", "--stack-outputs", outputsFile, "--load-date", LOAD_DATE], stack.env());
+    expect(text.stdout).to.include("Glue Data Quality disagrees with the counts on 1 rule");
+    expect(text.stdout).to.include("no Glue result for this load");
+  });
+
+  it("reads the load's partitions only, and refuses a load date the stack has not loaded, naming the loads there are", async () => {
+    for (const sql of stack.athena.queries) expect(sql.includes(`'${LOAD_DATE}'`) || !sql.includes("WHERE")).to.equal(true);
+    const result = await lake(["check", "--stack-outputs", outputsFile, "--load-date", "2026-01-06"], stack.env());
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.include(`no load on 2026-01-06; loads in this lake: ${LOAD_DATE}`);
+  });
+
+  it("lake report --stack-outputs reads the kept reports from S3: one load, and the history", async () => {
+    const restore = stack.use();
+    try {
+      await writeReportToS3(new S3Client({}), stack.processedBucket, local, []);
+    } finally {
+      restore();
+    }
+    const one = await lake(["report", "--stack-outputs", outputsFile, "--load-date", LOAD_DATE, "--format", "json"], stack.env());
+    expect(one.status, one.stderr).to.equal(0);
+    expect(JSON.parse(one.stdout)).to.deep.equal(local);
+    const history = await lake(["report", "--stack-outputs", outputsFile, "--history"], stack.env());
+    expect(history.status, history.stderr).to.equal(0);
+    expect(history.stdout).to.include(LOAD_DATE);
+    const missing = await lake(["report", "--stack-outputs", outputsFile, "--load-date", "2026-02-01"], stack.env());
+    expect(missing.status).to.equal(2);
+    expect(missing.stderr).to.include(`no report for load 2026-02-01; reports kept: ${LOAD_DATE}`);
+  });
+});

@@ -1,0 +1,103 @@
+import * as path from "path";
+import { loadOutcomeKey } from "../../src/aws/lake-objects";
+import { Layer } from "../../src/aws/naming";
+import { StackOutputs } from "../../src/aws/stack-outputs";
+import { Contract } from "../../src/model/contracts";
+import { RuleSet } from "../../src/model/rules";
+import { readLoadRecords } from "../../src/pipeline/load";
+import { compileDqdlRules, RULE_ID_LABEL, SEVERITY_LABEL } from "../../src/quality/dqdl";
+import type { QualityReport } from "../../src/report/types";
+import { fakeEndpointEnv, useFakeEndpoints } from "./fake-aws";
+import { FakeAthena, FakeAthenaOptions, lakeTables } from "./fake-athena";
+import { FakeGlue, FakeRuleResult } from "./fake-glue";
+import { FakeS3 } from "./fake-s3";
+
+/**
+ * A deployed stack, faked: Athena over a local lake written by `lake run`, Glue holding the
+ * transform's runs and Data Quality results, S3 holding the processed bucket's load records and
+ * reports; all named as a stack outputs file says, for the real SDK clients of the CLI and the
+ * report function.
+ */
+export class FakeStack {
+  private constructor(
+    readonly outputs: StackOutputs,
+    readonly athena: FakeAthena,
+    readonly glue: FakeGlue,
+    readonly s3: FakeS3,
+  ) {}
+
+  static async start(lakeDir: string, outputs: StackOutputs, contracts: readonly Contract[], athena: Partial<FakeAthenaOptions> = {}): Promise<FakeStack> {
+    const databases = outputs.record("databases") as Record<Layer, string>;
+    const fakeAthena = await FakeAthena.start({ tables: lakeTables(lakeDir, databases, contracts), workGroups: [outputs.string("athenaWorkgroup")], ...athena });
+    const glue = await FakeGlue.start();
+    const s3 = await FakeS3.start(Object.values(outputs.record("buckets")));
+    return new FakeStack(outputs, fakeAthena, glue, s3);
+  }
+
+  get endpoints(): { athena: string; glue: string; s3: string } {
+    return { athena: this.athena.endpoint, glue: this.glue.endpoint, s3: this.s3.endpoint };
+  }
+
+  /** Points this process's SDK clients at the fakes; returns the function that undoes it. */
+  use(): () => void {
+    return useFakeEndpoints(this.endpoints);
+  }
+
+  /** The environment of a `lake` child process pointed at the fakes. */
+  env(): NodeJS.ProcessEnv {
+    return fakeEndpointEnv(this.endpoints);
+  }
+
+  get processedBucket(): string {
+    return this.outputs.entry("buckets", "processed");
+  }
+
+  get transformJob(): string {
+    return this.outputs.entry("glueJobs", "transform");
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.athena.close(), this.glue.close(), this.s3.close()]);
+  }
+
+  /**
+   * What the transform job leaves for one load, from a local load of the same exports: each
+   * dataset's load record in the processed bucket, and a succeeded job run whose Data Quality
+   * result judges every rule as `local` did (unless `glueOutcome` says otherwise: "none" publishes
+   * no result, a function may change a rule's result).
+   */
+  publishLoad(lakeDir: string, loadDate: string, local: QualityReport, ruleSets: readonly RuleSet[], contracts: readonly Contract[], glueOutcome: (dataset: string) => "agree" | "none" | ((ruleId: string, result: "PASS" | "FAIL") => "PASS" | "FAIL" | "ERROR") = () => "agree"): void {
+    for (const record of readLoadRecords(lakeDir, loadDate)) {
+      const dataset = local.datasets.find((d) => d.name === record.dataset);
+      if (dataset === undefined) throw new Error(`the local report has no ${record.dataset}`);
+      const outcome = {
+        dataset: record.dataset,
+        load_date: loadDate,
+        raw_files: record.files.map((f) => `${record.dataset}/load_date=${loadDate}/${path.posix.basename(f.raw_path)}`),
+        rows_raw: record.files.reduce((sum, f) => sum + f.records, 0),
+        rows_processed: dataset.rows.processed,
+        rows_quarantined: dataset.rows.quarantined,
+      };
+      this.s3.put(this.processedBucket, loadOutcomeKey(loadDate, record.dataset), JSON.stringify(outcome), "application/json");
+      const ruleSet = ruleSets.find((r) => r.dataset === record.dataset);
+      const how = glueOutcome(record.dataset);
+      let results: FakeRuleResult[] | undefined;
+      if (ruleSet !== undefined && how !== "none") {
+        let position = 0;
+        results = compileDqdlRules(ruleSet, contracts).flatMap((compiled) => {
+          const status = dataset.rules.find((r) => r.id === compiled.ruleId)?.status;
+          const agreed = status === "pass" ? "PASS" : "FAIL";
+          const result = how === "agree" ? agreed : how(compiled.ruleId, agreed);
+          return compiled.dqdl.map((dqdl) => ({
+            Name: `Rule_${++position}`,
+            Description: dqdl,
+            Result: result,
+            ...(result === "PASS" ? {} : { EvaluationMessage: result === "ERROR" ? "Rule could not be evaluated" : "Value: 0.9 does not meet the constraint requirement!" }),
+            Labels: { [RULE_ID_LABEL]: compiled.ruleId, [SEVERITY_LABEL]: compiled.severity },
+          }));
+        });
+      }
+      this.glue.addTransformRun(this.transformJob, { "--dataset": record.dataset, "--load_date": loadDate }, results);
+    }
+  }
+}
