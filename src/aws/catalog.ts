@@ -48,19 +48,19 @@ export const QUARANTINE_EXTRA_COLUMNS: readonly GlueColumn[] = [
   { name: "_raw_line", type: "string", comment: "the source line, for records that did not parse" },
 ];
 
-/** The first load date partition projection enumerates. */
-export const PROJECTION_START_DATE = "2020-01-01";
-
 const typedColumns = (contract: Contract): GlueColumn[] =>
   contract.columns.map((c) => ({ name: c.name, type: glueType(c.type), comment: c.description }));
 
+/**
+ * The load_date partitions, projected as `injected`: Athena takes the value from the query's
+ * equality (`WHERE load_date = '2026-01-05'`, or an IN list) and reads that folder, so every date
+ * a load can have is visible (a date range would hide loads before its start or after NOW, which
+ * the CLI accepts), nothing has to be registered, and a query cannot scan every load by mistake:
+ * without the equality Athena refuses it (CONSTRAINT_VIOLATION).
+ */
 const loadDateProjection = (prefix: string): Record<string, string> => ({
   "projection.enabled": "true",
-  "projection.load_date.type": "date",
-  "projection.load_date.format": "yyyy-MM-dd",
-  "projection.load_date.range": `${PROJECTION_START_DATE},NOW`,
-  "projection.load_date.interval": "1",
-  "projection.load_date.interval.unit": "DAYS",
+  "projection.load_date.type": "injected",
   "storage.location.template": `s3://\${bucket}/${prefix}load_date=\${load_date}/`,
 });
 

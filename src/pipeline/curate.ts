@@ -5,7 +5,7 @@ import { Contract } from "../model/contracts";
 import { listParquet, readParquet } from "../sql/batch-source";
 import { duckdbReadPath, duckdbWritePath } from "../sql/duckdb-paths";
 import { duckdb as d } from "../sql/dialect";
-import { curatedFiles, layerPaths, NULL_PARTITION, partFiles, PERIOD_FORMATS, processedFilesOfLoad, processedLoadDates, TARGET_FILE_BYTES } from "./layout";
+import { CURATED_PRECEDENCE, curatedFiles, layerPaths, NULL_PARTITION, partFiles, PERIOD_FORMATS, processedFilesOfLoad, processedLoadDates, TARGET_FILE_BYTES } from "./layout";
 import { LakeTransaction, SCRATCH_DIR } from "./transaction";
 
 /**
@@ -85,7 +85,7 @@ class Curation {
   latestPerKey(source: string): string {
     return (
       `SELECT ${this.columns}, ${this.period} AS "_period" FROM (SELECT *, row_number() OVER (PARTITION BY ${this.keys} ` +
-      `ORDER BY "_load_date" DESC, "_source_file" DESC, "_row" DESC) AS "_rank" FROM ${source}) WHERE "_rank" = 1`
+      `ORDER BY ${CURATED_PRECEDENCE}) AS "_rank" FROM ${source}) WHERE "_rank" = 1`
     );
   }
 

@@ -29,6 +29,12 @@ export const layerPaths = {
 /** Hive's name for the partition of rows whose partition value is NULL (Athena, Glue and Spark read it as NULL). */
 export const NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__";
 
+/**
+ * Which row of a key curated keeps: the latest load, then the last source file, then the last line.
+ * The local merge (curate.ts) and Athena's view of curated after a load (athenaTarget) order by it.
+ */
+export const CURATED_PRECEDENCE = `"_load_date" DESC, "_source_file" DESC, "_row" DESC`;
+
 /** strftime formats of the partition values: YYYY, YYYY-MM, YYYY-MM-DD. */
 export const PERIOD_FORMATS: Readonly<Record<PeriodGranularity, string>> = { year: "%Y", month: "%Y-%m", day: "%Y-%m-%d" };
 

@@ -181,17 +181,20 @@ export class AthenaQueryRunner {
     };
     const named = (text: string): Error => new Error(`Athena query ${queryExecutionId ?? "(not started)"} (${describe(label)}) ${text}`);
     try {
+      if (signal?.aborted) throw abortReason(signal);
       const token = randomUUID();
+      // Not aborted midway: a start whose answer is dropped would leave a query running that nobody can stop.
       const start = await this.withThrottleRetries(
         () => client.send(new StartQueryExecutionCommand({
           QueryString: sql,
           WorkGroup: this.options.workGroup,
           ClientRequestToken: token,
           ...(parameters.length > 0 ? { ExecutionParameters: [...parameters] } : {}),
-        }), { abortSignal: signal }),
+        })),
         "StartQueryExecution",
       );
       queryExecutionId = start.QueryExecutionId ?? null;
+      if (signal?.aborted) throw abortReason(signal);
       if (queryExecutionId === null) return { error: named("was not started: Athena returned no QueryExecutionId"), record: finish("NOT_STARTED") };
       const done = await this.waitForQuery(queryExecutionId);
       bytesScanned = done.bytesScanned;

@@ -403,7 +403,7 @@ function referencesQuery(x: Expressions, target: CheckTarget, contracts: readonl
     if (keys === undefined) {
       keys = `known_${t.column}${known.size === 0 ? "" : `_${known.size + 1}`}`;
       known.set(joinKey, keys);
-      ctes.push([keys, selectSql([`DISTINCT ${id(t.column)} AS ${id("_referenced_key")}`], `${target.curatedSource(referenced)} AS ${id(dataset)}`)]);
+      ctes.push([keys, selectSql([`DISTINCT ${id(t.column)} AS ${id("_referenced_key")}`], `${target.curatedSource(referenced, loadDate)} AS ${id(dataset)}`)]);
       joins.push(`LEFT JOIN ${id(keys)} ON ${id("batch")}.${id(rule.column)} = ${id(keys)}.${id("_referenced_key")}`);
     }
     // A row is checked against the first target whose `when` matches it.

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Contract } from "../model/contracts";
-import { curatedFiles, layerPaths, processedFilesOfLoad } from "../pipeline/layout";
+import { CURATED_PRECEDENCE, curatedFiles, layerPaths, processedFilesOfLoad } from "../pipeline/layout";
 import { athena, Dialect, duckdb } from "./dialect";
 import { duckdbReadPath } from "./duckdb-paths";
 import { presentName, rawName, typedViewSql } from "./typed-view";
@@ -18,8 +18,13 @@ export interface CheckTarget {
   processedBatch(contract: Contract, loadDate: string): string | undefined;
   /** The load's quarantined rows with parsable fields: raw text columns, `_source_file`, `_row`; undefined when there are none. */
   quarantineBatch(contract: Contract, loadDate: string): string | undefined;
-  /** The typed curated rows of a dataset (one per key, every load): what references resolve against. */
-  curatedSource(contract: Contract): string;
+  /**
+   * The typed curated rows of a dataset as they are once `loadDate` is merged (one per key, every
+   * load): what references resolve against. Locally curated is merged before the check runs; on
+   * AWS the check runs before curation (the quality gate decides whether to curate), so the
+   * Athena target computes the merge's outcome itself.
+   */
+  curatedSource(contract: Contract, loadDate: string): string;
 }
 
 /** Processed rows in the typed view's shape (c__raw, c__present, c): they were typed by the load, so they are not typed again. */
@@ -133,8 +138,9 @@ export interface AthenaTables {
 }
 
 /**
- * The Glue tables over the S3 layers, read by Athena. `loadDate` "?" emits prepared-statement
- * parameters (aws.athena.PreparedStatement): one per batch relation, processed first.
+ * The Glue tables over the S3 layers, read by Athena: a load's batch is its `load_date` partitions
+ * only. `loadDate` "?" emits execution parameters (the prepared statements): each the load date,
+ * each inside a WHERE clause, where Athena binds them.
  */
 export function athenaTarget(tables: AthenaTables): CheckTarget {
   const table = (database: string, name: string): string => `${athena.ident(database)}.${athena.ident(name)}`;
@@ -143,7 +149,16 @@ export function athenaTarget(tables: AthenaTables): CheckTarget {
     dialect: athena,
     processedBatch: (contract, loadDate) => `(SELECT * FROM ${table(tables.processedDatabase, contract.name)} WHERE "load_date" = ${dateValue(loadDate)})`,
     quarantineBatch: (contract, loadDate) => `(SELECT * FROM ${table(tables.quarantineDatabase, contract.name)} WHERE "load_date" = ${dateValue(loadDate)} AND "_reason_kind" = 'value')`,
-    curatedSource: (contract) => table(tables.curatedDatabase, contract.name),
+    curatedSource(contract, loadDate) {
+      // The curated merge's own rule over curated and the load's processed rows: the same rows
+      // whether this load has been curated yet or not, so the gate can run before curation.
+      const columns = [...contract.columns.map((c) => c.name), "_load_date", "_source_file", "_row"].map((c) => athena.ident(c)).join(", ");
+      const keys = contract.key.map((k) => athena.ident(k)).join(", ");
+      const candidates =
+        `SELECT ${columns} FROM ${table(tables.curatedDatabase, contract.name)} UNION ALL ` +
+        `SELECT ${columns} FROM ${table(tables.processedDatabase, contract.name)} WHERE "load_date" = ${dateValue(loadDate)}`;
+      return `(SELECT ${columns} FROM (SELECT ${columns}, row_number() OVER (PARTITION BY ${keys} ORDER BY ${CURATED_PRECEDENCE}) AS "_rank" FROM (${candidates}) AS "candidates") AS "ranked" WHERE "_rank" = 1)`;
+    },
   };
 }
 
@@ -155,7 +170,7 @@ export function athenaTarget(tables: AthenaTables): CheckTarget {
 export function athenaLayerCountsSql(tables: AthenaTables, contract: Contract): string {
   const table = (database: string): string => `${athena.ident(database)}.${athena.ident(contract.name)}`;
   return (
-    `SELECT (SELECT count(*) FROM ${table(tables.processedDatabase)} WHERE "_load_date" = CAST(? AS date)) AS "processed", ` +
+    `SELECT (SELECT count(*) FROM ${table(tables.processedDatabase)} WHERE "load_date" = ?) AS "processed", ` +
     `(SELECT count(*) FROM ${table(tables.quarantineDatabase)} WHERE "load_date" = ?) AS "quarantined", ` +
     `(SELECT count(*) FROM ${table(tables.curatedDatabase)}) AS "curated"`
   );

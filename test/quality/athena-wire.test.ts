@@ -1,5 +1,6 @@
 import { AthenaClient } from "@aws-sdk/client-athena";
 import { expect } from "chai";
+import * as fs from "fs";
 import * as path from "path";
 import { checkLoad } from "../../src/app/check-load";
 import { athenaTables, lakeNames } from "../../src/aws/naming";
@@ -58,6 +59,18 @@ describe("the Athena engine over the wire (fake Athena on DuckDB, real SDK clien
     expect(fake!.callsOf("GetQueryResults").length).to.be.greaterThan(run.queries, "a result row and its header take two one-row pages");
     for (const execution of fake!.executions.values()) expect(execution.parameters.every((p) => p === `'${LOAD_DATE}'`)).to.equal(true);
     expect(run.bytesRead).to.be.greaterThan(0);
+  });
+
+  it("resolves references against curated as it is once the load is merged, before the load is curated (the gate runs first)", async () => {
+    // The first load of a lake, checked before curation: curated is still empty.
+    const uncurated = tempDir("athena-uncurated");
+    fs.cpSync(lake, uncurated, { recursive: true });
+    fs.rmSync(path.join(uncurated, "curated"), { recursive: true, force: true });
+    fake = await FakeAthena.start({ tables: lakeTables(uncurated, names, contracts), workGroups: [names.workgroup] });
+    restore = useFakeEndpoints({ athena: fake.endpoint });
+    const run = await runAthenaChecks({ client: new AthenaClient({}), workGroup: names.workgroup, tables, contracts, ruleSets, loadDate: LOAD_DATE, datasets: ["transactions"], sleep: noWait });
+    expect(figures(run.datasets)).to.deep.equal(figures(local.datasets.filter((d) => d.name === "transactions")));
+    expect(local.datasets.find((d) => d.name === "transactions")!.rules.find((r) => r.kind === "references")!.total).to.be.greaterThan(0);
   });
 
   it("stops a query that never finishes when it times out, and names it on its rules", async () => {

@@ -75,7 +75,13 @@ interface Execution {
  * if the lake were in S3. `databases` names each layer's Glue database (LakeNames, or a stack's
  * `databases` output).
  */
-export function lakeTables(lakeDir: string, databases: LakeNames | Readonly<Record<Layer, string>>, contracts: readonly Contract[]): FakeTable[] {
+export function lakeTables(
+  lakeDir: string,
+  databases: LakeNames | Readonly<Record<Layer, string>>,
+  contracts: readonly Contract[],
+  /** The partitions the catalog has registered for a table that is read through them (curated); all folders when absent. */
+  registered?: (database: string, table: string) => readonly string[],
+): FakeTable[] {
   const database = (layer: Layer): string => ("database" in databases && typeof databases.database === "function" ? databases.database(layer) : (databases as Record<Layer, string>)[layer]);
   return LAYERS.flatMap((layer) =>
     contracts.map((contract) => {
@@ -88,6 +94,9 @@ export function lakeTables(lakeDir: string, databases: LakeNames | Readonly<Reco
         columns: plan.columns,
         partitionKeys: plan.partitionKeys,
         parameters: plan.parameters,
+        ...(registered !== undefined && plan.partitionKeys.length > 0 && plan.parameters["projection.enabled"] !== "true"
+          ? { registeredPartitions: () => registered(database(layer), plan.name) }
+          : {}),
       };
     }),
   );

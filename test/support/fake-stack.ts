@@ -1,4 +1,8 @@
 import * as path from "path";
+import { GlueClient } from "@aws-sdk/client-glue";
+import { S3Client } from "@aws-sdk/client-s3";
+import { curatedTable } from "../../src/aws/catalog";
+import { registerCuratedPartitions } from "../../src/aws/curated-partitions";
 import { loadOutcomeKey } from "../../src/aws/lake-objects";
 import { Layer } from "../../src/aws/naming";
 import { StackOutputs } from "../../src/aws/stack-outputs";
@@ -26,12 +30,49 @@ export class FakeStack {
     readonly s3: FakeS3,
   ) {}
 
+  /**
+   * Curated tables partitioned by period are read through the partitions registered in the fake
+   * Glue catalog, as Athena reads them: a partition the load did not register is invisible.
+   */
   static async start(lakeDir: string, outputs: StackOutputs, contracts: readonly Contract[], athena: Partial<FakeAthenaOptions> = {}): Promise<FakeStack> {
     const databases = outputs.record("databases") as Record<Layer, string>;
-    const fakeAthena = await FakeAthena.start({ tables: lakeTables(lakeDir, databases, contracts), workGroups: [outputs.string("athenaWorkgroup")], ...athena });
     const glue = await FakeGlue.start();
+    for (const contract of contracts) {
+      const plan = curatedTable(contract);
+      glue.tables.push({
+        DatabaseName: databases.curated,
+        Name: plan.name,
+        StorageDescriptor: { Location: `s3://${outputs.entry("buckets", "curated")}/${plan.prefix}`, Columns: plan.columns.map((c) => ({ Name: c.name, Type: c.type })) },
+        PartitionKeys: plan.partitionKeys.map((k) => ({ Name: k.name, Type: k.type })),
+        Parameters: plan.parameters,
+      });
+    }
+    const registered = (database: string, table: string): string[] => (glue.partitions.get(`${database}.${table}`) ?? []).map((p) => p.Values[0]!);
+    const fakeAthena = await FakeAthena.start({ tables: lakeTables(lakeDir, databases, contracts, registered), workGroups: [outputs.string("athenaWorkgroup")], ...athena });
     const s3 = await FakeS3.start(Object.values(outputs.record("buckets")));
     return new FakeStack(outputs, fakeAthena, glue, s3);
+  }
+
+  get curatedBucket(): string {
+    return this.outputs.entry("buckets", "curated");
+  }
+
+  /** Registers the curated period partitions the way a load does after curating (registerCuratedPartitions, over the wire). */
+  async registerCuratedPartitions(contracts: readonly Contract[]): Promise<string[]> {
+    const restore = this.use();
+    const glue = new GlueClient({});
+    const s3 = new S3Client({});
+    try {
+      const registered: string[] = [];
+      for (const contract of contracts) {
+        registered.push(...(await registerCuratedPartitions({ glue, s3, database: this.outputs.entry("databases", "curated"), bucket: this.curatedBucket, contract })));
+      }
+      return registered;
+    } finally {
+      glue.destroy();
+      s3.destroy();
+      restore();
+    }
   }
 
   get endpoints(): { athena: string; glue: string; s3: string } {
@@ -61,12 +102,14 @@ export class FakeStack {
   }
 
   /**
-   * What the transform job leaves for one load, from a local load of the same exports: each
+   * What the transform and curate jobs leave for one load, from a local load of the same exports: each
    * dataset's load record in the processed bucket, and a succeeded job run whose Data Quality
    * result judges every rule as `local` did (unless `glueOutcome` says otherwise: "none" publishes
    * no result, a function may change a rule's result).
    */
   publishLoad(lakeDir: string, loadDate: string, local: QualityReport, ruleSets: readonly RuleSet[], contracts: readonly Contract[], glueOutcome: (dataset: string) => "agree" | "none" | ((ruleId: string, result: "PASS" | "FAIL") => "PASS" | "FAIL" | "ERROR") = () => "agree"): void {
+    // The curate job's output, as the curated bucket holds it (the fake Athena reads the same files locally).
+    this.s3.putTree(this.curatedBucket, path.join(lakeDir, "curated"));
     for (const record of readLoadRecords(lakeDir, loadDate)) {
       const dataset = local.datasets.find((d) => d.name === record.dataset);
       if (dataset === undefined) throw new Error(`the local report has no ${record.dataset}`);
