@@ -54,10 +54,12 @@ function providersResult(): { names: string[]; values: (string | null)[] } {
 }
 
 describe("Athena check engine", () => {
-  const athena = mockClient(AthenaClient);
-
+  // mockClient patches every AthenaClient in the process: only while these tests run, never while other files' wire tests do.
+  let athena: ReturnType<typeof mockClient>;
+  before(() => {
+    athena = mockClient(AthenaClient);
+  });
   afterEach(() => athena.reset());
-  // mockClient patches every AthenaClient: put the real one back for the wire tests.
   after(() => athena.restore());
 
   it("starts each query in the workgroup, polls until it ends, reads the row back and sums the bytes scanned", async () => {
