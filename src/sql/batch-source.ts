@@ -19,12 +19,12 @@ export interface CheckTarget {
   /** The load's quarantined rows with parsable fields: raw text columns, `_source_file`, `_row`; undefined when there are none. */
   quarantineBatch(contract: Contract, loadDate: string): string | undefined;
   /**
-   * The typed curated rows of a dataset as they are once `loadDate` is merged (one per key, every
-   * load): what references resolve against. Locally curated is merged before the check runs; on
-   * AWS the check runs before curation (the quality gate decides whether to curate), so the
-   * Athena target computes the merge's outcome itself.
+   * The typed curated rows of a dataset (one per key, every load): what references resolve
+   * against. With `loadDate`, curated as it is once that load is merged: locally the merge runs
+   * before the check, so that is curated itself; on AWS the check runs before curation (the
+   * quality gate decides whether to curate), so the Athena target computes the merge's outcome.
    */
-  curatedSource(contract: Contract, loadDate: string): string;
+  curatedSource(contract: Contract, loadDate?: string): string;
 }
 
 /** Processed rows in the typed view's shape (c__raw, c__present, c): they were typed by the load, so they are not typed again. */
@@ -150,6 +150,7 @@ export function athenaTarget(tables: AthenaTables): CheckTarget {
     processedBatch: (contract, loadDate) => `(SELECT * FROM ${table(tables.processedDatabase, contract.name)} WHERE "load_date" = ${dateValue(loadDate)})`,
     quarantineBatch: (contract, loadDate) => `(SELECT * FROM ${table(tables.quarantineDatabase, contract.name)} WHERE "load_date" = ${dateValue(loadDate)} AND "_reason_kind" = 'value')`,
     curatedSource(contract, loadDate) {
+      if (loadDate === undefined) return table(tables.curatedDatabase, contract.name);
       // The curated merge's own rule over curated and the load's processed rows: the same rows
       // whether this load has been curated yet or not, so the gate can run before curation.
       const columns = [...contract.columns.map((c) => c.name), "_load_date", "_source_file", "_row"].map((c) => athena.ident(c)).join(", ");
