@@ -7,7 +7,7 @@ import { loadRuleSets } from "../../src/model/rules";
 import { runLoad } from "../../src/pipeline/load";
 import { profileLake } from "../../src/profile/profile";
 import { renderProfile } from "../../src/profile/render";
-import { saveProfile } from "../../src/profile/store";
+import { profileProblems, saveProfile } from "../../src/profile/store";
 import type { ColumnProfile, DatasetProfile, LakeProfile } from "../../src/profile/types";
 import { tempDir, writeFiles } from "../support/lake";
 
@@ -128,6 +128,17 @@ describe("lake profile", function () {
     expect(html).to.include("<!DOCTYPE html>").and.not.include("<script").and.not.include("Ana Gómez");
     const kept = saveProfile(lake, latest).map((f) => path.relative(lake, f));
     expect(kept).to.deep.equal(["quality/2026-03-01/profile.json", "quality/2026-03-01/profile.html", "quality/index.html"].map(path.normalize));
+  });
+
+  it("follows schemas/profile.schema.json, which refuses a profile with a field it does not know or a ratio above 1", () => {
+    expect(profileProblems(latest)).to.deep.equal([]);
+    expect(profileProblems(both)).to.deep.equal([]);
+    const broken = JSON.parse(JSON.stringify(latest)) as { datasets: { columns: Record<string, unknown>[] }[] };
+    broken.datasets[0].columns[0].null_ratio = 1.5;
+    broken.datasets[0].columns[0].colour = "red";
+    const problems = profileProblems(broken);
+    expect(problems.some((p) => p.includes("/datasets/0/columns/0/null_ratio"))).to.equal(true);
+    expect(problems.some((p) => p.includes('"colour"'))).to.equal(true);
   });
 
   it("refuses a load the lake does not have, and a dataset the window did not load, naming what there is", async () => {
