@@ -11,7 +11,7 @@ import { LoadRecord, loadDates, readLoadRecords } from "../pipeline/load";
 import { CheckTarget, duckdbTarget } from "../sql/batch-source";
 import { duckdb as d } from "../sql/dialect";
 import { presentName, rawName, typedViewSql } from "../sql/typed-view";
-import type { ColumnProfile, DatasetLoadFigures, DatasetProfile, LakeProfile, ReferenceCandidate, ReferenceTarget, Shapes, ValueCount } from "./types";
+import type { CharacterClasses, ColumnProfile, DatasetLoadFigures, DatasetProfile, LakeProfile, ReferenceCandidate, ReferenceTarget, Shapes, ValueCount } from "./types";
 
 /**
  * The profiler: per dataset, ONE query over the raw exports of the window's loads (read as the load
@@ -38,7 +38,10 @@ export interface ProfileOptions {
 export const TOP_VALUES = 20;
 export const SHAPES_LISTED = 30;
 const NONCONFORMING_LISTED = 5;
-const SHAPE_LENGTH = 64;
+/** Each character class and a pattern matching a value (or its shape) holding one. */
+const CHARACTER_CLASSES: readonly [keyof CharacterClasses, string][] = [
+  ["digits", "[0-9]"], ["upper", "\\p{Lu}"], ["lower", "\\p{Ll}"], ["space", "\\s"], ["punctuation", "[^\\p{L}\\p{N}\\s]"], ["non_ascii", "[^\\x{0}-\\x{7F}]"],
+];
 /** Letters other than upper and lower case first, so the marks written (A, a) are not replaced again. */
 const LETTER_CLASSES: readonly [string, string][] = [["[\\p{Lo}\\p{Lm}\\p{Lt}]", "a"], ["\\p{Ll}", "a"], ["\\p{Lu}", "A"]];
 /** Share of rows whose value must be a key of the target for the column to be a reference candidate: a few orphans do not hide it. */
@@ -175,8 +178,6 @@ class ProfileQuery {
     this.scalar(`count(DISTINCT ${v})`, `distinct_${i}`);
     this.scalar(`min(length(${t}))`, `min_length_${i}`);
     this.scalar(`max(length(${t}))`, `max_length_${i}`);
-    const classes: [string, string][] = [["digits", "[0-9]"], ["upper", "\\p{Lu}"], ["lower", "\\p{Ll}"], ["space", "\\s"], ["punctuation", "[^\\p{L}\\p{N}\\s]"], ["non_ascii", "[^\\x{0}-\\x{7F}]"]];
-    for (const [name, pattern] of classes) this.scalar(`count_if(regexp_matches(${t}, ${d.str(pattern)}))`, `${name}_${i}`);
     const masked = isMasked(p);
     const nonconforming = isEnum(c) ? `${v} IS NOT NULL AND ${v} NOT IN (${canonicalValues(c as Column).map((x) => d.str(x)).join(", ")})` : `${present} AND ${v} IS NULL`;
     if (!isPlainText(c)) this.scalar(`count_if(${present} AND NOT (${nonconforming}))`, `typed_${i}`);
@@ -188,7 +189,10 @@ class ProfileQuery {
       if (isEnum(c)) this.subquery(this.topList(t, `${t} IS NOT NULL`, TOP_VALUES), `spellings_${i}`);
     }
     // Shapes with letters kept are grouped first; the letter classes are computed from those groups.
-    this.ctes.push(`"g${i}" AS MATERIALIZED (SELECT regexp_replace(left(${t}, ${SHAPE_LENGTH}), '[0-9]', '9', 'g') AS "s", count(*) AS "n" FROM "profiled" WHERE ${t} IS NOT NULL GROUP BY 1)`);
+    this.ctes.push(`"g${i}" AS MATERIALIZED (SELECT regexp_replace(${t}, '[0-9]', '9', 'g') AS "s", count(*) AS "n" FROM "profiled" WHERE ${t} IS NOT NULL GROUP BY 1)`);
+    // Character classes survive the shape (digits became 9, every other character is kept): counted on the groups, not on every row.
+    const classes = CHARACTER_CLASSES.map(([name, pattern]) => `${d.str(name)}: sum("n") FILTER (WHERE regexp_matches("s", ${d.str(pattern)}))`);
+    this.subquery(`SELECT {${classes.join(", ")}} FROM "g${i}"`, `characters_${i}`);
     if (!masked) this.subquery(this.shapeList(`"g${i}"`), `letters_${i}`);
     this.subquery(this.shapeList(`(SELECT ${LETTER_CLASSES.reduce((text, [pattern, mark]) => `regexp_replace(${text}, '${pattern}', '${mark}', 'g')`, '"s"')} AS "s", sum("n") AS "n" FROM "g${i}" GROUP BY 1)`), `classes_${i}`);
   }
@@ -367,7 +371,8 @@ async function profileDataset(
       const { mapping } = mapHeaders(contract, f.record.headers);
       return p.extra === undefined ? mapping.includes(p.name) : f.record.headers.some((h, k) => mapping[k] === undefined && headerKey(h) === p.headerKey);
     }).length;
-    const characters = Object.fromEntries((["digits", "upper", "lower", "space", "punctuation", "non_ascii"] as const).map((k) => [k, ratio(n(row[`${k}_${i}`]), present)])) as unknown as ColumnProfile["characters"];
+    const counted = (row[`characters_${i}`] ?? {}) as Record<string, unknown>;
+    const characters = Object.fromEntries(CHARACTER_CLASSES.map(([k]) => [k, ratio(n(counted[k]), present)])) as unknown as CharacterClasses;
     return {
       name: p.name,
       in_contract: p.column !== undefined,

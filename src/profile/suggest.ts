@@ -28,6 +28,8 @@ export const LOW_CARDINALITY = 20;
 const ROWS_PER_VALUE = 10;
 /** Ranges widen the observed span by this share on each side. */
 export const RANGE_MARGIN = 0.25;
+/** Values longer than this are text, not codes: no pattern is suggested for them. */
+export const PATTERN_MAX_LENGTH = 64;
 /** Values needed before a magnitude range is suggested: the largest of fewer says little about the next load's. */
 export const RANGE_MIN_VALUES = 30;
 /** Completeness bounds sit this far below the lowest ratio observed. */
@@ -176,7 +178,7 @@ class DatasetSuggestions {
 
   pattern(column: Column, p: ColumnProfile): void {
     if (column.type.kind !== "string" || column.valueMap.size > 0) return;
-    if (p.present === 0 || p.characters.non_ascii > 0 || p.characters.space > 0 || (p.length?.max ?? 0) > 64) return;
+    if (p.present === 0 || p.characters.non_ascii > 0 || p.characters.space > 0 || (p.length?.max ?? 0) > PATTERN_MAX_LENGTH) return;
     const pattern = generalisePattern(p.shapes);
     if (pattern === undefined) return;
     this.add(column.name, "pattern", "pattern", "warn", { column: column.name, pattern },

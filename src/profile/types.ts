@@ -19,8 +19,7 @@ export interface ShapeCount {
 /**
  * How values are written, each character class replaced: digits by 9, and at the "classes" level
  * letters by A (upper case) or a (other letters); other characters are kept. `C001` is `C999`
- * with letters kept and `A999` at the classes level; `05/03/2024` is `99/99/9999`. Values longer
- * than 64 characters are shaped on their first 64.
+ * with letters kept and `A999` at the classes level; `05/03/2024` is `99/99/9999`.
  */
 export interface Shapes {
   /** "letters": letters kept (used when few enough shapes and not personal data); "classes": letters as A/a. */
