@@ -116,7 +116,7 @@ class DatasetSuggestions {
       `Declared ${column.typeName}: ${formatCount(typed)} of the ${formatCount(p.present)} present values in the ${this.observed} typed` + (typed < p.present ? ` (${listed(p.nonconforming, 5)} did not)` : ""));
   }
 
-  values(column: Column, p: ColumnProfile): boolean {
+  values(column: Column, p: ColumnProfile, referencing: boolean): boolean {
     if (column.valueMap.size > 0) {
       const canonical = [...new Set(column.valueMap.values())];
       const unknown = p.nonconforming.length > 0 ? `; values the contract does not know: ${listed(p.nonconforming, 5)} (add them to its values map if they are legitimate)` : "";
@@ -124,7 +124,8 @@ class DatasetSuggestions {
         `The contract's canonical values; observed in the ${this.observed}: ${listed(p.top_values ?? [])}${unknown}`);
       return true;
     }
-    if (column.type.kind !== "string" || p.masked || p.top_values === null || p.key_candidate) return false;
+    // A column that references another dataset's key takes new values as that dataset grows: its references rule judges them.
+    if (column.type.kind !== "string" || p.masked || p.top_values === null || p.key_candidate || referencing) return false;
     if (p.distinct === 0 || p.distinct > LOW_CARDINALITY || p.present < p.distinct * ROWS_PER_VALUE || p.top_values.length < p.distinct) return false;
     this.add(column.name, "accepted_values", "accepted_values", "warn", { column: column.name, values: p.top_values.map((v) => v.value).sort() },
       `Only ${p.distinct} distinct values in the ${this.observed}: ${listed(p.top_values, LOW_CARDINALITY)}; a new value is worth a look. A warning: the list is what was seen, not what the contract declares`);
@@ -157,7 +158,8 @@ class DatasetSuggestions {
         this.add(column.name, "non_negative", "range", "error", { column: column.name, min: 0 },
           `No negative value in the ${this.observed} (smallest ${formatCount(min)}); a negative one is a sign error whatever the scale`);
       }
-      if (p.present < RANGE_MIN_VALUES) return;
+      // Identifiers grow with every load: a bound on their magnitude would warn on the next one.
+      if (p.present < RANGE_MIN_VALUES || p.key_candidate || this.contract.key.includes(column.name)) return;
       const margin = max > min ? (max - min) * RANGE_MARGIN : Math.max(Math.abs(max) * RANGE_MARGIN, 1);
       let lower: number | undefined = roundOutward(min - margin, "down", integer);
       if (nonNegative && lower <= 0) lower = undefined;
@@ -216,10 +218,11 @@ export function suggestRules(profile: LakeProfile, contracts: readonly Contract[
       s.presence(column, p);
       s.type(column, p);
       s.ranges(column, p);
-      const listedValues = s.values(column, p);
+      const references = d.reference_candidates.filter((r) => r.column === column.name);
+      const listedValues = s.values(column, p, references.length > 0);
       s.unique(column, p);
       if (!listedValues) s.pattern(column, p);
-      for (const r of d.reference_candidates.filter((r) => r.column === column.name)) {
+      for (const r of references) {
         s.references(r, r.form === "conditional" ? contract.columns.find((c) => c.name === r.condition) : undefined);
       }
     }

@@ -113,6 +113,19 @@ describe("rules suggested from a profile", () => {
     expect(rules.has("providers.capacity_mw.range"), "12 values are too few to bound").to.equal(false);
   });
 
+  it("bounds no identifier (unique values grow with every load) and lists no values of a column that references another dataset", () => {
+    const rows = 500;
+    const counterparties = Array.from({ length: 5 }, (_, i) => ({ value: `P00${i + 1}`, count: 100 }));
+    const rules = suggested(lakeProfile(dataset("transactions", rows, [
+      column("quantity_kwh", rows, { type: "decimal(18,3)", typed: rows, min: 1, max: 500, key_candidate: true }),
+      column("counterparty_id", rows, { distinct: 5, top_values: counterparties }),
+    ], { reference_candidates: [{ form: "all", column: "counterparty_id", rows, target: { dataset: "providers", column: "provider_id", found: rows } }] })));
+    expect(rules.has("transactions.quantity_kwh.non_negative")).to.equal(true);
+    expect(rules.has("transactions.quantity_kwh.range")).to.equal(false);
+    expect(rules.has("transactions.counterparty_id.accepted_values")).to.equal(false);
+    expect(rules.get("transactions.counterparty_id.references")).to.deep.include({ targets: [{ dataset: "providers", column: "provider_id" }] });
+  });
+
   it("references the key a column's values were found in, per condition value when each has its own target", () => {
     const rows = 100;
     const rules = suggested(lakeProfile(dataset("transactions", rows, [column("counterparty_id", rows)], {
