@@ -57,6 +57,9 @@ function windowWords(d: DatasetProfile): string {
 const listed = (values: readonly { value: string; count: number }[], limit = 8): string =>
   values.slice(0, limit).map((v) => `${v.value} (${formatCount(v.count)})`).join(", ") + (values.length > limit ? ", ..." : "");
 
+/** A key candidate of a type identifiers have: measured decimals are often all distinct without being keys. */
+const identifierLike = (column: Column, p: ColumnProfile): boolean => p.key_candidate && (column.type.kind === "string" || column.type.kind === "integer");
+
 class DatasetSuggestions {
   readonly rules: SuggestedRule[] = [];
 
@@ -134,7 +137,7 @@ class DatasetSuggestions {
 
   unique(column: Column, p: ColumnProfile): void {
     if (this.contract.key.length === 1 && this.contract.key[0] === column.name) return;
-    if (!p.key_candidate || p.characters.space > 0 || p.characters.digits === 0 || p.rows < 2) return;
+    if (!identifierLike(column, p) || p.characters.space > 0 || p.characters.digits === 0 || p.rows < 2) return;
     this.add(column.name, "unique", "unique", "warn", { columns: [column.name] },
       `Present and unique within each load in the ${this.observed}, like a key (${p.shapes.top.slice(0, 3).map((s) => s.shape).join(", ")}); a warning, because the contract's key is ${this.contract.key.join(", ")}`);
   }
@@ -159,7 +162,7 @@ class DatasetSuggestions {
           `No negative value in the ${this.observed} (smallest ${formatCount(min)}); a negative one is a sign error whatever the scale`);
       }
       // Identifiers grow with every load: a bound on their magnitude would warn on the next one.
-      if (p.present < RANGE_MIN_VALUES || p.key_candidate || this.contract.key.includes(column.name)) return;
+      if (p.present < RANGE_MIN_VALUES || identifierLike(column, p) || this.contract.key.includes(column.name)) return;
       const margin = max > min ? (max - min) * RANGE_MARGIN : Math.max(Math.abs(max) * RANGE_MARGIN, 1);
       let lower: number | undefined = roundOutward(min - margin, "down", integer);
       if (nonNegative && lower <= 0) lower = undefined;

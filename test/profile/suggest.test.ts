@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { loadContracts } from "../../src/model/contracts";
+import { loadContracts, parseContract } from "../../src/model/contracts";
 import { ruleFileProblems } from "../../src/model/rules";
 import { generalisePattern } from "../../src/profile/patterns";
 import { roundOutward, ruleFileJson, suggestRules, SuggestedRule } from "../../src/profile/suggest";
@@ -113,16 +113,30 @@ describe("rules suggested from a profile", () => {
     expect(rules.has("providers.capacity_mw.range"), "12 values are too few to bound").to.equal(false);
   });
 
-  it("bounds no identifier (unique values grow with every load) and lists no values of a column that references another dataset", () => {
+  it("bounds no identifier, takes no measured number for one, and lists no values of a column that references another dataset", () => {
     const rows = 500;
     const counterparties = Array.from({ length: 5 }, (_, i) => ({ value: `P00${i + 1}`, count: 100 }));
     const rules = suggested(lakeProfile(dataset("transactions", rows, [
       column("quantity_kwh", rows, { type: "decimal(18,3)", typed: rows, min: 1, max: 500, key_candidate: true }),
       column("counterparty_id", rows, { distinct: 5, top_values: counterparties }),
-    ], { reference_candidates: [{ form: "all", column: "counterparty_id", rows, target: { dataset: "providers", column: "provider_id", found: rows } }] })));
-    expect(rules.has("transactions.quantity_kwh.non_negative")).to.equal(true);
-    expect(rules.has("transactions.quantity_kwh.range")).to.equal(false);
+    ], { reference_candidates: [{ form: "all", column: "counterparty_id", rows, target: { dataset: "providers", column: "provider_id", found: rows } }] }),
+    ));
+    // Every quantity distinct does not make quantities keys: they are still bounded, and not unique.
+    expect(rules.get("transactions.quantity_kwh.range")).to.deep.include({ max: 630 });
+    expect(rules.has("transactions.quantity_kwh.unique")).to.equal(false);
     expect(rules.has("transactions.counterparty_id.accepted_values")).to.equal(false);
+    // An integer key of a contract of another shape: not bounded above, since the next load's ids are larger.
+    const readings = parseContract("/model/readings.json", {
+      name: "readings", version: "1.0.0", description: "Meter readings.", file_names: ["readings"], key: ["reading_id"],
+      columns: [{ name: "reading_id", type: "integer" }, { name: "meter", type: "integer" }],
+    });
+    const model = [...contracts, readings];
+    const readingRules = suggestRules(lakeProfile({ ...dataset("customers", rows, [
+      column("reading_id", rows, { type: "integer", typed: rows, min: 1, max: 500, key_candidate: true }),
+      column("meter", rows, { type: "integer", typed: rows, min: 1, max: 40, distinct: 40 }),
+    ]), name: "readings", key: ["reading_id"] }), model)[0].rules.map((r) => r.id);
+    expect(readingRules).to.include.members(["readings.reading_id.non_negative", "readings.meter.range"]);
+    expect(readingRules).to.not.include("readings.reading_id.range");
     expect(rules.get("transactions.counterparty_id.references")).to.deep.include({ targets: [{ dataset: "providers", column: "provider_id" }] });
   });
 
