@@ -95,6 +95,11 @@ def staging_prefix(job, dataset, run_id):
     return f"_staging/{job}/{dataset}/{run_id}/"
 
 
+def files_for(rows):
+    """How many files a write of `rows` rows is split into: a few, each at most MAX_ROWS_PER_FILE."""
+    return max(1, -(-rows // MAX_ROWS_PER_FILE))
+
+
 def period_value(value, granularity):
     """The curated partition value of a date (or timestamp) value; NULL_PARTITION for none."""
     if value is None:

@@ -141,7 +141,7 @@ def load():
     quarantine = value_rows.unionByName(structure_rows)
 
     staging = lc.staging_prefix("transform", DATASET, ARGS["JOB_RUN_ID"])
-    processed.repartition(max(1, sc.defaultParallelism)).sortWithinPartitions("_source_file", "_row").write.mode("overwrite") \
+    processed.repartition(lc.files_for(processed.count())).sortWithinPartitions("_source_file", "_row").write.mode("overwrite") \
         .option("compression", "zstd").option("maxRecordsPerFile", lc.MAX_ROWS_PER_FILE).parquet(f"s3://{PROCESSED}/{staging}processed/")
     quarantine.repartition(1).sortWithinPartitions("_source_file", "_row").write.mode("overwrite") \
         .option("compression", "zstd").parquet(f"s3://{QUARANTINE}/{staging}quarantine/")

@@ -27,6 +27,9 @@ class Layout(unittest.TestCase):
         self.assertEqual(lc.curated_partition_prefix("transactions", "trade_month", "2026-01"), "transactions/trade_month=2026-01/")
         self.assertEqual(lc.outcome_key("transactions", "2026-01-05"), "_quality/load_date=2026-01-05/transactions.json")
 
+    def test_a_load_is_written_as_a_few_bounded_files(self):
+        self.assertEqual([lc.files_for(n) for n in [0, 1, lc.MAX_ROWS_PER_FILE, lc.MAX_ROWS_PER_FILE + 1, 20_000_000]], [1, 1, 1, 2, 20])
+
     def test_curated_periods(self):
         day = datetime.date(2026, 1, 5)
         self.assertEqual([lc.period_value(day, g) for g in ["year", "month", "day"]], ["2026", "2026-01", "2026-01-05"])
