@@ -1,5 +1,5 @@
 import { AccessRole, piiColumns, readsPii } from "../aws/governance-plan";
-import { describeResource, effectiveAccess, IAM_ALLOWED_PRINCIPALS, LfGrant, LfTable, resourceKey, toApiResource } from "../aws/lake-formation";
+import { accountOfPrincipal, allIamPrincipalsOf, describeResource, effectiveAccess, grantReaches, IAM_ALLOWED_PRINCIPALS, LfGrant, LfTable, resourceKey, toApiResource } from "../aws/lake-formation";
 import { LAYERS } from "../aws/naming";
 import { DeclaredLake, principalName } from "./declared";
 import { AccessEntry, AUDIT_VERSION, AuditReport, DataRead, GrantEntry, ObservedLake, Violation, ViolationKind, VIOLATION_KINDS } from "./types";
@@ -22,7 +22,8 @@ export interface AuditOptions {
 /** Permissions on the catalog that reach lake data (CREATE_DATABASE and the like do not). */
 const DATA_REACHING_CATALOG_PERMISSIONS = new Set(["ALL", "SUPER", "SUPER_USER"]);
 
-type PrincipalKind = { kind: "declared"; role: AccessRole } | { kind: "admin" } | { kind: "iap" } | { kind: "external" } | { kind: "undeclared" };
+/** iap: IAMAllowedPrincipals; all-iam: the account's AllIAMPrincipals group (`<account>:IAMPrincipals`), every IAM principal of it. */
+type PrincipalKind = { kind: "declared"; role: AccessRole } | { kind: "admin" } | { kind: "iap" } | { kind: "all-iam" } | { kind: "external" } | { kind: "undeclared" };
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -53,22 +54,24 @@ export function auditLake(declared: DeclaredLake, observed: ObservedLake, option
 
   // Administrators: the declared ones when this stack owns the settings, else the ones observed.
   const observedAdmins = new Set([...(observed.settings?.admins ?? []), ...(declared.admins.managed ? declared.admins.admins : [])]);
-  const accountOf = (principal: string): string | undefined => (/^\d{12}$/.test(principal) ? principal : /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/.exec(principal)?.[1]);
   const classify = (principal: string): PrincipalKind => {
     if (principal === IAM_ALLOWED_PRINCIPALS) return { kind: "iap" };
+    if (allIamPrincipalsOf(principal) === declared.accountId) return { kind: "all-iam" };
     if (observedAdmins.has(principal)) return { kind: "admin" };
     const role = declared.roleOf(principal);
     if (role !== undefined) return { kind: "declared", role };
     if (/^arn:[^:]+:organizations::/.test(principal)) return { kind: "external" };
-    const account = accountOf(principal);
+    const account = accountOfPrincipal(principal);
     if (account !== undefined && account !== declared.accountId) return { kind: "external" };
     return { kind: "undeclared" };
   };
-  const roleLabel = (k: PrincipalKind): string => (k.kind === "declared" ? k.role : k.kind === "iap" ? "IAMAllowedPrincipals" : k.kind);
+  const roleLabel = (k: PrincipalKind): string => (k.kind === "declared" ? k.role : k.kind === "iap" ? "IAMAllowedPrincipals" : k.kind === "all-iam" ? "AllIAMPrincipals" : k.kind);
   const who = (principal: string): string => {
     const k = classify(principal);
-    return k.kind === "declared" ? `${k.role} (${principalName(principal)})` : k.kind === "iap" ? "IAMAllowedPrincipals" : principal;
+    return k.kind === "declared" ? `${k.role} (${principalName(principal)})` : k.kind === "iap" ? "IAMAllowedPrincipals" : k.kind === "all-iam" ? `every IAM principal of account ${declared.accountId} (${principal})` : principal;
   };
+  /** Groups are not rows of the matrix: their grants show in the rows of the principals they reach. */
+  const isGroup = (principal: string): boolean => ["admin", "iap", "all-iam"].includes(classify(principal).kind);
 
   // --- Settings -------------------------------------------------------------------------------
   if (observed.settings !== undefined) {
@@ -197,13 +200,13 @@ export function auditLake(declared: DeclaredLake, observed: ObservedLake, option
     idOf.set(g, id);
     const want = declaredByKey.get(`${g.principal}|${resourceKey(g.resource)}`);
     const isDeclared = want !== undefined && g.permissions.every((p) => want.permissions.includes(p)) && g.grantable.length === 0 && g.shares.length === 0;
-    entries.push({ id, principal: g.principal, role: roleLabel(classify(g.principal)), resource: g.resource, description: describeResource(g.resource), permissions: [...g.permissions], grantable: [...g.grantable], declared: isDeclared });
+    entries.push({ id, principal: g.principal, role: roleLabel(classify(g.principal)), resource: g.resource, description: `${describeResource(g.resource)}${g.condition === undefined ? "" : ` when ${g.condition}`}`, permissions: [...g.permissions], grantable: [...g.grantable], ...(g.condition === undefined ? {} : { condition: g.condition }), declared: isDeclared });
   });
 
   for (const g of sortedGrants) {
     const id = idOf.get(g)!;
     const k = classify(g.principal);
-    const on = `${g.permissions.join(", ")} on ${describeResource(g.resource)}`;
+    const on = `${g.permissions.join(", ")} on ${describeResource(g.resource)}${g.condition === undefined ? "" : ` when ${g.condition}`}`;
     if (g.shares.length > 0) {
       add("cross-account-share", `${who(g.principal)} holds ${on} through AWS RAM share ${g.shares.join(", ")}`, `revoke it: ${revokeCommand(g)} (the share goes with it)`, { principal: g.principal, grant: id });
       continue;
@@ -211,6 +214,10 @@ export function auditLake(declared: DeclaredLake, observed: ObservedLake, option
     if (k.kind === "admin") continue;
     if (k.kind === "iap") {
       add("iam-allowed-principals", `IAMAllowedPrincipals holds ${on}: any IAM principal its IAM policy lets in reaches it, whatever the grants`, `revoke it: ${revokeCommand(g)}`, { principal: g.principal, grant: id });
+      continue;
+    }
+    if (k.kind === "all-iam") {
+      add("undeclared-principal", `${who(g.principal)} holds ${on}: the model grants nothing to the whole account`, `revoke it: ${revokeCommand(g)}`, { principal: g.principal, grant: id });
       continue;
     }
     if (k.kind === "external") {
@@ -247,7 +254,7 @@ export function auditLake(declared: DeclaredLake, observed: ObservedLake, option
   const principals = [
     ...new Set([
       ...Object.values(declared.principals).flatMap((list) => list.map((p) => p.arn)),
-      ...grants.map((g) => g.principal).filter((p) => !["admin", "iap"].includes(classify(p).kind)),
+      ...grants.map((g) => g.principal).filter((p) => !isGroup(p)),
     ]),
   ];
   const tables: readonly LfTable[] = observed.tables;
@@ -258,7 +265,7 @@ export function auditLake(declared: DeclaredLake, observed: ObservedLake, option
     return declaredPii || table.columns.find((c) => c.name === column)?.tags[tagKeys.sensitivity] === "pii";
   };
   const tableByKey = new Map(tables.map((t) => [tableKey(t), t]));
-  const access: AccessEntry[] = effectiveAccess(grants, tables, principals, (p) => classify(p).kind !== "external").map((cell) => {
+  const access: AccessEntry[] = effectiveAccess(grants, tables, principals, (grantee, principal) => grantReaches(grantee, principal, declared.accountId)).map((cell) => {
     const table = tableByKey.get(tableKey(cell))!;
     const ids = cell.grants.map((g) => idOf.get(g)!);
     return {

@@ -159,8 +159,9 @@ export async function observeLakeFormation(client: LakeFormationClient, declared
             permissions: [...(p.Permissions ?? [])],
             grantable: [...(p.PermissionsWithGrantOption ?? [])],
             shares: [...(p.AdditionalDetails?.ResourceShare ?? [])],
+            ...(p.Condition?.Expression === undefined ? {} : { condition: p.Condition.Expression }),
           };
-          const id = `${grant.principal}|${resourceKey(resource)}|${grant.permissions.join(",")}|${grant.grantable.join(",")}`;
+          const id = `${grant.principal}|${resourceKey(resource)}|${grant.permissions.join(",")}|${grant.grantable.join(",")}|${grant.condition ?? ""}`;
           grants.set(id, grant);
         }
       }

@@ -53,12 +53,14 @@ export interface Violation {
 export interface GrantEntry {
   readonly id: string;
   readonly principal: string;
-  /** The access role of the principal, or "undeclared", "external", "admin", "IAMAllowedPrincipals". */
+  /** The access role of the principal, or "undeclared", "external", "admin", "IAMAllowedPrincipals", "AllIAMPrincipals". */
   readonly role: string;
   readonly resource: LfGrantResource;
   readonly description: string;
   readonly permissions: readonly string[];
   readonly grantable: readonly string[];
+  /** The grant's condition, when it has one: it is counted as met (the audit cannot know every caller's context). */
+  readonly condition?: string;
   /** Part of the model's grants. */
   readonly declared: boolean;
 }

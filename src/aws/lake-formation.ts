@@ -37,6 +37,8 @@ export interface LfGrant {
   readonly grantable: readonly string[];
   /** AWS RAM resource shares the grant is part of (cross-account sharing). */
   readonly shares: readonly string[];
+  /** The grant's condition (a Cedar expression on the caller's context), when it has one. */
+  readonly condition?: string;
 }
 
 export interface LfColumn {
@@ -56,8 +58,30 @@ export interface LfTable {
 
 export const IAM_ALLOWED_PRINCIPALS = "IAM_ALLOWED_PRINCIPALS";
 
-/** Permissions that read a table's data. */
-const READ_PERMISSIONS: ReadonlySet<string> = new Set(["SELECT", "ALL", "SUPER"]);
+/** The account of `<account-id>:IAMPrincipals`, Lake Formation's group of every IAM principal of that account (AllIAMPrincipals). */
+export const allIamPrincipalsOf = (principal: string): string | undefined => /^(\d{12}):IAMPrincipals$/.exec(principal)?.[1];
+
+/** The account a principal belongs to: an account id, an account's AllIAMPrincipals group, an ARN with an account. */
+export const accountOfPrincipal = (principal: string): string | undefined =>
+  /^\d{12}$/.test(principal) ? principal : (allIamPrincipalsOf(principal) ?? /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/.exec(principal)?.[1]);
+
+const isIamPrincipal = (principal: string): boolean => /^arn:[^:]+:iam::\d{12}:(?:role|user)\//.test(principal);
+
+/**
+ * Whether a grant to `grantee` reaches `principal`, in the catalog of `catalogAccount`: its own
+ * grants; IAMAllowedPrincipals', which reach every IAM principal of the catalog's account; and
+ * those of `<account>:IAMPrincipals`, which reach every IAM principal of that account.
+ */
+export function grantReaches(grantee: string, principal: string, catalogAccount: string): boolean {
+  if (grantee === principal) return true;
+  if (!isIamPrincipal(principal)) return false;
+  if (grantee === IAM_ALLOWED_PRINCIPALS) return accountOfPrincipal(principal) === catalogAccount;
+  const group = allIamPrincipalsOf(grantee);
+  return group !== undefined && accountOfPrincipal(principal) === group;
+}
+
+/** Permissions that read a table's data (SUPER_USER: on the catalog, every table of it). */
+const READ_PERMISSIONS: ReadonlySet<string> = new Set(["SELECT", "ALL", "SUPER", "SUPER_USER"]);
 
 export const readsData = (grant: LfGrant): boolean => grant.permissions.some((p) => READ_PERMISSIONS.has(p));
 
@@ -78,6 +102,8 @@ export function grantReadsColumn(grant: LfGrant, table: LfTable, column: LfColum
   const r = grant.resource;
   const same = (db: string, t: string): boolean => db === table.database && t === table.table;
   switch (r.kind) {
+    case "catalog":
+      return grant.permissions.includes("SUPER_USER");
     case "table":
       return r.database === table.database && (r.table === "*" || r.table === table.table);
     case "columns":
@@ -100,19 +126,24 @@ export interface AccessCell {
   readonly table: string;
   readonly column: string;
   readonly read: boolean;
-  /** The grants that give the read: the principal's own, and IAM_ALLOWED_PRINCIPALS ones. */
+  /** The grants that give the read: the principal's own, and those of the groups it belongs to ({@link grantReaches}). */
   readonly grants: readonly LfGrant[];
 }
 
 /**
  * Who can read what: one cell per principal, table and column, with the grants that give each read.
- * `iamPrincipal` says whether IAM_ALLOWED_PRINCIPALS grants reach a principal (IAM principals of
- * the catalog's account do; another account's do not).
+ * `reaches` says whether a grant to one principal reaches another (@default only its own grants;
+ * the audit passes {@link grantReaches}).
  */
-export function effectiveAccess(grants: readonly LfGrant[], tables: readonly LfTable[], principals: readonly string[], iamPrincipal: (principal: string) => boolean = () => true): AccessCell[] {
+export function effectiveAccess(
+  grants: readonly LfGrant[],
+  tables: readonly LfTable[],
+  principals: readonly string[],
+  reaches: (grantee: string, principal: string) => boolean = (grantee, principal) => grantee === principal,
+): AccessCell[] {
   const cells: AccessCell[] = [];
   for (const principal of principals) {
-    const own = grants.filter((g) => g.principal === principal || (g.principal === IAM_ALLOWED_PRINCIPALS && iamPrincipal(principal)));
+    const own = grants.filter((g) => reaches(g.principal, principal));
     for (const table of tables) {
       for (const column of table.columns) {
         const giving = own.filter((g) => grantReadsColumn(g, table, column));

@@ -154,6 +154,42 @@ describe("lake audit --stack-outputs, against Lake Formation over the wire", fun
     expect(report.violations.find((v) => v.kind === "tag-drift")!.message).to.equal(`the column customer_name of ${db("curated")}.customers is tagged ${P}-sensitivity=internal; the model tags it pii`);
     expect(validateAudit(JSON.parse(JSON.stringify(report)))).to.deep.equal([]);
   });
+
+  it("expands grants to the account's AllIAMPrincipals group and catalog super users to the principals they reach", async () => {
+    const contractor = role("contractor");
+    const condition = 'context.iam.principalTags.hasTag("department")';
+    restore = useFakeEndpoints({
+      lakeformation: await startFake((s) => {
+        const grant = (principal: string, resource: Record<string, unknown>, perms: string[], extra: Record<string, unknown> = {}) =>
+          s.PrincipalResourcePermissions.push({ Principal: { DataLakePrincipalIdentifier: principal }, Resource: resource, Permissions: perms, PermissionsWithGrantOption: [], ...extra });
+        // Every IAM principal of the account, on a condition: the analysts, auditors and the warehouse among them.
+        grant(`${MOCK_ACCOUNT_ID}:IAMPrincipals`, { TableWithColumns: { CatalogId: MOCK_ACCOUNT_ID, DatabaseName: db("curated"), Name: "customers", ColumnNames: ["customer_name"] } }, ["SELECT"], { Condition: { Expression: condition } });
+        // Super user of the catalog: every column of every table.
+        grant(contractor, { Catalog: {} }, ["SUPER_USER"]);
+        // Another account's IAM principals: a share, not a group of ours.
+        grant("210987654321:IAMPrincipals", { Database: { CatalogId: MOCK_ACCOUNT_ID, Name: db("curated") } }, ["DESCRIBE"]);
+      }),
+    });
+    const report = await onlineAudit(outputs, contracts);
+    expect(count(report)).to.deep.include({ "undeclared-principal": 2, "cross-account-share": 1 });
+    const group = report.grants.find((g) => g.principal === `${MOCK_ACCOUNT_ID}:IAMPrincipals`)!;
+    expect(group).to.include({ role: "AllIAMPrincipals", condition, description: `columns customer_name of ${db("curated")}.customers when ${condition}` });
+    expect(report.violations.find((v) => v.grant === group.id && v.kind === "undeclared-principal")!.message).to.include(`every IAM principal of account ${MOCK_ACCOUNT_ID}`).and.include("the model grants nothing to the whole account");
+    // The group is no row of its own: its grant shows in the rows of every IAM principal it reaches.
+    expect(report.access.some((a) => a.principal === group.principal)).to.equal(false);
+    const nameReaders = report.access.filter((a) => a.database === db("curated") && a.table === "customers" && a.column === "customer_name" && a.grants.includes(group.id));
+    expect(new Set(nameReaders.map((a) => a.role))).to.deep.equal(new Set(["engineer", "analyst", "auditor", "pipeline", "orchestration", "warehouse", "undeclared"]));
+    const exposed = report.violations.filter((v) => v.kind === "pii-exposure" && v.grant === group.id).map((v) => v.role).sort();
+    expect(exposed).to.deep.equal(["analyst", "auditor", "warehouse"]);
+    // The super user reads every column of every lake table, PII included.
+    const superUser = report.access.filter((a) => a.principal === contractor);
+    expect(superUser.length).to.be.greaterThan(50);
+    expect(superUser.every((a) => a.read)).to.equal(true);
+    expect(report.violations.filter((v) => v.kind === "pii-exposure" && v.principal === contractor).length).to.be.greaterThan(3);
+    // Another account's group reaches none of ours.
+    expect(report.access.filter((a) => a.grants.includes(report.grants.find((g) => g.principal === "210987654321:IAMPrincipals")!.id))).to.deep.equal([]);
+    expect(validateAudit(JSON.parse(JSON.stringify(report)))).to.deep.equal([]);
+  });
 });
 
 describe("lake audit --used-since: who did read PII, from CloudTrail over the wire", function () {
