@@ -1,6 +1,6 @@
 import { AccessRole, ACCESS_ROLES, catalogActions, LAKE_RESULTS_PREFIX, personaWorkgroup, policyOf, readsPii } from "../aws/governance-plan";
 import { PolicyDocument, PolicyStatement } from "../aws/iam";
-import { inheritTags, LfGrant, LfGrantResource, Tags } from "../aws/lake-formation";
+import { inheritTags, LfDataCellsFilter, LfGrant, LfGrantResource, Tags, withFilterDefinitions } from "../aws/lake-formation";
 import { LakeModel, MockRun, RecordedResource, ResourceId, runLakeUnderMocks } from "../aws/mock-run";
 import { LAYERS, PERSONA_ROLES } from "../aws/naming";
 import { mockedKeysNotice, plannedStackConfig } from "../aws/plan";
@@ -28,6 +28,7 @@ const TYPE = {
   tag: "aws:lakeformation/lfTag:LfTag",
   assignment: "aws:lakeformation/resourceLfTag:ResourceLfTag",
   grant: "aws:lakeformation/permissions:Permissions",
+  filter: "aws:lakeformation/dataCellsFilter:DataCellsFilter",
   database: "aws:glue/catalogDatabase:CatalogDatabase",
   table: "aws:glue/catalogTable:CatalogTable",
   role: "aws:iam/role:Role",
@@ -155,8 +156,21 @@ export function observeMockRun(run: MockRun, declared: DeclaredLake): ObservedLa
     tagDefinitions: ofType(TYPE.tag).map((t) => ({ key: String(t.props.key), values: strings(t.props.values) })),
     databases,
     tables,
-    grants: ofType(TYPE.grant).map(
-      (g): LfGrant => ({ principal: String(g.props.principal), resource: grantResourceOf(g.props), permissions: strings(g.props.permissions), grantable: strings(g.props.permissionsWithGrantOptions), shares: [] }),
+    grants: withFilterDefinitions(
+      ofType(TYPE.grant).map(
+        (g): LfGrant => ({ principal: String(g.props.principal), resource: grantResourceOf(g.props), permissions: strings(g.props.permissions), grantable: strings(g.props.permissionsWithGrantOptions), shares: [] }),
+      ),
+      ofType(TYPE.filter).map((f): LfDataCellsFilter => {
+        const t = obj(f.props.tableData);
+        const rows = obj(t.rowFilter);
+        return {
+          database: String(t.databaseName),
+          table: String(t.tableName),
+          name: String(t.name),
+          columns: t.columnWildcard !== undefined ? { excluded: strings(obj(t.columnWildcard).excludedColumnNames) } : strings(t.columnNames),
+          rows: rows.allRowsWildcard !== undefined || rows.filterExpression === undefined ? undefined : String(rows.filterExpression),
+        };
+      }),
     ),
     findings,
     notes,

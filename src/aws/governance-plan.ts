@@ -339,6 +339,7 @@ export const AUDIT_ACTIONS = [
   "lakeformation:GetResourceLFTags",
   "lakeformation:SearchTablesByLFTags",
   "lakeformation:GetLFTagExpression",
+  "lakeformation:ListDataCellsFilter",
   "cloudtrail:LookupEvents",
 ] as const;
 

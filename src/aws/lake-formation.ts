@@ -27,7 +27,43 @@ export type LfGrantResource =
   | { readonly kind: "tag-policy"; readonly resourceType: "DATABASE" | "TABLE"; readonly expression: readonly LfTagCondition[]; readonly expressionName?: string }
   | { readonly kind: "lf-tag"; readonly key: string; readonly values: readonly string[] }
   | { readonly kind: "named-tag-expression"; readonly name: string }
-  | { readonly kind: "data-cells-filter"; readonly database: string; readonly table: string; readonly name: string };
+  /**
+   * A data cells filter as named by the grant; once its definition is read ({@link withFilterDefinitions}),
+   * `columns` (only those) or `excluded` (every column but those), and `rows` (its row filter
+   * expression; absent: every row). Neither columns nor excluded: the definition was not found.
+   */
+  | {
+      readonly kind: "data-cells-filter";
+      readonly database: string;
+      readonly table: string;
+      readonly name: string;
+      readonly columns?: readonly string[];
+      readonly excluded?: readonly string[];
+      readonly rows?: string;
+    };
+
+/** A data cells filter's definition (ListDataCellsFilter, or a DataCellsFilter resource of the program). */
+export interface LfDataCellsFilter {
+  readonly database: string;
+  readonly table: string;
+  readonly name: string;
+  /** The columns it lets through, or `{ excluded }`: every column but those. */
+  readonly columns: readonly string[] | { readonly excluded: readonly string[] };
+  /** The row filter expression; undefined: every row. */
+  readonly rows: string | undefined;
+}
+
+/** The grants with each data cells filter they name resolved to its definition (grants naming an unknown filter unchanged). */
+export function withFilterDefinitions(grants: readonly LfGrant[], filters: readonly LfDataCellsFilter[]): LfGrant[] {
+  return grants.map((g) => {
+    const r = g.resource;
+    if (r.kind !== "data-cells-filter") return g;
+    const f = filters.find((x) => x.database === r.database && x.table === r.table && x.name === r.name);
+    if (f === undefined) return g;
+    const columns = Array.isArray(f.columns) ? { columns: [...(f.columns as readonly string[])] } : { excluded: [...(f.columns as { excluded: readonly string[] }).excluded] };
+    return { ...g, resource: { kind: "data-cells-filter", database: r.database, table: r.table, name: r.name, ...columns, ...(f.rows === undefined ? {} : { rows: f.rows }) } };
+  });
+}
 
 export interface LfGrant {
   /** DataLakePrincipalIdentifier: an IAM ARN, an account id, an organization ARN or IAM_ALLOWED_PRINCIPALS. */
@@ -113,8 +149,10 @@ export function grantReadsColumn(grant: LfGrant, table: LfTable, column: LfColum
     case "tag-policy":
       return r.resourceType === "TABLE" && tagsMatch(column.tags, r.expression);
     case "data-cells-filter":
-      // The filter's columns are not listed with the grant: count the whole table as readable.
-      return same(r.database, r.table);
+      // A filter whose definition is unknown counts as the whole table.
+      if (!same(r.database, r.table)) return false;
+      if (r.columns !== undefined) return r.columns.includes(column.name);
+      return !(r.excluded ?? []).includes(column.name);
     default:
       return false;
   }
@@ -167,6 +205,9 @@ export function resourceKey(r: LfGrantResource): string {
       return JSON.stringify({ kind: r.kind, resourceType: r.resourceType, expression: [...r.expression].map((c) => ({ key: c.key, values: sorted(c.values) })).sort((a, b) => a.key.localeCompare(b.key)) });
     case "lf-tag":
       return JSON.stringify({ ...r, values: sorted(r.values) });
+    case "data-cells-filter":
+      // The filter is named by the grant: its definition is not part of the grant's identity.
+      return JSON.stringify({ kind: r.kind, database: r.database, table: r.table, name: r.name });
     default:
       return JSON.stringify(r);
   }
@@ -196,8 +237,10 @@ export function describeResource(r: LfGrantResource): string {
       return `LF-tag ${r.key}=${r.values.join("|")}`;
     case "named-tag-expression":
       return `LF-tag expression ${r.name}`;
-    case "data-cells-filter":
-      return `data cells filter ${r.name} on ${r.database}.${r.table}`;
+    case "data-cells-filter": {
+      const columns = r.columns !== undefined ? `columns ${r.columns.join(", ")}` : r.excluded !== undefined ? (r.excluded.length > 0 ? `every column except ${r.excluded.join(", ")}` : "every column") : "definition not found";
+      return `data cells filter ${r.name} on ${r.database}.${r.table} (${columns}${r.rows === undefined ? "" : `; rows where ${r.rows}`})`;
+    }
   }
 }
 

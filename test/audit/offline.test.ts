@@ -5,6 +5,7 @@ import * as path from "path";
 import { auditMockRun } from "../../src/audit/offline";
 import { AuditReport, ViolationKind } from "../../src/audit/types";
 import { validateAudit } from "../../src/audit/validate";
+import { AUDIT_ACTIONS } from "../../src/aws/governance-plan";
 import { MOCK_ACCOUNT_ID, MockRun, RecordedResource, runLakeUnderMocks } from "../../src/aws/mock-run";
 import { lakeNames } from "../../src/aws/naming";
 import { DEFAULT_CONTRACTS_DIR, loadContracts, PROJECT_ROOT } from "../../src/model/contracts";
@@ -125,6 +126,21 @@ describe("the offline audit finds each kind of violation a change could bring", 
     expect(piiReadBy(report, "auditor").filter((a) => a.layer === "processed").map((a) => a.column).sort()).to.deep.equal(["customer_name", "id_number"]);
   });
 
+  it("a data cells filter granted: its columns as the program defines them", () => {
+    const filter = (name: string, tableData: Record<string, unknown>): RecordedResource => ({ ...grant(name, {}), type: "aws:lakeformation/dataCellsFilter:DataCellsFilter", props: { tableData: { tableCatalogId: MOCK_ACCOUNT_ID, databaseName: names.database("curated"), tableName: "customers", name, ...tableData } } });
+    const report = audit((resources) => {
+      resources.push(filter("no-pii", { columnWildcard: { excludedColumnNames: ["id_number", "customer_name"] }, rowFilter: { allRowsWildcard: {} } }));
+      resources.push(filter("names", { columnNames: ["customer_id", "customer_name"], rowFilter: { filterExpression: "segment = 'residential'" } }));
+      for (const name of ["no-pii", "names"]) {
+        resources.push(grant(`grant-${name}`, { principal: analyst, permissions: ["SELECT"], dataCellsFilter: { tableCatalogId: MOCK_ACCOUNT_ID, databaseName: names.database("curated"), tableName: "customers", name } }));
+      }
+    });
+    expect(kinds(report)).to.deep.equal(["extra-grant", "pii-exposure"]);
+    const exposure = report.violations.find((v) => v.kind === "pii-exposure")!;
+    expect(exposure.message).to.include("can read the PII column customer_name of energy_lake_dev_curated.customers through").and.include("data cells filter names on energy_lake_dev_curated.customers (columns customer_id, customer_name; rows where segment = 'residential')");
+    expect(exposure.message).to.not.include("no-pii");
+  });
+
   it("a location unregistered, settings reopened, an admin added, a database defaulting to IAMAllowedPrincipals", async function () {
     this.timeout(120_000);
     const prod = await mockRun("prod");
@@ -174,6 +190,12 @@ describe("lake audit (the command)", function () {
     const report = JSON.parse(fs.readFileSync(out, "utf8")) as AuditReport;
     expect(validateAudit(report)).to.deep.equal([]);
     expect(report.notes.join("\n")).to.include("planned with the mocks' values");
+  });
+
+  it("is documented in the README with every permission the online audit calls", () => {
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8").replace(/\s+/g, " ");
+    const section = readme.slice(readme.indexOf("### Governance audit: `lake audit`"));
+    for (const action of AUDIT_ACTIONS) expect(section, action).to.include(`\`${action}\``);
   });
 
   it("refuses contradictory options as bad input (exit 2)", () => {

@@ -190,6 +190,50 @@ describe("lake audit --stack-outputs, against Lake Formation over the wire", fun
     expect(report.access.filter((a) => a.grants.includes(report.grants.find((g) => g.principal === "210987654321:IAMPrincipals")!.id))).to.deep.equal([]);
     expect(validateAudit(JSON.parse(JSON.stringify(report)))).to.deep.equal([]);
   });
+
+  it("reads the columns and rows each granted data cells filter lets through, paged, and counts an unknown filter as the whole table", async () => {
+    const contractor = role("contractor");
+    const filter = (database: string, table: string, name: string, definition: Record<string, unknown>) => ({ TableCatalogId: MOCK_ACCOUNT_ID, DatabaseName: database, TableName: table, Name: name, VersionId: "1", ...definition });
+    restore = useFakeEndpoints({
+      lakeformation: await startFake((s) => {
+        s.DataCellsFilters.push(
+          filter(db("curated"), "customers", "bogota-no-pii", { ColumnWildcard: { ExcludedColumnNames: ["id_number", "customer_name"] }, RowFilter: { FilterExpression: "city = 'Bogota'" } }),
+          filter(db("curated"), "customers", "ungranted", { ColumnNames: ["id_number"], RowFilter: { AllRowsWildcard: {} } }),
+          filter(db("curated"), "customers", "segments", { ColumnNames: ["customer_id", "segment"], RowFilter: { AllRowsWildcard: {} } }),
+          filter(db("processed"), "customers", "names", { ColumnNames: ["customer_id", "customer_name"], RowFilter: { AllRowsWildcard: {} } }),
+        );
+        const grant = (principal: string, database: string, name: string) =>
+          s.PrincipalResourcePermissions.push({ Principal: { DataLakePrincipalIdentifier: principal }, Resource: { DataCellsFilter: { TableCatalogId: MOCK_ACCOUNT_ID, DatabaseName: database, TableName: "customers", Name: name } }, Permissions: ["SELECT"], PermissionsWithGrantOption: [] });
+        grant(contractor, db("curated"), "bogota-no-pii"); // every column but the PII ones
+        grant(role(`${P}-analyst`), db("processed"), "names"); // customer_name among them
+        grant(role(`${P}-auditor`), db("raw"), "deleted"); // a filter that no longer exists
+      }),
+    });
+    const report = await onlineAudit(outputs, contracts);
+    const reads = (principal: string, layer: string) =>
+      report.access.filter((a) => a.principal === principal && a.layer === layer && a.dataset === "customers" && a.read && a.grants.some((id) => report.grants.find((g) => g.id === id)!.resource.kind === "data-cells-filter")).map((a) => a.column).sort();
+    expect(reads(contractor, "curated")).to.deep.equal(["_load_date", "_row", "_source_file", "city", "customer_id", "id_type", "segment"]);
+    expect(reads(role(`${P}-analyst`), "processed")).to.deep.equal(["customer_id", "customer_name"]);
+    expect(reads(role(`${P}-auditor`), "raw")).to.include("id_number").and.include("customer_name");
+    const described = report.grants.filter((g) => g.resource.kind === "data-cells-filter").map((g) => g.description).sort();
+    expect(described).to.deep.equal([
+      `data cells filter bogota-no-pii on ${db("curated")}.customers (every column except id_number, customer_name; rows where city = 'Bogota')`,
+      `data cells filter deleted on ${db("raw")}.customers (definition not found)`,
+      `data cells filter names on ${db("processed")}.customers (columns customer_id, customer_name)`,
+    ]);
+    // The contractor's filter hides the PII: an undeclared principal, but no exposure.
+    expect(report.violations.filter((v) => v.principal === contractor).map((v) => v.kind)).to.deep.equal(["undeclared-principal"]);
+    const exposures = report.violations.filter((v) => v.kind === "pii-exposure").map((v) => v.message);
+    expect(exposures).to.have.length(2);
+    expect(exposures.find((m) => m.startsWith("analyst"))).to.include(`the PII column customer_name of ${db("processed")}.customers`);
+    expect(exposures.find((m) => m.startsWith("auditor"))).to.include(`of ${db("raw")}.customers`);
+    expect(report.notes.join("\n")).to.include(`the data cells filter deleted on ${db("raw")}.customers, which ListDataCellsFilter does not return`);
+    // One listing per filtered table, paged to its end.
+    const listings = lf.server.callsOf("ListDataCellsFilter");
+    expect(listings.filter((c) => (c.input.Table as { DatabaseName: string }).DatabaseName === db("curated")).map((c) => typeof c.input.NextToken)).to.deep.equal(["undefined", "string"]);
+    expect(new Set(listings.map((c) => (c.input.Table as { DatabaseName: string }).DatabaseName))).to.deep.equal(new Set([db("curated"), db("processed"), db("raw")]));
+    expect(validateAudit(JSON.parse(JSON.stringify(report)))).to.deep.equal([]);
+  });
 });
 
 describe("lake audit --used-since: who did read PII, from CloudTrail over the wire", function () {

@@ -8,7 +8,7 @@ import { FakeAwsError, JsonProtocolServer, RestJsonServer } from "./fake-aws";
  * ListResources, ListLFTags, GetResourceLFTags (tags inherited database -> table -> column unless
  * ShowAssignedLFTags), SearchTablesByLFTags, ListPermissions (filtered by ResourceType as the
  * service does: a table's column grants under TABLE, tag policies under LF_TAG_POLICY and its
- * DATABASE / TABLE variants) and GetLFTagExpression. Every list is paged `pageSize` at a time
+ * DATABASE / TABLE variants), GetLFTagExpression and ListDataCellsFilter (by table). Every list is paged `pageSize` at a time
  * with an opaque NextToken. State is plain API-shaped data a test edits to seed findings.
  */
 
@@ -31,6 +31,8 @@ export interface FakeLakeFormationState {
   Tables: FakeTable[];
   PrincipalResourcePermissions: Record<string, unknown>[];
   Expressions: { Name: string; Expression: Pair[] }[];
+  /** DataCellsFilter objects of the API: TableCatalogId, DatabaseName, TableName, Name, RowFilter, ColumnNames or ColumnWildcard. */
+  DataCellsFilters: Record<string, unknown>[];
 }
 
 const pairs = (tags: Readonly<Record<string, string>>): Pair[] => Object.entries(tags).map(([TagKey, v]) => ({ TagKey, TagValues: [v] }));
@@ -68,6 +70,7 @@ export function stateFrom(observed: ObservedLake, catalogId: string, settings: {
       LastUpdatedBy: "arn:aws:iam::123456789012:role/energy-lake-deployer",
     })),
     Expressions: [],
+    DataCellsFilters: [],
   };
 }
 
@@ -107,6 +110,11 @@ export class FakeLakeFormation {
           const type = input.ResourceType as string | undefined;
           const listed = this.state.PrincipalResourcePermissions.filter((p) => type === undefined || resourceTypesOf(p.Resource as Record<string, unknown>).includes(type));
           return this.page(input, listed, "PrincipalResourcePermissions");
+        }),
+        ListDataCellsFilter: h((input) => {
+          const table = input.Table as { DatabaseName?: string; Name?: string } | undefined;
+          const listed = this.state.DataCellsFilters.filter((f) => table === undefined || (f.DatabaseName === table.DatabaseName && f.TableName === table.Name));
+          return this.page(input, listed, "DataCellsFilters");
         }),
         GetLFTagExpression: h((input) => {
           const found = this.state.Expressions.find((e) => e.Name === input.Name);
