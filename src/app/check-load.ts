@@ -6,6 +6,8 @@ import { RuleSet } from "../model/rules";
 import { curatedFiles, layerPaths, processedFilesOfLoad } from "../pipeline/layout";
 import { LoadRecord, loadDates, readLoadRecords } from "../pipeline/load";
 import { runChecks } from "../quality/engine";
+import { rawExportsOf, sourceFilesOf } from "../quality/load-context";
+import { loadHistory } from "../report/history";
 import { buildReport, DatasetParts } from "../report/build";
 import { QualityReport } from "../report/types";
 import { duckdbTarget, listParquet, quarantineDir, readParquet } from "../sql/batch-source";
@@ -66,6 +68,9 @@ export async function checkLoad(options: CheckLoadOptions): Promise<QualityRepor
   try {
     const results = await runChecks({
       connection,
+      sources: new Map(records.map((r) => [r.dataset, sourceFilesOf(r)])),
+      rawExports: new Map(records.map((r) => [r.dataset, rawExportsOf(lakeDir, r)])),
+      history: loadHistory(lakeDir),
       target: duckdbTarget(lakeDir),
       contracts: options.contracts,
       ruleSets: options.ruleSets,

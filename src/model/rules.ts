@@ -19,13 +19,33 @@ export type RuleSeverity = "error" | "warn";
 export type FilterValue = string | number | boolean;
 
 export const ROW_LEVEL_KINDS = ["not_null", "unique", "type", "accepted_values", "range", "pattern", "references"] as const;
-export const TABLE_LEVEL_KINDS = ["row_count", "freshness", "completeness"] as const;
-export type RuleKind = (typeof ROW_LEVEL_KINDS)[number] | (typeof TABLE_LEVEL_KINDS)[number];
+export const TABLE_LEVEL_KINDS = ["row_count", "freshness", "completeness", "reconciliation"] as const;
+/** Judged from the files' headers (the load record), not from rows: one result per rule, counting files. */
+export const SCHEMA_KINDS = ["column_present", "known_columns"] as const;
+export type RuleKind = (typeof ROW_LEVEL_KINDS)[number] | (typeof TABLE_LEVEL_KINDS)[number] | (typeof SCHEMA_KINDS)[number];
+/** Kinds whose figure may be judged against earlier loads (`baseline`). */
+export const BASELINE_KINDS = ["row_count", "completeness", "not_null"] as const;
 
 /** A row matches when the column's typed, normalised value is one of `values` (`equals` is a one-value list). */
 export interface Condition {
   readonly column: string;
   readonly values: readonly FilterValue[];
+}
+
+export type BaselineStatistic = "median" | "mean" | "min" | "max";
+
+/**
+ * A bound taken from earlier loads: the rule's figure (row_count: rows; completeness: the complete
+ * ratio; not_null: the failed ratio) must lie within minFactor..maxFactor times `statistic` of the
+ * same figure over the last `loads` loads before this one whose dataset did not fail.
+ */
+export interface Baseline {
+  readonly loads: number;
+  /** Fewer earlier loads than this and the baseline is not compared (said so, never guessed). */
+  readonly minLoads: number;
+  readonly statistic: BaselineStatistic;
+  readonly minFactor: number | null;
+  readonly maxFactor: number | null;
 }
 
 interface RuleBase {
@@ -36,6 +56,8 @@ interface RuleBase {
   readonly threshold: number | null;
   /** All must hold for a row to be checked; empty: every row. */
   readonly where: readonly Condition[];
+  /** Bounds relative to earlier loads (row_count, completeness, not_null); null: none. */
+  readonly baseline: Baseline | null;
 }
 
 export interface NotNullRule extends RuleBase { readonly kind: "not_null"; readonly column: string }
@@ -49,7 +71,13 @@ export interface ReferenceTarget { readonly dataset: string; readonly column: st
 export interface ReferencesRule extends RuleBase { readonly kind: "references"; readonly column: string; readonly targets: readonly ReferenceTarget[] }
 export interface RowCountRule extends RuleBase { readonly kind: "row_count"; readonly min: number | null; readonly max: number | null }
 export interface FreshnessRule extends RuleBase { readonly kind: "freshness"; readonly column: string; readonly maxAgeDays: number }
-export interface CompletenessRule extends RuleBase { readonly kind: "completeness"; readonly column: string; readonly minRatio: number }
+export interface CompletenessRule extends RuleBase { readonly kind: "completeness"; readonly column: string; readonly minRatio: number | null }
+/** The sum over the load of each row's product of `columns` is the same as parsed from raw, as processed + quarantined, and in curated. */
+export interface ReconciliationRule extends RuleBase { readonly kind: "reconciliation"; readonly columns: readonly string[] }
+/** A declared column that every file of the load must carry in its header. */
+export interface ColumnPresentRule extends RuleBase { readonly kind: "column_present"; readonly column: string }
+/** No file of the load carries a header the contract does not know. */
+export interface KnownColumnsRule extends RuleBase { readonly kind: "known_columns" }
 
 export type Rule =
   | NotNullRule
@@ -61,10 +89,14 @@ export type Rule =
   | ReferencesRule
   | RowCountRule
   | FreshnessRule
-  | CompletenessRule;
+  | CompletenessRule
+  | ReconciliationRule
+  | ColumnPresentRule
+  | KnownColumnsRule;
 
 export type RowLevelRule = NotNullRule | TypeRule | UniqueRule | AcceptedValuesRule | RangeRule | PatternRule | ReferencesRule;
-export type TableLevelRule = RowCountRule | FreshnessRule | CompletenessRule;
+export type TableLevelRule = RowCountRule | FreshnessRule | CompletenessRule | ReconciliationRule;
+export type SchemaRule = ColumnPresentRule | KnownColumnsRule;
 
 export interface RuleSet {
   readonly dataset: string;
@@ -76,20 +108,27 @@ export function isTableLevel(rule: Rule): rule is TableLevelRule {
   return (TABLE_LEVEL_KINDS as readonly string[]).includes(rule.kind);
 }
 
+export function isSchemaRule(rule: Rule): rule is SchemaRule {
+  return (SCHEMA_KINDS as readonly string[]).includes(rule.kind);
+}
+
 /** The columns a rule is about (what the report shows next to it). */
 export function ruleColumns(rule: Rule): string[] {
   switch (rule.kind) {
     case "unique":
+    case "reconciliation":
       return [...rule.columns];
     case "row_count":
+    case "known_columns":
       return [];
     default:
       return [rule.column];
   }
 }
 
-/** Every column the rule reads: its own, its `where` filters and its reference conditions. */
+/** Every column the rule reads from the batch: its own, its `where` filters and its reference conditions; none for schema rules. */
 export function columnsRead(rule: Rule): string[] {
+  if (isSchemaRule(rule)) return [];
   const columns = [...ruleColumns(rule), ...rule.where.map((c) => c.column)];
   if (rule.kind === "references") for (const t of rule.targets) if (t.when) columns.push(t.when.column);
   return [...new Set(columns)];
@@ -115,6 +154,7 @@ interface RuleDocument {
   targets?: { dataset: string; column: string; when?: FilterDocument }[];
   max_age_days?: number;
   min_ratio?: number;
+  baseline?: { loads: number; min_loads?: number; statistic: BaselineStatistic; min_factor?: number; max_factor?: number };
 }
 interface RuleFileDocument { dataset: string; description?: string; rules: RuleDocument[] }
 
@@ -128,6 +168,13 @@ function toRule(doc: RuleDocument): Rule {
     description: doc.description,
     threshold: doc.threshold ?? null,
     where: whereList(doc.where).map(toCondition),
+    baseline: doc.baseline === undefined ? null : {
+      loads: doc.baseline.loads,
+      minLoads: doc.baseline.min_loads ?? doc.baseline.loads,
+      statistic: doc.baseline.statistic,
+      minFactor: doc.baseline.min_factor ?? null,
+      maxFactor: doc.baseline.max_factor ?? null,
+    },
   };
   const column = doc.column as string;
   switch (doc.kind) {
@@ -154,7 +201,13 @@ function toRule(doc: RuleDocument): Rule {
     case "freshness":
       return { ...base, kind: "freshness", column, maxAgeDays: doc.max_age_days as number };
     case "completeness":
-      return { ...base, kind: "completeness", column, minRatio: doc.min_ratio as number };
+      return { ...base, kind: "completeness", column, minRatio: doc.min_ratio ?? null };
+    case "reconciliation":
+      return { ...base, kind: "reconciliation", columns: doc.columns as string[] };
+    case "column_present":
+      return { ...base, kind: "column_present", column };
+    case "known_columns":
+      return { ...base, kind: "known_columns" };
   }
 }
 
@@ -383,9 +436,33 @@ class RuleChecker {
           this.problems.push(at(place, `/column: freshness needs a date or timestamp column; "${column.name}" is ${column.typeName}`));
         }
         break;
+      case "reconciliation":
+        (doc.columns ?? []).forEach((c, i) => {
+          const summed = this.column(place, `/columns/${i}`, c);
+          if (summed && !isNumeric(summed.type)) {
+            this.problems.push(at(place, `/columns/${i}: reconciliation sums numbers; "${summed.name}" is ${summed.typeName} (name numeric columns, e.g. quantity_kwh and price for quantity x price)`));
+          }
+        });
+        break;
+      case "column_present":
+        if (column?.required) {
+          this.problems.push(at(place, `/column: "${column.name}" is required, so a file without it already fails the load and this rule could never fail; check optional columns only (or make "${column.name}" optional in the contract)`));
+        }
+        break;
       case "not_null":
       case "completeness":
+      case "known_columns":
         break;
+    }
+    if (doc.baseline !== undefined) this.baseline(place, doc.baseline);
+  }
+
+  private baseline(place: Place, baseline: NonNullable<RuleDocument["baseline"]>): void {
+    if (baseline.min_loads !== undefined && baseline.min_loads > baseline.loads) {
+      this.problems.push(at(place, `/baseline/min_loads: ${baseline.min_loads} is more than loads (${baseline.loads}), so the baseline could never be compared; lower min_loads or raise loads`));
+    }
+    if (baseline.min_factor !== undefined && baseline.max_factor !== undefined && baseline.min_factor > baseline.max_factor) {
+      this.problems.push(at(place, `/baseline/min_factor: min_factor (${baseline.min_factor}) is greater than max_factor (${baseline.max_factor}); swap or fix them`));
     }
   }
 

@@ -15,6 +15,7 @@ import { athena } from "../sql/dialect";
 import { countParameters } from "../sql/parameters";
 import { AthenaTables, athenaTarget } from "../sql/batch-source";
 import { DatasetCheckResult, selectRuleSets } from "./check-run";
+import { LoadInputs, datasetInputs } from "./load-context";
 import { ResultRow, readCheckResults } from "./results";
 import { compileChecks, QueryPurpose } from "./sql";
 
@@ -72,7 +73,8 @@ export interface AthenaEngineOptions {
   readonly random?: () => number;
 }
 
-export interface AthenaCheckArgs extends AthenaEngineOptions {
+/** `sources` and `history` as the report function reads them from S3 (load records, kept reports); raw files are not read by Athena. */
+export interface AthenaCheckArgs extends AthenaEngineOptions, Omit<LoadInputs, "rawExports"> {
   readonly tables: AthenaTables;
   readonly contracts: readonly Contract[];
   readonly ruleSets: readonly RuleSet[];
@@ -321,7 +323,10 @@ export async function runAthenaChecks(args: AthenaCheckArgs, runner: AthenaQuery
   const target = athenaTarget(args.tables);
   const selected = selectRuleSets(args.ruleSets, args.datasets);
   const datasets = await mapConcurrently(selected, args.concurrency ?? DEFAULTS.concurrency, async (ruleSet): Promise<AthenaDatasetResult> => {
-    const compiled = compileChecks(ruleSet, args.contracts, target, "?", { sampleSize: args.sampleSize });
+    const contract = args.contracts.find((c) => c.name === ruleSet.dataset);
+    if (contract === undefined) throw new Error(`no contract "${ruleSet.dataset}" (rule files are validated before checking)`);
+    const { filesWithout, context } = datasetInputs(contract, args);
+    const compiled = compileChecks(ruleSet, args.contracts, target, "?", { sampleSize: args.sampleSize, filesWithout });
     const rows: (ResultRow | Error)[] = [];
     const records: AthenaQueryRecord[] = [];
     for (const query of compiled.queries) {
@@ -330,7 +335,7 @@ export async function runAthenaChecks(args: AthenaCheckArgs, runner: AthenaQuery
       if ("error" in outcome) rows.push(outcome.error);
       else rows.push(outcome.rows.length === 1 ? outcome.rows[0]! : new Error(`Athena query ${outcome.record.queryExecutionId} (${describe(outcome.record)}) returned ${outcome.rows.length} rows instead of 1`));
     }
-    return { dataset: ruleSet.dataset, rules: readCheckResults(compiled, rows, args.loadDate), queries: compiled.queries.length, queryRecords: records };
+    return { dataset: ruleSet.dataset, rules: readCheckResults(compiled, rows, args.loadDate, context), queries: compiled.queries.length, queryRecords: records };
   });
   const all = datasets.flatMap((d) => d.queryRecords);
   return { datasets, bytesRead: all.reduce((sum, r) => sum + r.bytesScanned, 0), queries: all.length };

@@ -237,15 +237,38 @@ class DqdlCompiler {
     return failing;
   }
 
+  /**
+   * A rule's baseline as DQDL dynamic conditions on the metric `metric(condition)` measures:
+   * `>= 0.5 * median(last(7))`, `<= 1.5 * median(last(7))`. Glue keeps that history itself (see
+   * docs/quality-rules.md for how it differs from the reports' baseline).
+   */
+  private dynamic(rule: Rule, metric: (condition: string) => string): string[] {
+    const baseline = rule.baseline;
+    if (baseline === null) return [];
+    const window = dqdlHistory.last(baseline.loads);
+    const statistic = baseline.statistic === "mean" ? dqdlHistory.avg(window) : dqdlHistory[baseline.statistic](window);
+    const bound = (factor: number): DqdlOperand => (factor === 1 ? statistic : { op: "*", left: factor, right: statistic });
+    const conditions: string[] = [];
+    if (baseline.minFactor !== null) conditions.push(dqdlCondition(">=", bound(baseline.minFactor)));
+    if (baseline.maxFactor !== null) conditions.push(dqdlCondition("<=", bound(baseline.maxFactor)));
+    return conditions.map(metric);
+  }
+
   /** The DQDL rules (usually one) expressing one lake rule, `labels` after any `where` and before any threshold, as the grammar orders them. */
   rules(rule: Rule, labels: string): string[] {
     const tail = (where = "", threshold = ""): string => `${where} ${labels}${threshold}`;
     const withThreshold = rule.threshold === null ? "" : ` with threshold >= ${dqdlComplement(rule.threshold)}`;
     const counted = (): string[] => [`${this.failingRows(rule, this.failing(rule))} ${labels}`];
     switch (rule.kind) {
-      case "not_null":
+      case "not_null": {
+        // IsComplete would read the typed value, NULL for an absent and for an invalid value alike.
+        if (rule.baseline === null) return counted();
+        // With a baseline the failed ratio is compared with its history; a threshold still applies on its own.
+        const ratio = `CustomSql ${dqdlRawString(`SELECT count_if(${this.failing(rule)}) / greatest(count(*), 1) ${this.fromPrimary(rule)}`)}`;
+        return [...(rule.threshold === null ? [] : counted()), ...this.dynamic(rule, (condition) => `${ratio} ${condition} ${labels}`)];
+      }
       case "type":
-        // IsComplete and ColumnDataType would read the typed value, NULL for an absent and for an invalid value alike.
+        // ColumnDataType would read the typed value, NULL for an absent and for an invalid value alike.
         return counted();
       case "unique": {
         // IsUnique counts a missing key as a value; ours counts the rows deduplication drops.
@@ -287,7 +310,7 @@ class DqdlCompiler {
         const bounds: string[] = [];
         if (rule.min !== null) bounds.push(`>= ${dqdlNumber(rule.min)}`);
         if (rule.max !== null) bounds.push(`<= ${dqdlNumber(rule.max)}`);
-        return bounds.map((b) => `RowCount ${b}${tail(this.where(rule))}`);
+        return [...bounds, ...this.dynamic(rule, (condition) => condition)].map((b) => `RowCount ${b}${tail(this.where(rule))}`);
       }
       case "freshness": {
         // Fresh when some value in scope is at most max_age_days older than the load date: the newest one then is.
@@ -297,9 +320,18 @@ class DqdlCompiler {
       case "completeness": {
         // Completeness would read the typed value, NULL for an invalid value too; an empty scope is complete, as in SQL.
         const present = spark.ident(presentName(rule.column));
-        const ratio = `CASE WHEN count(*) = 0 THEN 1 ELSE count_if(${present}) / count(*) END`;
-        return [`CustomSql ${dqdlRawString(`SELECT ${ratio} ${this.fromPrimary(rule)}`)} >= ${dqdlNumber(rule.minRatio)}${tail()}`];
+        const ratio = `CustomSql ${dqdlRawString(`SELECT CASE WHEN count(*) = 0 THEN 1 ELSE count_if(${present}) / count(*) END ${this.fromPrimary(rule)}`)}`;
+        const conditions = [...(rule.minRatio === null ? [] : [`>= ${dqdlNumber(rule.minRatio)}`]), ...this.dynamic(rule, (condition) => condition)];
+        return conditions.map((condition) => `${ratio} ${condition}${tail()}`);
       }
+      case "reconciliation":
+        // Glue evaluates the ruleset before curated holds the load: the check engines compare the sums after curation.
+        return [];
+      case "column_present":
+      case "known_columns":
+        // The job's frame has every contract column whatever the headers said (ColumnExists could never fail on it):
+        // the check engines judge the headers the load recorded.
+        return [];
     }
   }
 }

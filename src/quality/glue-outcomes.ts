@@ -29,6 +29,8 @@ export interface GlueOutcomes {
 const POSITIONAL_NAME = /^Rule_(\d+)$/;
 
 function statusOf(results: readonly DataQualityRuleResult[], expected: number): GlueRuleStatus {
+  // A rule with no DQDL (reconciliation, schema rules) is not Glue's to judge.
+  if (expected === 0) return "missing";
   if (results.some((r) => r.Result === "FAIL")) return "fail";
   if (results.some((r) => r.Result === "ERROR")) return "error";
   if (results.length < expected || results.some((r) => r.Result !== "PASS")) return "missing";

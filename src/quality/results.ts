@@ -1,4 +1,5 @@
-import { Rule, isTableLevel, ruleColumns } from "../model/rules";
+import { ReconciliationRule, Rule, isSchemaRule, isTableLevel, ruleColumns } from "../model/rules";
+import { LoadContext, judgeBaseline, judgeSchemaRule } from "./load-context";
 import { FailingSample, RuleResult, RuleStatus } from "../report/types";
 import { CompiledChecks, ROWS_COLUMN, SAMPLE_FIELD_SEPARATOR, referenceTargetNames, resultColumn } from "./sql";
 
@@ -83,11 +84,15 @@ function earliest(samples: readonly FailingSample[], n: number): FailingSample[]
 
 /** pass / warn / fail from the figures: over threshold (or any failure without one) fails at the rule's severity. */
 export function ruleStatus(rule: Rule, failed: number, total: number): RuleStatus {
-  const ratio = total > 0 ? failed / total : 0;
-  const violated = rule.threshold === null || isTableLevel(rule) ? failed > 0 : ratio > rule.threshold;
-  if (!violated) return "pass";
-  return rule.severity === "error" ? "fail" : "warn";
+  return violatedStatus(rule, isViolated(rule, failed, total));
 }
+
+function isViolated(rule: Rule, failed: number, total: number): boolean {
+  const ratio = total > 0 ? failed / total : 0;
+  return rule.threshold === null || isTableLevel(rule) || isSchemaRule(rule) ? failed > 0 : ratio > rule.threshold;
+}
+
+const violatedStatus = (rule: Rule, violated: boolean): RuleStatus => (!violated ? "pass" : rule.severity === "error" ? "fail" : "warn");
 
 interface Figures {
   readonly failed: number;
@@ -95,6 +100,34 @@ interface Figures {
   readonly observed: number | null;
   readonly samples: readonly FailingSample[];
   readonly message: string | null;
+}
+
+/** A decimal as exact text, trailing zeros dropped: engines return sums as text (Athena) or numbers. */
+function decimalText(value: unknown, what: string): string {
+  if (value === null || value === undefined || value === "") return "0";
+  const text = String(value).trim();
+  if (!/^-?\d+(\.\d+)?$/.test(text)) throw new Error(`check query returned ${JSON.stringify(value)} for ${what}, expected a decimal`);
+  const trimmed = text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text;
+  return trimmed === "-0" ? "0" : trimmed;
+}
+
+/**
+ * A reconciliation rule: the batch's sum (processed + quarantined, typed) must equal the raw files'
+ * parsed again, and curated's rows of this load the sum of the processed rows curated keeps.
+ */
+function reconciliationFigures(rule: ReconciliationRule, name: string, aggregate: ResultRow, sums: ResultRow): Figures {
+  const what = rule.columns.join(" x ");
+  const batch = decimalText(aggregate[resultColumn.batchSum(name)], `${rule.id} batch sum`);
+  const rawValue = sums[resultColumn.rawSum(name)];
+  const raw = rawValue === undefined ? null : decimalText(rawValue, `${rule.id} raw sum`);
+  const curated = decimalText(sums[resultColumn.curatedSum(name)], `${rule.id} curated sum`);
+  const kept = decimalText(sums[resultColumn.keptSum(name)], `${rule.id} kept sum`);
+  const problems: string[] = [];
+  if (raw !== null && raw !== batch) problems.push(`raw files parsed again sum to ${raw}, processed + quarantined to ${batch}`);
+  if (curated !== kept) problems.push(`curated holds ${curated} for this load where its processed rows curated keeps sum to ${kept}`);
+  const notes = raw === null ? ["raw files not read again by this engine"] : [];
+  const message = problems.length > 0 ? `sum of ${what}: ${[...problems, ...notes].join("; ")}` : notes.length > 0 ? `sum of ${what} ${batch} = curated's; ${notes[0]}` : null;
+  return { failed: problems.length > 0 ? 1 : 0, total: 1, observed: Number(batch), samples: [], message };
 }
 
 /**
@@ -121,40 +154,46 @@ function tableLevelFigures(rule: Rule, row: ResultRow, name: string, rows: numbe
       const missing = toCount(row[resultColumn.failed(name)], `${rule.id} missing`);
       // An empty batch is vacuously complete; row_count is the rule that catches it.
       const ratio = rows > 0 ? (rows - missing) / rows : 1;
-      const low = ratio < rule.minRatio;
-      return { failed: low ? 1 : 0, total, observed: ratio, samples: [], message: low ? `${(ratio * 100).toFixed(2)}% of rows have ${rule.column}, less than ${(rule.minRatio * 100).toFixed(2)}%` : null };
+      const low = rule.minRatio !== null && ratio < rule.minRatio;
+      return { failed: low ? 1 : 0, total, observed: ratio, samples: [], message: low ? `${(ratio * 100).toFixed(2)}% of rows have ${rule.column}, less than ${((rule.minRatio ?? 0) * 100).toFixed(2)}%` : null };
     }
     default:
-      throw new Error(`${rule.kind} is not a table-level kind`);
+      throw new Error(`${rule.kind} is not judged from the aggregate query alone`);
   }
 }
 
 /**
  * Reads the rows of a compiled check run: `rows[q]` is the single row query `q` returned, or an
  * Error when that query failed (its rules then get status "error"). `loadDate` is the load the
- * queries ran for (needed when they were compiled with the load date as a parameter).
+ * queries ran for (needed when they were compiled with the load date as a parameter); `context`
+ * gives the load's file headers (schema rules) and earlier reports (baselines).
  */
-export function readCheckResults(compiled: CompiledChecks, rows: readonly (ResultRow | Error)[], loadDate: string = compiled.loadDate): RuleResult[] {
+export function readCheckResults(compiled: CompiledChecks, rows: readonly (ResultRow | Error)[], loadDate: string = compiled.loadDate, context: LoadContext = {}): RuleResult[] {
   const aggregate = rows[0];
-  return compiled.rules.map(({ rule, name }) => {
+  return compiled.rules.map(({ rule, name, scoped }) => {
     const base = {
       id: rule.id,
       kind: rule.kind,
       columns: ruleColumns(rule),
       severity: rule.severity,
       description: rule.description,
-      threshold: isTableLevel(rule) ? null : rule.threshold,
+      threshold: isTableLevel(rule) || isSchemaRule(rule) ? null : rule.threshold,
+      glue: null,
     };
+    if (isSchemaRule(rule)) return { ...base, ...judgeSchemaRule(rule, compiled.contract, context.sources, compiled.sampleSize), baseline: null } satisfies RuleResult;
     const failedQueries = compiled.queries
       .map((q, qi) => ({ q, result: rows[qi] }))
       .filter(({ q, result }) => q.rules.includes(rule.id) && result instanceof Error);
     if (aggregate instanceof Error || failedQueries.length > 0 || aggregate === undefined) {
       const cause = failedQueries.map(({ result }) => (result as Error).message).join("; ") || "the aggregate query did not run";
-      return { ...base, status: "error", failed: 0, total: 0, ratio: 0, observed: null, samples: [], message: `could not be evaluated: ${cause}`, glue: null } satisfies RuleResult;
+      return { ...base, status: "error", failed: 0, total: 0, ratio: 0, observed: null, samples: [], message: `could not be evaluated: ${cause}`, baseline: null } satisfies RuleResult;
     }
-    const total = toCount(aggregate[rule.where.length > 0 ? resultColumn.total(name) : ROWS_COLUMN], `${rule.id} total`);
+    const total = toCount(aggregate[scoped ? resultColumn.total(name) : ROWS_COLUMN], `${rule.id} total`);
     let figures: Figures;
-    if (isTableLevel(rule)) {
+    if (rule.kind === "reconciliation") {
+      const sums = rows[compiled.queries.findIndex((q) => q.purpose === "reconciliation")] as ResultRow;
+      figures = reconciliationFigures(rule, name, aggregate, sums);
+    } else if (isTableLevel(rule)) {
       figures = tableLevelFigures(rule, aggregate, name, total, loadDate);
     } else if (rule.kind === "references") {
       let failed = 0;
@@ -171,16 +210,17 @@ export function readCheckResults(compiled: CompiledChecks, rows: readonly (Resul
       const failed = toCount(aggregate[resultColumn.failed(name)], `${rule.id} failed`);
       figures = { failed, total, observed: null, samples: toSamples(aggregate[resultColumn.samples(name)], `${rule.id} samples`), message: null };
     }
-    return {
-      ...base,
-      status: ruleStatus(rule, figures.failed, figures.total),
+    const staticViolated = isViolated(rule, figures.failed, figures.total);
+    const judged = {
+      status: violatedStatus(rule, staticViolated),
       failed: figures.failed,
       total: figures.total,
       ratio: figures.total > 0 ? figures.failed / figures.total : 0,
       observed: figures.observed,
       samples: figures.samples,
       message: figures.message,
-      glue: null,
-    } satisfies RuleResult;
+    };
+    if (rule.baseline === null) return { ...base, ...judged, baseline: null } satisfies RuleResult;
+    return { ...base, ...judgeBaseline(rule, { ...judged, staticViolated }, compiled.dataset, loadDate, context.history) } satisfies RuleResult;
   });
 }

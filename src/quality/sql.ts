@@ -1,7 +1,8 @@
-import { Column, ColumnType, Contract, columnOf } from "../model/contracts";
-import { Condition, FilterValue, ReferencesRule, Rule, RuleSet, columnsRead, ruleColumns } from "../model/rules";
-import { Dialect } from "../sql/dialect";
-import { presentName, rawName } from "../sql/typed-view";
+import { Column, ColumnType, Contract, columnOf, mapHeaders } from "../model/contracts";
+import { Condition, FilterValue, ReconciliationRule, ReferencesRule, Rule, RuleSet, columnsRead, isSchemaRule, isTableLevel, ruleColumns } from "../model/rules";
+import { positionalColumn } from "../pipeline/csv-read";
+import { Dialect, duckdb } from "../sql/dialect";
+import { presentName, rawName, typedViewSql } from "../sql/typed-view";
 import { athenaTarget, AthenaTables, checkedBatchSql, CheckTarget } from "../sql/batch-source";
 
 /**
@@ -16,12 +17,29 @@ import { athenaTarget, AthenaTables, checkedBatchSql, CheckTarget } from "../sql
 
 export const DEFAULT_SAMPLE_SIZE = 5;
 
+/** A raw file of the load read again as the load reads it, for reconciliation's raw side (DuckDB). */
+export interface RawFile {
+  /** Its name in the batch's `_source_file` (the name in raw/). */
+  readonly name: string;
+  readonly headers: readonly string[];
+  /** A relation of its records: `_row`, then one text column per source position (csv-read.ts readExport). */
+  readonly records: string;
+}
+
 export interface CompileOptions {
   /** Failing rows kept per rule (key, value, file, line); 0 disables samples. */
   readonly sampleSize?: number;
+  /**
+   * Per declared column, the load's source files whose header lacked it: the rules reading it skip
+   * those files' rows, so a column an export leaves out fails its schema rule once, not every rule
+   * on it. @default none
+   */
+  readonly filesWithout?: ReadonlyMap<string, readonly string[]>;
+  /** The load's raw files, read again for reconciliation rules (DuckDB only). @default none: raw not compared */
+  readonly rawFiles?: readonly RawFile[];
 }
 
-export type QueryPurpose = "aggregate" | "references";
+export type QueryPurpose = "aggregate" | "references" | "reconciliation";
 
 export interface CompiledQuery {
   readonly purpose: QueryPurpose;
@@ -36,10 +54,13 @@ export interface CompiledRule {
   readonly rule: Rule;
   /** The rule's name in SQL: its flag column, and the prefix of its result columns. */
   readonly name: string;
+  /** Whether it looks at some rows only (a `where`, files without its columns): its total is then `<name>__total`, else the batch's rows. */
+  readonly scoped: boolean;
 }
 
 export interface CompiledChecks {
   readonly dataset: string;
+  readonly contract: Contract;
   readonly rules: readonly CompiledRule[];
   readonly sampleSize: number;
   /** The load date compiled in, or "?" when every load date is a parameter. */
@@ -57,6 +78,11 @@ export const resultColumn = {
   failed: (name: string): string => `${name}__failed`,
   /** A freshness rule's newest date: its age is computed against the load date outside SQL, so the load date stays a WHERE-only parameter. */
   newest: (name: string): string => `${name}__newest`,
+  /** A reconciliation rule's sums: over the batch, over the raw files parsed again, over curated, and what curated should hold. */
+  batchSum: (name: string): string => `${name}__batch_sum`,
+  rawSum: (name: string): string => `${name}__raw_sum`,
+  curatedSum: (name: string): string => `${name}__curated_sum`,
+  keptSum: (name: string): string => `${name}__kept_sum`,
   samples: (name: string): string => `${name}__samples`,
   targetFailed: (name: string, target: string): string => `${name}__${target}__failed`,
   targetSamples: (name: string, target: string): string => `${name}__${target}__samples`,
@@ -123,6 +149,7 @@ class Expressions {
   constructor(
     readonly d: Dialect,
     readonly contract: Contract,
+    private readonly filesWithout: ReadonlyMap<string, readonly string[]> = new Map(),
   ) {}
 
   typed(column: string): string {
@@ -139,11 +166,21 @@ class Expressions {
     return values.length === 1 ? `${this.typed(c.column)} = ${values[0]}` : `${this.typed(c.column)} IN (${values.join(", ")})`;
   }
 
-  /** TRUE on the rows a rule looks at, never NULL; undefined when it looks at every row. */
+  /**
+   * TRUE on the rows a rule looks at, never NULL; undefined when it looks at every row. Rows of a
+   * file whose header lacked a column the rule reads are out of scope: the schema rule reports it.
+   */
   scope(rule: Rule): string | undefined {
-    if (rule.where.length === 0) return undefined;
     const conditions = rule.where.map((c) => this.condition(c));
-    return `COALESCE(${conditions.length === 1 ? conditions[0] : conditions.map((c) => `(${c})`).join(" AND ")}, FALSE)`;
+    const where = conditions.length === 0 ? undefined : `COALESCE(${conditions.length === 1 ? conditions[0] : conditions.map((c) => `(${c})`).join(" AND ")}, FALSE)`;
+    const skipped = [...new Set(columnsRead(rule).flatMap((c) => this.filesWithout.get(c) ?? []))].sort();
+    const files = skipped.length === 0 ? undefined : `${this.d.ident(FILE)} NOT IN (${skipped.map((f) => this.d.str(f)).join(", ")})`;
+    return where === undefined ? files : files === undefined ? where : `${where} AND ${files}`;
+  }
+
+  /** The product of typed columns (one column: itself), what a reconciliation rule sums. */
+  product(columns: readonly string[], table = ""): string {
+    return columns.map((c) => (table === "" ? this.typed(c) : `${this.d.ident(table)}.${this.typed(c)}`)).join(" * ");
   }
 
   /** TRUE (never NULL) on the rows of a row-level rule's scope that fail it; unique and references are compiled apart. */
@@ -175,6 +212,9 @@ class Expressions {
       case "references":
       case "row_count":
       case "freshness":
+      case "reconciliation":
+      case "column_present":
+      case "known_columns":
         return undefined;
     }
   }
@@ -279,10 +319,24 @@ function neededColumns(contract: Contract, rules: readonly Rule[], withKey: bool
 }
 
 /** Row-level rules report failing rows; table-level ones one figure. */
-export const hasSamples = (rule: Rule): boolean =>
-  rule.kind !== "row_count" && rule.kind !== "freshness" && rule.kind !== "completeness";
+export const hasSamples = (rule: Rule): boolean => !isTableLevel(rule) && !isSchemaRule(rule);
 
-const indent = (sql: string): string => sql.replace(/^/gm, "  ");
+/**
+ * Indents every line of a statement by two spaces, but never inside a string literal or a quoted
+ * identifier: a value with a line break (a rule value, the whitespace trim list) must stay exact.
+ */
+function indent(sql: string): string {
+  let out = "  ";
+  let quote: string | null = null;
+  for (const ch of sql) {
+    out += ch;
+    // A doubled quote closes and reopens: the same text either way.
+    if (quote === null && (ch === "'" || ch === '"')) quote = ch;
+    else if (ch === quote) quote = null;
+    else if (ch === "\n" && quote === null) out += "  ";
+  }
+  return out;
+}
 
 /** A SELECT laid out one item per line. */
 function selectSql(items: readonly string[], from: string, rest: readonly string[] = []): string {
@@ -320,6 +374,11 @@ function aggregateQuery(x: Expressions, target: CheckTarget, rules: readonly Com
     const inScope = (condition: string): string => (scope === undefined ? condition : `${id(`${name}__in_scope`)} AND ${condition}`);
     switch (rule.kind) {
       case "row_count":
+      case "column_present":
+      case "known_columns":
+        continue;
+      case "reconciliation":
+        counts.push(`sum(${x.product(rule.columns)}) AS ${id(resultColumn.batchSum(name))}`);
         continue;
       case "freshness": {
         // The newest value in scope, as a date; results.ts takes its age against the load date.
@@ -423,9 +482,65 @@ function referencesQuery(x: Expressions, target: CheckTarget, contracts: readonl
   };
 }
 
+function loadDateSql(d: Dialect, loadDate: string): string {
+  return loadDate === "?" ? `CAST(? AS ${d.sqlType({ kind: "date" })})` : d.dateLiteral(loadDate);
+}
+
+/** The raw files parsed again, as the load read them, in the typed view's shape (text columns by contract name). */
+function rawBatchSql(contract: Contract, files: readonly RawFile[]): string {
+  const branches = files.map((file) => {
+    const { mapping } = mapHeaders(contract, file.headers);
+    const columns = contract.columns.map((c) => {
+      const at = mapping.indexOf(c.name);
+      return `${at >= 0 ? duckdb.ident(positionalColumn(at)) : "CAST(NULL AS VARCHAR)"} AS ${duckdb.ident(c.name)}`;
+    });
+    return `SELECT ${duckdb.str(file.name)} AS ${duckdb.ident(FILE)}, ${duckdb.ident(ROW)}, ${columns.join(", ")} FROM ${file.records}`;
+  });
+  return `(${branches.join(" UNION ALL ")})`;
+}
+
+/**
+ * One query for the dataset's reconciliation rules: each rule's sum parsed again from the raw files
+ * (DuckDB, given them), in curated's rows of this load, and over the load's processed rows curated keeps
+ * (the last row read of each key, unless a later load replaced the key). The batch's own sum is in
+ * the aggregate query.
+ */
+function reconciliationQuery(x: Expressions, target: CheckTarget, rules: readonly CompiledRule[], loadDate: string, rawFiles: readonly RawFile[] | undefined): CompiledQuery {
+  const { d, contract } = x;
+  const id = (name: string): string => d.ident(name);
+  const summed = [...new Set(rules.flatMap((r) => (r.rule as ReconciliationRule).columns))];
+  const columns = contract.columns.map((c) => c.name).filter((c) => summed.includes(c));
+  const keys = contract.key.map((k) => x.typed(k));
+  const ctes: [string, string][] = [];
+  const select: string[] = [];
+  if (rawFiles !== undefined && rawFiles.length > 0) ctes.push(["raw", typedViewSql(d, contract, rawBatchSql(contract, rawFiles), columns)]);
+  const processed = target.processedBatch(contract, loadDate);
+  if (processed !== undefined) {
+    const carried = [...new Set([...contract.key, ...columns])].map((c) => x.typed(c));
+    ctes.push(["processed", selectSql([...carried, id(FILE), id(ROW)], `${processed} AS ${id("processed_rows")}`)]);
+    // Curated keeps one row per key, the last read (as the unique rule ranks them).
+    ctes.push(["kept", selectSql(["*"], `(SELECT *, row_number() OVER (PARTITION BY ${keys.join(", ")} ORDER BY ${id(FILE)} DESC, ${id(ROW)} DESC) AS ${id("_occurrence")} FROM ${id("processed")}) AS ${id("ranked")}`, [`WHERE ${id("_occurrence")} = 1`])]);
+  }
+  // The load date only in WHERE clauses: Athena binds it as an execution parameter.
+  ctes.push(["curated", selectSql(columns.map((c) => x.typed(c)), `${target.curatedSource(contract)} AS ${id("curated_rows")}`, [`WHERE ${id("_load_date")} = ${loadDateSql(d, loadDate)}`])]);
+  ctes.push(["replaced_later", selectSql([`DISTINCT ${keys.join(", ")}`], `${target.curatedSource(contract)} AS ${id("curated_rows")}`, [`WHERE ${id("_load_date")} > ${loadDateSql(d, loadDate)}`])]);
+  const notReplaced = contract.key.map((k) => `${id("kept")}.${x.typed(k)} = ${id("replaced_later")}.${x.typed(k)}`).join(" AND ");
+  for (const { rule, name } of rules) {
+    const product = (table: string): string => x.product((rule as ReconciliationRule).columns, table);
+    if (rawFiles !== undefined && rawFiles.length > 0) select.push(`(SELECT sum(${product("raw")}) FROM ${id("raw")}) AS ${id(resultColumn.rawSum(name))}`);
+    select.push(`(SELECT sum(${product("curated")}) FROM ${id("curated")}) AS ${id(resultColumn.curatedSum(name))}`);
+    select.push(
+      processed === undefined
+        ? `CAST(NULL AS DECIMAL(38,10)) AS ${id(resultColumn.keptSum(name))}`
+        : `(SELECT sum(${product("kept")}) FROM ${id("kept")} LEFT JOIN ${id("replaced_later")} ON ${notReplaced} WHERE ${id("replaced_later")}.${x.typed(contract.key[0])} IS NULL) AS ${id(resultColumn.keptSum(name))}`,
+    );
+  }
+  return { purpose: "reconciliation", referencedDataset: null, sql: withQuery(d, ctes, `SELECT\n${select.map((item) => `  ${item}`).join(",\n")}`), rules: rules.map((r) => r.rule.id) };
+}
+
 /**
  * Compiles the rules of one dataset for one load: the aggregate query first, then one references
- * query per referenced dataset (in dataset order). `loadDate` "?" leaves every load date as a
+ * query per referenced dataset (in dataset order), then, with reconciliation rules, their query. `loadDate` "?" leaves every load date as a
  * prepared-statement parameter (Athena), each bound to the same load date.
  */
 export function compileChecks(ruleSet: RuleSet, contracts: readonly Contract[], target: CheckTarget, loadDate: string, options: CompileOptions = {}): CompiledChecks {
@@ -433,9 +548,9 @@ export function compileChecks(ruleSet: RuleSet, contracts: readonly Contract[], 
   if (!contract) throw new Error(`no contract "${ruleSet.dataset}" for ${ruleSet.file} (rule files are validated before compiling)`);
   const sampleSize = options.sampleSize ?? DEFAULT_SAMPLE_SIZE;
   if (!Number.isInteger(sampleSize) || sampleSize < 0) throw new Error(`sampleSize must be a whole number >= 0, got ${sampleSize}`);
-  const x = new Expressions(target.dialect, contract);
+  const x = new Expressions(target.dialect, contract, options.filesWithout);
   const names = sqlRuleNames(ruleSet, contract);
-  const rules: CompiledRule[] = ruleSet.rules.map((rule, i) => ({ rule, name: names[i] }));
+  const rules: CompiledRule[] = ruleSet.rules.map((rule, i) => ({ rule, name: names[i], scoped: x.scope(rule) !== undefined }));
   const queries: CompiledQuery[] = [aggregateQuery(x, target, rules, loadDate, sampleSize)];
   const byDataset = new Map<string, TargetRef[]>();
   for (const compiled of rules) {
@@ -450,7 +565,9 @@ export function compileChecks(ruleSet: RuleSet, contracts: readonly Contract[], 
   for (const dataset of [...byDataset.keys()].sort()) {
     queries.push(referencesQuery(x, target, contracts, dataset, byDataset.get(dataset) ?? [], loadDate, sampleSize));
   }
-  return { dataset: ruleSet.dataset, rules, sampleSize, loadDate, queries };
+  const reconciled = rules.filter((r) => r.rule.kind === "reconciliation");
+  if (reconciled.length > 0) queries.push(reconciliationQuery(x, target, reconciled, loadDate, target.dialect.name === "duckdb" ? options.rawFiles : undefined));
+  return { dataset: ruleSet.dataset, contract, rules, sampleSize, loadDate, queries };
 }
 
 /**

@@ -43,7 +43,7 @@ export function runStatus(datasets: readonly StatusInputs[]): RunStatus {
 export function summarise(datasets: readonly Pick<DatasetReport, "rules">[]): QualityReport["summary"] {
   const rules = datasets.flatMap((d) => d.rules);
   const count = (status: RuleStatus) => rules.filter((r) => r.status === status).length;
-  return { rules: rules.length, passed: count("pass"), warned: count("warn"), failed: count("fail"), errored: count("error") };
+  return { rules: rules.length, passed: count("pass"), warned: count("warn"), failed: count("fail"), errored: count("error"), skipped: count("skipped") };
 }
 
 /**

@@ -40,7 +40,7 @@ export function statusWord(status: RuleStatus | RunStatus): string {
 }
 
 /** Most serious first: fail, error, warn, pass. */
-const STATUS_ORDER: Record<RuleStatus, number> = { fail: 0, error: 1, warn: 2, pass: 3 };
+const STATUS_ORDER: Record<RuleStatus, number> = { fail: 0, error: 1, warn: 2, skipped: 3, pass: 4 };
 
 /** Rules with the failing ones first, keeping the engine's order within a status. */
 export function failingFirst(rules: readonly RuleResult[]): RuleResult[] {
@@ -137,7 +137,8 @@ export function reconciliationText(rows: { raw: number; processed: number; quara
 /** One sentence with the run's verdict, the rule tally, the datasets that lost rows and the exit code. */
 export function verdictText(report: QualityReport): string {
   const s = report.summary;
-  const tally = `${formatCount(s.rules)} rules: ${formatCount(s.passed)} passed, ${formatCount(s.warned)} warned, ${formatCount(s.failed)} failed, ${formatCount(s.errored)} errored`;
+  const skipped = s.skipped > 0 ? `, ${formatCount(s.skipped)} skipped` : "";
+  const tally = `${formatCount(s.rules)} rules: ${formatCount(s.passed)} passed, ${formatCount(s.warned)} warned, ${formatCount(s.failed)} failed, ${formatCount(s.errored)} errored${skipped}`;
   const unreconciled = report.datasets.filter((d) => !d.rows.reconciled).map((d) => d.name);
   const counts = unreconciled.length === 0 ? "all counts reconcile" : `counts do not reconcile for ${unreconciled.join(", ")}`;
   return `${statusWord(report.status)}: ${tally}; ${counts}; exit code ${exitCodeOf(report)}`;

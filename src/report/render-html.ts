@@ -13,7 +13,7 @@ export function escapeHtml(text: string): string {
 const esc = escapeHtml;
 
 /** A mark beside each status word, so status never rests on colour alone. */
-const STATUS_MARK: Record<RuleStatus, string> = { pass: "✓", warn: "!", fail: "✗", error: "?" };
+const STATUS_MARK: Record<RuleStatus, string> = { pass: "✓", warn: "!", fail: "✗", error: "?", skipped: "–" };
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
@@ -26,7 +26,7 @@ export function badge(status: RuleStatus | RunStatus): string {
 /** The report's style sheet: the profile and the quality site share it, so they read as one set of pages. */
 export const REPORT_STYLE = `
 :root { --pass:#1a7f37; --pass-bg:#dafbe1; --warn:#9a6700; --warn-bg:#fff8c5; --fail:#cf222e; --fail-bg:#ffebe9;
-  --error:#8250df; --error-bg:#fbefff; --ink:#1f2328; --muted:#59636e; --line:#d1d9e0; --track:#eef1f4; }
+  --error:#8250df; --error-bg:#fbefff; --skipped:#59636e; --skipped-bg:#f6f8fa; --ink:#1f2328; --muted:#59636e; --line:#d1d9e0; --track:#eef1f4; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Roboto, sans-serif; color: var(--ink); background: #f6f8fa;
   font-variant-numeric: tabular-nums; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -60,6 +60,7 @@ main { padding: 20px 32px 32px; display: grid; gap: 20px; }
 .badge { display: inline-block; border-radius: 999px; padding: 1px 10px; font-size: 12px; font-weight: 700; letter-spacing: .04em; border: 1px solid; white-space: nowrap; }
 .badge.pass { color: var(--pass); background: var(--pass-bg); } .badge.warn { color: var(--warn); background: var(--warn-bg); }
 .badge.fail { color: var(--fail); background: var(--fail-bg); } .badge.error { color: var(--error); background: var(--error-bg); }
+.badge.skipped { color: var(--skipped); background: var(--skipped-bg); }
 h3 { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: 16px 0 6px; }
 .rules h3:first-child { margin-top: 0; }
 .rule { display: grid; grid-template-columns: 78px 1fr 300px; gap: 4px 12px; padding: 10px 0; border-top: 1px solid var(--line); align-items: start; }
@@ -136,8 +137,8 @@ function ruleRow(rule: RuleResult, scaleMax: number): string {
     `<div>${badge(rule.status)}</div>` +
     `<div><div class="id">${esc(rule.id)}</div><div class="what">${esc(rule.kind)} · ${esc(columnsText(rule))} · ${rule.severity} severity</div>` +
     `<div class="what">${esc(rule.description)}</div></div>` +
-    (rule.status === "error"
-      ? `<div class="figures">Not evaluated · threshold ${esc(formatThreshold(rule.threshold))}</div>`
+    (rule.status === "error" || rule.status === "skipped"
+      ? `<div class="figures">${rule.status === "error" ? "Not evaluated" : "Not judged"} · threshold ${esc(formatThreshold(rule.threshold))}</div>`
       : `<div>${ratioBar(rule, scaleMax)}<div class="figures"><strong>${esc(formatCount(rule.failed))}</strong> of ${esc(formatCount(rule.total))} rows failed ` +
         `(${esc(formatPercent(rule.ratio))})<br>threshold ${esc(formatThreshold(rule.threshold))}${observed}</div></div>`) +
     ruleDetailHtml(rule) +
@@ -243,7 +244,9 @@ export function renderHtml(report: QualityReport, history: readonly QualityRepor
   const trendRows = historySummary(withThisLoad);
   const scale = barScale(report);
   const s = report.summary;
-  const tally = ([["rules", s.rules], ["passed", s.passed], ["warned", s.warned], ["failed", s.failed], ["errored", s.errored]] as const)
+  const counted: [string, number][] = [["rules", s.rules], ["passed", s.passed], ["warned", s.warned], ["failed", s.failed], ["errored", s.errored]];
+  if (s.skipped > 0) counted.push(["skipped", s.skipped]);
+  const tally = counted
     .map(([label, n]) => `<div><dt>${label}</dt><dd>${esc(formatCount(n))}</dd></div>`)
     .join("");
   const bytes = esc(readAndCostText(report).replace(/^, /, " · ").replace(/, est\./, " · est."));

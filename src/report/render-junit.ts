@@ -40,6 +40,9 @@ function ruleCase(dataset: string, rule: RuleResult): string {
       return rule.severity === "error"
         ? `${open}\n      <error type="${esc(rule.kind)}" message="${esc(rule.message ?? "the rule could not be evaluated")}">${text}</error>\n    </testcase>`
         : `${open}\n      <system-out>WARN (not evaluated): ${text}</system-out>\n    </testcase>`;
+    case "skipped":
+      // Not judged on purpose (too short a baseline, say): that is what <skipped> means.
+      return `${open}\n      <skipped message="${esc(rule.message ?? "not judged")}"/>\n    </testcase>`;
   }
 }
 
@@ -54,6 +57,7 @@ interface SuiteCounts {
   tests: number;
   failures: number;
   errors: number;
+  skipped: number;
 }
 
 function countsOf(dataset: DatasetReport): SuiteCounts {
@@ -61,6 +65,7 @@ function countsOf(dataset: DatasetReport): SuiteCounts {
     tests: dataset.rules.length + 1,
     failures: dataset.rules.filter((r) => r.status === "fail").length + (dataset.rows.reconciled ? 0 : 1),
     errors: dataset.rules.filter((r) => r.status === "error" && r.severity === "error").length,
+    skipped: dataset.rules.filter((r) => r.status === "skipped").length,
   };
 }
 
@@ -68,17 +73,21 @@ function countsOf(dataset: DatasetReport): SuiteCounts {
  * The report as JUnit XML for CI test tabs: a testsuite per dataset, a testcase per rule (classname =
  * dataset, name = rule id) plus one for the dataset's row reconciliation. fail -> <failure>,
  * error-severity error -> <error>; warnings pass with a <system-out> note, because CI systems treat
- * <skipped> as "not run", which a warning is not, and failing them would contradict exit code 0.
+ * <skipped> as "not run", which a warning is not, and failing them would contradict exit code 0;
+ * a rule not judged (status skipped) is <skipped>.
  */
 export function renderJunit(report: QualityReport): string {
   const suites = report.datasets.map((dataset) => ({ dataset, counts: countsOf(dataset) }));
-  const total = suites.reduce((sum, s) => ({ tests: sum.tests + s.counts.tests, failures: sum.failures + s.counts.failures, errors: sum.errors + s.counts.errors }), { tests: 0, failures: 0, errors: 0 });
+  const total = suites.reduce(
+    (sum, s) => ({ tests: sum.tests + s.counts.tests, failures: sum.failures + s.counts.failures, errors: sum.errors + s.counts.errors, skipped: sum.skipped + s.counts.skipped }),
+    { tests: 0, failures: 0, errors: 0, skipped: 0 },
+  );
   const lines = [
     `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<testsuites name="${esc(`data quality, load ${report.load_date}`)}" tests="${total.tests}" failures="${total.failures}" errors="${total.errors}" skipped="0" time="${report.duration_seconds}" timestamp="${esc(report.generated_at)}">`,
+    `<testsuites name="${esc(`data quality, load ${report.load_date}`)}" tests="${total.tests}" failures="${total.failures}" errors="${total.errors}" skipped="${total.skipped}" time="${report.duration_seconds}" timestamp="${esc(report.generated_at)}">`,
   ];
   for (const { dataset, counts } of suites) {
-    lines.push(`  <testsuite name="${esc(dataset.name)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="0" time="0" timestamp="${esc(report.generated_at)}">`);
+    lines.push(`  <testsuite name="${esc(dataset.name)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="0" timestamp="${esc(report.generated_at)}">`);
     lines.push(`    <properties><property name="load_date" value="${esc(report.load_date)}"/><property name="engine" value="${esc(report.engine)}"/><property name="files" value="${esc(dataset.files.join(", "))}"/></properties>`);
     lines.push(...dataset.rules.map((rule) => ruleCase(dataset.name, rule)), reconciliationCase(dataset));
     lines.push(`  </testsuite>`);

@@ -9,7 +9,7 @@ export interface TextOptions {
   readonly color?: boolean;
 }
 
-const ANSI: Record<RuleStatus, string> = { pass: "\x1b[32m", warn: "\x1b[33m", fail: "\x1b[31m", error: "\x1b[35m" };
+const ANSI: Record<RuleStatus, string> = { pass: "\x1b[32m", warn: "\x1b[33m", fail: "\x1b[31m", error: "\x1b[35m", skipped: "\x1b[90m" };
 const ANSI_RESET = "\x1b[0m";
 
 /** Lays out rows under headers; `right` marks numeric columns to right-align. */

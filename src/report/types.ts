@@ -4,8 +4,12 @@
  */
 
 export type Severity = "error" | "warn";
-/** pass: within threshold; warn: a warn-severity rule over threshold; fail: an error-severity rule over threshold; error: the rule could not be evaluated. */
-export type RuleStatus = "pass" | "warn" | "fail" | "error";
+/**
+ * pass: within threshold; warn: a warn-severity rule over threshold; fail: an error-severity rule
+ * over threshold; error: the rule could not be evaluated; skipped: not judged, and the message says
+ * why (a baseline with too few earlier loads, headers the engine was not given).
+ */
+export type RuleStatus = "pass" | "warn" | "fail" | "error" | "skipped";
 export type RunStatus = "pass" | "warn" | "fail";
 
 /** One failing row of a rule: which row (key, file, line) and what it held. */
@@ -45,8 +49,24 @@ export interface RuleResult {
   readonly samples: readonly FailingSample[];
   /** Why an `error` status happened, or a note on the result. */
   readonly message: string | null;
+  /** How the figure compared with earlier loads, for a rule with a `baseline`; null for the others. */
+  readonly baseline: BaselineComparison | null;
   /** On AWS, the Glue Data Quality outcome of the same rule next to the engine's figures; null where there is none to compare (local runs, no Glue result). */
   readonly glue: GlueRuleComparison | null;
+}
+
+/** The earlier loads a rule's figure was compared with, and the bounds they gave. */
+export interface BaselineComparison {
+  readonly statistic: "median" | "mean" | "min" | "max";
+  /** Load dates whose figures formed the baseline, oldest first (dataset not failed, rule evaluated). */
+  readonly loads: readonly string[];
+  /** How many earlier loads the rule needs before it compares (min_loads). */
+  readonly needed: number;
+  /** The statistic of the earlier figures; null when the baseline is too short to compare. */
+  readonly value: number | null;
+  /** The bounds it gave (factor x statistic); null where the rule sets none or the baseline is too short. */
+  readonly low: number | null;
+  readonly high: number | null;
 }
 
 /** How Glue Data Quality judged a rule in the transform job, and whether it agrees with the engine's count. */
@@ -131,5 +151,5 @@ export interface QualityReport {
   readonly cost: RunCost | null;
   readonly duration_seconds: number;
   readonly datasets: readonly DatasetReport[];
-  readonly summary: { readonly rules: number; readonly passed: number; readonly warned: number; readonly failed: number; readonly errored: number };
+  readonly summary: { readonly rules: number; readonly passed: number; readonly warned: number; readonly failed: number; readonly errored: number; readonly skipped: number };
 }

@@ -47,28 +47,38 @@ export function validateReport(report: unknown, name = "report"): string[] {
 /** A sample kept as a bare key (before samples carried rows): the rest of the row was never recorded. */
 const keyOnly = (key: unknown): unknown => (typeof key === "string" ? { key, value: null, file: null, line: null } : key);
 
-/** A rule of any kept shape with its samples as rows: a `sample` list of keys becomes `samples`. */
+/**
+ * A rule of any kept shape in the current one: a `sample` list of keys becomes `samples`, and a
+ * rule kept before baselines existed had none.
+ */
 function upgradeRule(rule: unknown): unknown {
-  if (typeof rule !== "object" || rule === null || !("sample" in rule) || "samples" in rule) return rule;
-  const { sample, ...rest } = rule as { sample: unknown };
-  return { ...rest, samples: Array.isArray(sample) ? sample.map(keyOnly) : sample };
+  if (typeof rule !== "object" || rule === null) return rule;
+  let upgraded = rule as Record<string, unknown>;
+  if ("sample" in upgraded && !("samples" in upgraded)) {
+    const { sample, ...rest } = upgraded;
+    upgraded = { ...rest, samples: Array.isArray(sample) ? sample.map(keyOnly) : sample };
+  }
+  return "baseline" in upgraded ? upgraded : { ...upgraded, baseline: null };
 }
 
 /**
  * A kept report in the current shape: version 1 reports (before the AWS fields) read as version 2
- * with those fields empty, and samples kept as bare keys (version 1, and version 2 before samples
- * carried rows) read as rows whose value, file and line are unknown, so every reader handles one
- * shape. Anything else is returned as is and left to validateReport.
+ * with those fields empty, samples kept as bare keys (version 1, and version 2 before samples
+ * carried rows) read as rows whose value, file and line are unknown, and reports from before
+ * baselines and skipped rules with none, so every reader handles one shape. Anything else is returned as is and left to validateReport.
  */
 export function upgradeReport(parsed: unknown): unknown {
   const report = parsed as { report_version?: unknown; datasets?: unknown };
   if (typeof parsed !== "object" || parsed === null || !Array.isArray(report.datasets)) return parsed;
   const versionOne = report.report_version === 1;
   if (!versionOne && report.report_version !== 2) return parsed;
+  const summary = (report as { summary?: unknown }).summary;
   return {
     ...report,
     report_version: 2,
     ...(versionOne ? { cost: null } : {}),
+    // Reports kept before rules could be skipped counted none.
+    ...(typeof summary === "object" && summary !== null && !("skipped" in summary) ? { summary: { ...summary, skipped: 0 } } : {}),
     datasets: report.datasets.map((d: { rules?: unknown }) => ({
       ...d,
       ...(versionOne ? { query_runs: [], glue_data_quality: null } : {}),

@@ -89,6 +89,13 @@ const everyKind: RuleSet = parseRuleSet("/rules/transactions.json", {
     { id: "rc", kind: "row_count", min: 1, max: 1000, where: { column: "transaction_type", equals: "sell" }, ...base },
     { id: "fr", kind: "freshness", column: "transaction_date", max_age_days: 3, where: { column: "transaction_type", equals: "sell" }, ...base },
     { id: "cp", kind: "completeness", column: "transaction_date", min_ratio: 0.9, ...base },
+    { id: "rc-b", kind: "row_count", min: 1, baseline: { loads: 7, statistic: "median", min_factor: 0.5, max_factor: 1.5 }, ...base },
+    { id: "cp-b", kind: "completeness", column: "transaction_date", baseline: { loads: 5, statistic: "min", min_factor: 1 }, ...base },
+    { id: "nn-b", kind: "not_null", column: "price", where: { column: "transaction_type", equals: "buy" }, baseline: { loads: 10, min_loads: 3, statistic: "max", max_factor: 1 }, ...base },
+    { id: "nn-bt", kind: "not_null", column: "price", threshold: 0.2, baseline: { loads: 4, statistic: "mean", max_factor: 2 }, ...base },
+    { id: "rec", kind: "reconciliation", columns: ["quantity_kwh", "price"], ...base },
+    { id: "col", kind: "column_present", column: "energy_type", ...base },
+    { id: "known", kind: "known_columns", ...base },
   ],
 }, contracts);
 
@@ -258,6 +265,17 @@ describe("DQDL compiler: what each rule means to Glue", () => {
     expect(byRule.rc).to.deep.equal(['RowCount >= 1 where "(`transaction_type` = \'sell\')"', 'RowCount <= 1000 where "(`transaction_type` = \'sell\')"']);
     expect(byRule.fr).to.deep.equal(['CustomSql "SELECT count(*) FROM primary WHERE (`transaction_type` = \'sell\') AND (CAST(`transaction_date` AS DATE) >= date_sub(`_load_date`, 3))" >= 1']);
     expect(byRule.cp).to.deep.equal(['CustomSql "SELECT CASE WHEN count(*) = 0 THEN 1 ELSE count_if(`transaction_date__present`) / count(*) END FROM primary" >= 0.9']);
+    // Baselines as DQDL dynamic rules on the same metric: Glue keeps the history of earlier runs itself.
+    expect(byRule["rc-b"]).to.deep.equal(["RowCount >= 1", "RowCount >= 0.5 * median(last(7))", "RowCount <= 1.5 * median(last(7))"]);
+    expect(byRule["cp-b"]).to.deep.equal(['CustomSql "SELECT CASE WHEN count(*) = 0 THEN 1 ELSE count_if(`transaction_date__present`) / count(*) END FROM primary" >= min(last(5))']);
+    // A not_null baseline compares the failed ratio; without a threshold it replaces "no failing row".
+    expect(byRule["nn-b"]).to.deep.equal(['CustomSql "SELECT count_if(NOT `price__present`) / greatest(count(*), 1) FROM primary WHERE (`transaction_type` = \'buy\')" <= max(last(10))']);
+    expect(byRule["nn-bt"]).to.deep.equal([
+      'CustomSql "SELECT count_if(NOT `price__present`) / greatest(count(*), 1) FROM primary" <= 0.2',
+      'CustomSql "SELECT count_if(NOT `price__present`) / greatest(count(*), 1) FROM primary" <= 2 * avg(last(4))',
+    ]);
+    // Judged by the check engines: reconciliation after curation, schema rules from the load record's headers.
+    expect([byRule.rec, byRule.col, byRule.known]).to.deep.equal([[], [], []]);
   });
 
   it("puts labels after where and before the threshold, as the grammar orders them", () => {

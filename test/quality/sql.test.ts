@@ -145,6 +145,20 @@ describe("check SQL compiler", () => {
     expect(transactions.queries[1].sql).to.include('AS "counterparty_id_references__customers"');
   });
 
+  it("compiles reconciliation rules and file-scoped rules to Athena statements Trino's grammar accepts", () => {
+    const rules = ruleSet("transactions", [
+      { id: "q", kind: "reconciliation", columns: ["quantity_kwh", "price"], ...base },
+      { id: "e", kind: "not_null", column: "energy_type", ...base },
+      { id: "c", kind: "column_present", column: "energy_type", ...base },
+    ]);
+    const filesWithout = new Map([["energy_type", ["btg.csv", "O'Brien.csv"]]]);
+    const compiled = compileChecks(rules, contracts, athenaTarget(tables), "?", { filesWithout });
+    expect(compiled.queries.map((q) => q.purpose)).to.deep.equal(["aggregate", "reconciliation"]);
+    for (const query of compiled.queries) expect(trinoErrors(query.sql), query.sql).to.deep.equal([]);
+    expect(compiled.queries[0].sql).to.include(`"_source_file" NOT IN ('O''Brien.csv', 'btg.csv') AS "e__in_scope"`);
+    expect(compiled.rules.map((r) => r.scoped)).to.deep.equal([false, true, false]);
+  });
+
   it("derives SQL names from rule ids: without the dataset prefix, plain, never a column's or another rule's", () => {
     const rules = ruleSet("transactions", [
       { id: "transactions.price.not_null", kind: "not_null", column: "price", ...base },
@@ -175,7 +189,7 @@ describe("check SQL compiler", () => {
     });
 
     it("refuses to compile an identifier that is not plain, even if validation was bypassed", () => {
-      const forged: RuleSet = { dataset: "transactions", file: "forged", rules: [{ id: "x", kind: "not_null", column: 'price" OR 1=1 --', severity: "error", description: "", threshold: null, where: [] }] };
+      const forged: RuleSet = { dataset: "transactions", file: "forged", rules: [{ id: "x", kind: "not_null", column: 'price" OR 1=1 --', severity: "error", description: "", threshold: null, where: [], baseline: null }] };
       expect(() => compileChecks(forged, contracts, duckdbTarget(lake), LOAD_DATE)).to.throw(/refusing to quote identifier/);
     });
 
@@ -185,10 +199,12 @@ describe("check SQL compiler", () => {
       await writeProcessed(connection, hostileLake, customers, [
         { line: 2, values: ["C000001", "cc", "1", "Ana", hostile, "residential"] },
         { line: 3, values: ["C000002", "cc", "2", "O'Brien", "Cali\u001f\"x\"", "residential"] },
+        // A value with a line break: the layout of the SQL must not reach inside its literal.
+        { line: 4, values: ["C000003", "cc", "3", "Ana", "Bogotá\n Norte", "residential"] },
       ]);
       const rules = ruleSet("customers", [
         { id: "where-hostile", kind: "not_null", column: "customer_id", where: { column: "city", equals: hostile }, ...base },
-        { id: "values-hostile", kind: "accepted_values", column: "city", values: [hostile, "Cali\\'; --"], ...base },
+        { id: "values-hostile", kind: "accepted_values", column: "city", values: [hostile, "Cali\\'; --", "Bogotá\n Norte"], ...base },
         { id: "pattern-quote", kind: "pattern", column: "customer_name", pattern: "O'Brien|Ana", ...base },
         { id: "pattern-hostile", kind: "pattern", column: "customer_name", pattern: "x'\\)|;--", ...base },
       ]);
@@ -197,11 +213,12 @@ describe("check SQL compiler", () => {
       const [result] = await runChecks({ connection, target: duckdbTarget(hostileLake), contracts, ruleSets: [rules], loadDate: LOAD_DATE });
       const byId = Object.fromEntries(result.rules.map((r) => [r.id, r]));
       expect(byId["where-hostile"]).to.deep.include({ status: "pass", total: 1, failed: 0 });
+      expect(sql).to.include("'Bogotá\n Norte'");
       expect(byId["values-hostile"]).to.deep.include({ failed: 1 });
       // A sample survives quotes and the record separator in the value it shows.
       expect(byId["values-hostile"].samples).to.deep.equal([{ key: "C000002", value: "Cali\u001f\"x\"", file: "customers.csv", line: 3 }]);
       expect(byId["pattern-quote"]).to.deep.include({ failed: 0 });
-      expect(byId["pattern-hostile"]).to.deep.include({ failed: 2 });
+      expect(byId["pattern-hostile"]).to.deep.include({ failed: 3 });
       for (const statement of compileAthenaVerification(rules, contracts, tables, LOAD_DATE)) expect(trinoErrors(statement)).to.deep.equal([]);
     });
   });

@@ -7,7 +7,7 @@ import { sampleReport } from "./helpers";
 function rule(overrides: Partial<RuleResult>): RuleResult {
   return {
     id: "r", kind: "not_null", columns: ["c"], severity: "error", status: "pass", description: "c is present",
-    failed: 0, total: 10, ratio: 0, threshold: null, observed: null, samples: [], message: null, glue: null, ...overrides,
+    failed: 0, total: 10, ratio: 0, threshold: null, observed: null, samples: [], message: null, baseline: null, glue: null, ...overrides,
   };
 }
 
@@ -77,7 +77,7 @@ describe("report building", () => {
 
   describe("summarise and buildReport", () => {
     it("counts rules by status over every dataset", () => {
-      expect(summarise(sampleReport().datasets)).to.deep.equal({ rules: 17, passed: 12, warned: 2, failed: 2, errored: 1 });
+      expect(summarise(sampleReport().datasets)).to.deep.equal({ rules: 17, passed: 12, warned: 2, failed: 2, errored: 1, skipped: 0 });
     });
 
     it("derives reconciliation, statuses, the query total and the summary, and sorts datasets by name", () => {
@@ -100,7 +100,7 @@ describe("report building", () => {
       expect(report.queries).to.equal(3);
       expect(report.bytes_read).to.equal(null);
       expect(report.generated_at).to.equal("2026-11-20T06:00:00.000Z");
-      expect(report.summary).to.deep.equal({ rules: 2, passed: 1, warned: 1, failed: 0, errored: 0 });
+      expect(report.summary).to.deep.equal({ rules: 2, passed: 1, warned: 1, failed: 0, errored: 0, skipped: 0 });
       expect(validateReport(report)).to.deep.equal([]);
     });
   });
