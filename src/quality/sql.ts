@@ -522,7 +522,8 @@ function reconciliationQuery(x: Expressions, target: CheckTarget, rules: readonl
     ctes.push(["kept", selectSql(["*"], `(SELECT *, row_number() OVER (PARTITION BY ${keys.join(", ")} ORDER BY ${id(FILE)} DESC, ${id(ROW)} DESC) AS ${id("_occurrence")} FROM ${id("processed")}) AS ${id("ranked")}`, [`WHERE ${id("_occurrence")} = 1`])]);
   }
   // The load date only in WHERE clauses: Athena binds it as an execution parameter.
-  ctes.push(["curated", selectSql(columns.map((c) => x.typed(c)), `${target.curatedSource(contract)} AS ${id("curated_rows")}`, [`WHERE ${id("_load_date")} = ${loadDateSql(d, loadDate)}`])]);
+  // Curated as it is once this load is merged: on AWS the gate runs before curation.
+  ctes.push(["curated", selectSql(columns.map((c) => x.typed(c)), `${target.curatedSource(contract, loadDate)} AS ${id("curated_rows")}`, [`WHERE ${id("_load_date")} = ${loadDateSql(d, loadDate)}`])]);
   ctes.push(["replaced_later", selectSql([`DISTINCT ${keys.join(", ")}`], `${target.curatedSource(contract)} AS ${id("curated_rows")}`, [`WHERE ${id("_load_date")} > ${loadDateSql(d, loadDate)}`])]);
   const notReplaced = contract.key.map((k) => `${id("kept")}.${x.typed(k)} = ${id("replaced_later")}.${x.typed(k)}`).join(" AND ");
   for (const { rule, name } of rules) {
