@@ -8,7 +8,9 @@ incrementally: only the partitions holding the load's keys, or receiving its row
 registered in the Glue catalog (trade months are unbounded, so they are not projected). Re-running
 a load date that dropped keys the earlier run had curated rebuilds curated from every processed
 load, since the rows those keys superseded must come back; the job's output says so. One run per
-dataset at a time (a lock object); written under the run's staging prefix, then swapped in.
+dataset at a time (a lock object), and none while a transform of the load runs (it holds the load's
+lock too, and reads the load only once its load record exists); written under the run's staging
+prefix, then swapped in.
 """
 import datetime
 import json
@@ -145,10 +147,7 @@ def curate():
     return {**result, "rows": rows, "partitions": written, "partitions_added": added, "partitions_dropped": emptied}
 
 
-holder = {"what": f"the curation of {DATASET}", "job": ARGS["JOB_NAME"], "run_id": ARGS["JOB_RUN_ID"], "started": datetime.datetime.now(datetime.timezone.utc).isoformat()}
-lock = lc.curate_lock_key(DATASET)
-lc.acquire_lock(s3, CURATED, lock, holder, run_is_alive)
-try:
+holder = {"what": f"the curation of {DATASET} {LOAD_DATE}", "job": ARGS["JOB_NAME"], "run_id": ARGS["JOB_RUN_ID"], "started": datetime.datetime.now(datetime.timezone.utc).isoformat()}
+with lc.holding(s3, lc.curate_locks(PROCESSED, CURATED, DATASET, LOAD_DATE), holder, run_is_alive):
+    lc.read_load_record(s3, PROCESSED, DATASET, LOAD_DATE)
     print(json.dumps(curate()))
-finally:
-    lc.release_lock(s3, CURATED, lock, ARGS["JOB_RUN_ID"])

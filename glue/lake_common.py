@@ -1,16 +1,31 @@
 """What the energy-lake Glue jobs share, standard library only (shipped with --extra-py-files).
 
 The plan (plan.json, compiled from the contracts), the lake layout on S3 (the same keys as the
-local lake), the per-load lock, publishing staged files, the curated merge's bookkeeping, the load
-record the job leaves for the quality step, and the mapping of Glue Data Quality outcomes back to
-rules. The Spark and boto3 calls stay in transform.py and curate.py; everything here takes plain
-values (or an S3 client) so the tests run it without Spark, awsglue or AWS.
+local lake), the per-load lock, publishing staged files, the transform run itself (run_transform:
+the order of reading, staging, publishing and the load record), the curated merge's bookkeeping,
+the load record the job leaves for the quality step, and the mapping of Glue Data Quality outcomes
+back to rules. The Spark and boto3 calls stay in transform.py and curate.py; everything here takes
+plain values, an S3 client or an object doing the Spark work, so the tests run it without Spark,
+awsglue or AWS.
+
+How a run replaces a load, and why this way (docs/aws.md, "Writes"): the layout fixes the final
+keys (processed/<dataset>/load_date=D/part-<n>.parquet is where Athena's projection and the
+crawlers look), so readers cannot be switched by a pointer, and S3 has no multi-object rename.
+So a run writes everything under its own staging prefix, then copies each file over its final
+key (each object replaced atomically), and the load record is the commit marker: it is deleted
+before the first final key changes and written after the last, and the quality step and curate
+read a load only through it. Runs of one load are serialised by a lock object created with a
+conditional write (If-None-Match), which S3 arbitrates: of two runs one gets it, the other is
+refused naming the holder; curate holds the same lock while it reads the load.
 """
+import collections
+import contextlib
 import datetime
 import json
 import posixpath
 import re
 
+import lake_csv
 from lake_csv import ExportError, header_key  # noqa: F401  (re-exported: the jobs import lake_common only)
 
 LOAD_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -89,6 +104,11 @@ def transform_lock_key(dataset, load_date):
 
 def curate_lock_key(dataset):
     return f"_locks/curate/{dataset}.json"
+
+
+def curate_locks(processed_bucket, curated_bucket, dataset, load_date):
+    """What a curate run holds: the dataset's curated (one merge at a time) and the load's (no transform of it meanwhile)."""
+    return [(curated_bucket, curate_lock_key(dataset)), (processed_bucket, transform_lock_key(dataset, load_date))]
 
 
 def staging_prefix(job, dataset, run_id):
@@ -196,6 +216,28 @@ def release_lock(s3, bucket, key, run_id):
         s3.delete_object(Bucket=bucket, Key=key)
 
 
+def check_still_held(s3, bucket, key, run_id):
+    """Raises LockHeld when another run took the lock over (this one was judged dead): it must not publish."""
+    current, _ = _read_lock(s3, bucket, key)
+    if current is None or current.get("run_id") != run_id:
+        holder = "nobody" if current is None else f"run {current.get('run_id')}"
+        raise LockHeld(f"s3://{bucket}/{key} is held by {holder}, not by this run ({run_id}); nothing was published; run the load again")
+
+
+@contextlib.contextmanager
+def holding(s3, locks, holder, is_alive):
+    """Holds every (bucket, key) lock of `locks`, taken in order, for the duration of the block; each released after."""
+    taken = []
+    try:
+        for bucket, key in locks:
+            acquire_lock(s3, bucket, key, holder, is_alive)
+            taken.append((bucket, key))
+        yield
+    finally:
+        for bucket, key in reversed(taken):
+            release_lock(s3, bucket, key, holder["run_id"])
+
+
 # ---------------------------------------------------------------------------------------------
 # Publishing: staged under the run's own prefix, then swapped in.
 
@@ -289,6 +331,24 @@ def load_record(dataset, load_date, files, skipped, counts, warnings):
     }
 
 
+def read_load_record(s3, bucket, dataset, load_date):
+    """The load record of a finished transform run, or LoadNotReady: curate reads a load only through it."""
+    key = outcome_key(dataset, load_date)
+    try:
+        return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    except Exception as error:
+        if (getattr(error, "response", None) or {}).get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+            raise
+    raise LoadNotReady(
+        f"s3://{bucket}/{key} does not exist: the transform of {dataset} {load_date} has not finished, or stopped part-way; "
+        f"run the transform of {load_date} again, then curate"
+    )
+
+
+class LoadNotReady(Exception):
+    """A load without its load record: not (or not completely) written."""
+
+
 def rule_outcomes(dq_rules, outcome_rows):
     """EvaluateDataQuality's ruleOutcomes rows mapped back to the lake rules by their rule_id label.
 
@@ -321,6 +381,110 @@ def rule_outcomes(dq_rules, outcome_rows):
             "results": [{"rule": row.get("Rule"), "outcome": row.get("Outcome"), "failure_reason": row.get("FailureReason")} for row in mine[rule["rule_id"]]],
         })
     return rules, unmatched
+
+
+# ---------------------------------------------------------------------------------------------
+# One transform run (transform.py): the order of its steps here, the Spark work behind `spark`.
+
+Buckets = collections.namedtuple("Buckets", "raw processed quarantine curated")
+
+
+def export_records(raw_bucket, key, name, data, plan):
+    """One export read by lake_csv, as the transform's records.
+
+    ("file", its summary) first; then ("row", [source file, line, text per contract column]) per
+    accepted record, and ("structure", [None per column, source file, line, reason, "structure",
+    text]) per refused one: the shapes of the batch and of the quarantine's structure rows.
+    """
+    export = lake_csv.read_export(name, data, plan)
+    layout = export["layout"]
+    yield ("file", {
+        "source": f"s3://{raw_bucket}/{key}", "raw_path": f"raw/{key}", "encoding": export["encoding"], "delimiter": layout["delimiter"],
+        "headers": layout["headers"], "ignored_headers": layout["ignored_headers"], "records": export["records"],
+        "unparsable": export["unparsable"], "warnings": export["warnings"],
+    })
+    columns = plan["columns"]
+    for line, values in export["rows"]:
+        yield ("row", [name, line, *[values.get(c) for c in columns]])
+    for line, reason, text in export["rejects"]:
+        yield ("structure", [*([None] * len(columns)), name, line, reason, "structure", text])
+
+
+def check_headers(s3, bucket, files, plan):
+    """Every export's header read before anything is written: the first that does not fit raises ExportError, the local message."""
+    for key, name in files:
+        lake_csv.sniff(name, s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{lake_csv.SNIFF_BYTES - 1}")["Body"].read(), plan)
+
+
+def discard_staging(s3, buckets, staging):
+    for bucket in (buckets.processed, buckets.quarantine):
+        for key in list_keys(s3, bucket, staging):
+            s3.delete_object(Bucket=bucket, Key=key)
+
+
+def run_transform(s3, buckets, plan, load_date, run, spark, is_alive):
+    """raw -> processed + quarantine for one load, as transform.py runs it; returns the load record it wrote.
+
+    `run`: {"job", "run_id"}, the Glue job run. `spark` does the Spark work:
+      stage(files, staging): reads the exports [(key, name)] (export_records, on the executors),
+        types their rows by the plan's typed view, writes processed Parquet under
+        s3://<processed>/<staging>processed/ and quarantine under s3://<quarantine>/<staging>quarantine/,
+        and returns the files' summaries (the "file" records);
+      count(bucket, prefix): the rows of the Parquet files under prefix, read back;
+      evaluate(): Glue Data Quality on the load's typed rows, as (rules, unmatched) from rule_outcomes.
+    """
+    dataset = plan["name"]
+    lock = (buckets.processed, transform_lock_key(dataset, load_date))
+    holder = {"what": f"the transform of {dataset} {load_date}", "job": run["job"], "run_id": run["run_id"], "started": datetime.datetime.now(datetime.timezone.utc).isoformat()}
+    with holding(s3, [lock], holder, is_alive):
+        record = _transform(s3, buckets, plan, load_date, run["run_id"], spark, lock)
+        # The commit marker, written last: the state machine, the quality step and curate read the load through it.
+        s3.put_object(Bucket=buckets.processed, Key=outcome_key(dataset, load_date), Body=json.dumps(record, default=str).encode("utf-8"), ContentType="application/json")
+    return record
+
+
+def _transform(s3, buckets, plan, load_date, run_id, spark, lock):
+    dataset = plan["name"]
+    prefix = load_prefix(dataset, load_date)
+    files, skipped = raw_files(list_keys(s3, buckets.raw, prefix), prefix)
+    record = {"dataset": dataset, "load_date": load_date, "job_run_id": run_id, "skipped": skipped, "rules": [], "rules_failed": 0, "warnings_failed": 0}
+    if not files:
+        earlier = [f"s3://{b}/{prefix}" for b in (buckets.processed, buckets.quarantine) if list_keys(s3, b, prefix)]
+        if earlier:
+            # Writing "nothing loaded" over an earlier run's files would leave a record that contradicts the lake.
+            raise ExportError(
+                f"s3://{buckets.raw}/{prefix} holds no export, but {' and '.join(earlier)} hold an earlier run of this load; "
+                "upload the load's exports again to re-run it, or delete those folders to empty the load"
+            )
+        return {**record, "files": [], "rows_raw": 0, "rows_processed": 0, "rows_quarantined": 0, "reconciled": True, "warnings": [], "nothing_loaded": "no export files for this load"}
+    check_headers(s3, buckets.raw, files, plan)
+
+    staging = staging_prefix("transform", dataset, run_id)
+    try:
+        summaries = sorted(spark.stage(files, staging), key=lambda f: f["raw_path"])
+        counts = {
+            # Raw: what the reader read; processed and quarantined: what the files hold. A row lost in between fails reconciliation.
+            "raw": sum(f["records"] for f in summaries),
+            "processed": spark.count(buckets.processed, f"{staging}processed/"),
+            "quarantined": spark.count(buckets.quarantine, f"{staging}quarantine/"),
+        }
+        check_still_held(s3, *lock, run_id)
+        # From here until the new record is written, no load record vouches for this load's files.
+        s3.delete_object(Bucket=buckets.processed, Key=outcome_key(dataset, load_date))
+        replace_prefix(s3, buckets.processed, staged_parquet(s3, buckets.processed, f"{staging}processed/"), prefix)
+        replace_prefix(s3, buckets.quarantine, staged_parquet(s3, buckets.quarantine, f"{staging}quarantine/"), prefix)
+    except BaseException:
+        with contextlib.suppress(Exception):  # the run's own error is the one to report
+            discard_staging(s3, buckets, staging)
+        raise
+    discard_staging(s3, buckets, staging)
+
+    record.update(load_record(dataset, load_date, summaries, skipped, counts, [w for f in summaries for w in f["warnings"]]))
+    if plan["ruleset"]:
+        record["rules"], record["unmatched_results"] = spark.evaluate()
+        record["rules_failed"] = sum(1 for r in record["rules"] if r["status"] != "pass" and r["severity"] == "error")
+        record["warnings_failed"] = sum(1 for r in record["rules"] if r["status"] != "pass" and r["severity"] != "error")
+    return record
 
 
 def s3_client():

@@ -6,11 +6,10 @@ the one typed view compiled to Spark SQL (plan.json, src/aws/glue-plan.ts), rows
 typed quarantined with their reason, structure problems with their line and text. Layout:
 processed/<dataset>/load_date=D/part-<n>.parquet and quarantine/<dataset>/load_date=D/part-0.parquet.
 Raw rows are the records the reader read; processed and quarantined are counted back from the
-files written, so the load record's reconciliation checks the lake. One run per load at a time (a
-lock object); everything is written under the run's own staging prefix, then swapped in.
+files written, so the load record's reconciliation checks the lake. The order of the run (headers
+first, staging, publishing, the load record as commit marker, the lock) is lake_common.run_transform,
+tested without Spark; this file is the Spark work it calls.
 """
-import datetime
-import json
 import sys
 
 import boto3
@@ -42,6 +41,7 @@ plan = lc.read_plan(s3, ARGS["plan"], DATASET)
 COLUMNS = plan["columns"]
 STRING_COLUMNS = [T.StructField(c, T.StringType()) for c in COLUMNS]
 META = [T.StructField("_source_file", T.StringType()), T.StructField("_row", T.LongType())]
+LOAD_DATE_VALUE = F.to_date(F.lit(LOAD_DATE))
 
 
 def run_is_alive(holder):
@@ -53,23 +53,9 @@ def run_is_alive(holder):
 
 
 def read_export(item):
-    """One export on an executor: its records as ("row", ...) and ("structure", ...), and its ("file", ...) summary."""
+    """One export on an executor: its ("file", ...), ("row", ...) and ("structure", ...) records."""
     key, name = item
-    export = lake_csv.read_export(name, lc.s3_client().get_object(Bucket=RAW, Key=key)["Body"].read(), plan)
-    layout = export["layout"]
-    yield ("file", {
-        "source": f"s3://{RAW}/{key}", "raw_path": f"raw/{key}", "encoding": export["encoding"], "delimiter": layout["delimiter"],
-        "headers": layout["headers"], "ignored_headers": layout["ignored_headers"], "records": export["records"],
-        "unparsable": export["unparsable"], "warnings": export["warnings"],
-    })
-    for line, values in export["rows"]:
-        yield ("row", [name, line, *[values.get(c) for c in COLUMNS]])
-    for line, reason, text in export["rejects"]:
-        yield ("structure", [*([None] * len(COLUMNS)), name, line, reason, "structure", text])
-
-
-def parquet_count(bucket, prefix):
-    return spark.read.parquet(f"s3://{bucket}/{prefix}").count() if lc.staged_parquet(s3, bucket, prefix) else 0
+    return lc.export_records(RAW, key, name, lc.s3_client().get_object(Bucket=RAW, Key=key)["Body"].read(), plan)
 
 
 def reference_frames():
@@ -112,67 +98,38 @@ def evaluate_quality(checked):
     return lc.rule_outcomes(plan["dq_rules"], rows)
 
 
-def load():
-    prefix = lc.load_prefix(DATASET, LOAD_DATE)
-    files, skipped = lc.raw_files(lc.list_keys(s3, RAW, prefix), prefix)
-    outcome = {"dataset": DATASET, "load_date": LOAD_DATE, "job_run_id": ARGS["JOB_RUN_ID"], "skipped": skipped, "rules": [], "rules_failed": 0, "warnings_failed": 0}
-    if not files:
-        return {**outcome, "files": [], "rows_raw": 0, "rows_processed": 0, "rows_quarantined": 0, "reconciled": True, "warnings": [], "nothing_loaded": "no export files for this load"}
-    # Every export's header is read before anything is written: a file that does not fit fails the load, the lake as it was.
-    for key, name in files:
-        lake_csv.sniff(name, s3.get_object(Bucket=RAW, Key=key, Range=f"bytes=0-{lake_csv.SNIFF_BYTES - 1}")["Body"].read(), plan)
+class SparkWork:
+    """The Spark side of lc.run_transform: typing and writing the staged files, counting them back, Data Quality."""
 
-    records = sc.parallelize(files, len(files)).flatMap(read_export).cache()
-    file_summaries = sorted(records.filter(lambda r: r[0] == "file").map(lambda r: r[1]).collect(), key=lambda f: f["raw_path"])
-    batch = spark.createDataFrame(records.filter(lambda r: r[0] == "row").map(lambda r: r[1]), T.StructType(META + STRING_COLUMNS))
-    batch.createOrReplaceTempView(plan["batch_view"])
-    typed = spark.sql(plan["typed_view_sql"]).withColumn("_reason", F.expr(plan["row_problems_sql"])).cache()
+    def stage(self, files, staging):
+        records = sc.parallelize(files, len(files)).flatMap(read_export).cache()
+        summaries = records.filter(lambda r: r[0] == "file").map(lambda r: r[1]).collect()
+        batch = spark.createDataFrame(records.filter(lambda r: r[0] == "row").map(lambda r: r[1]), T.StructType(META + STRING_COLUMNS))
+        batch.createOrReplaceTempView(plan["batch_view"])
+        self.typed = spark.sql(plan["typed_view_sql"]).withColumn("_reason", F.expr(plan["row_problems_sql"])).cache()
 
-    load_date = F.to_date(F.lit(LOAD_DATE))
-    processed = typed.filter(F.col("_reason").isNull()).select(*COLUMNS, load_date.alias("_load_date"), "_source_file", "_row")
-    value_rows = typed.filter(F.col("_reason").isNotNull()).select(
-        *[F.col(f"{c}__raw").alias(c) for c in COLUMNS], "_source_file", "_row", "_reason",
-        F.lit("value").alias("_reason_kind"), F.lit(None).cast("string").alias("_raw_line"),
-    )
-    structure_rows = spark.createDataFrame(
-        records.filter(lambda r: r[0] == "structure").map(lambda r: r[1]),
-        T.StructType(STRING_COLUMNS + META + [T.StructField(n, T.StringType()) for n in ["_reason", "_reason_kind", "_raw_line"]]),
-    )
-    quarantine = value_rows.unionByName(structure_rows)
+        processed = self.typed.filter(F.col("_reason").isNull()).select(*COLUMNS, LOAD_DATE_VALUE.alias("_load_date"), "_source_file", "_row")
+        value_rows = self.typed.filter(F.col("_reason").isNotNull()).select(
+            *[F.col(f"{c}__raw").alias(c) for c in COLUMNS], "_source_file", "_row", "_reason",
+            F.lit("value").alias("_reason_kind"), F.lit(None).cast("string").alias("_raw_line"),
+        )
+        structure_rows = spark.createDataFrame(
+            records.filter(lambda r: r[0] == "structure").map(lambda r: r[1]),
+            T.StructType(STRING_COLUMNS + META + [T.StructField(n, T.StringType()) for n in ["_reason", "_reason_kind", "_raw_line"]]),
+        )
+        processed.repartition(lc.files_for(processed.count())).sortWithinPartitions("_source_file", "_row").write.mode("overwrite") \
+            .option("compression", "zstd").option("maxRecordsPerFile", lc.MAX_ROWS_PER_FILE).parquet(f"s3://{PROCESSED}/{staging}processed/")
+        value_rows.unionByName(structure_rows).repartition(1).sortWithinPartitions("_source_file", "_row").write.mode("overwrite") \
+            .option("compression", "zstd").parquet(f"s3://{QUARANTINE}/{staging}quarantine/")
+        return summaries
 
-    staging = lc.staging_prefix("transform", DATASET, ARGS["JOB_RUN_ID"])
-    processed.repartition(lc.files_for(processed.count())).sortWithinPartitions("_source_file", "_row").write.mode("overwrite") \
-        .option("compression", "zstd").option("maxRecordsPerFile", lc.MAX_ROWS_PER_FILE).parquet(f"s3://{PROCESSED}/{staging}processed/")
-    quarantine.repartition(1).sortWithinPartitions("_source_file", "_row").write.mode("overwrite") \
-        .option("compression", "zstd").parquet(f"s3://{QUARANTINE}/{staging}quarantine/")
-    counts = {
-        "raw": sum(f["records"] for f in file_summaries),
-        "processed": parquet_count(PROCESSED, f"{staging}processed/"),
-        "quarantined": parquet_count(QUARANTINE, f"{staging}quarantine/"),
-    }
-    lc.replace_prefix(s3, PROCESSED, lc.staged_parquet(s3, PROCESSED, f"{staging}processed/"), prefix)
-    lc.replace_prefix(s3, QUARANTINE, lc.staged_parquet(s3, QUARANTINE, f"{staging}quarantine/"), prefix)
-    for bucket in (PROCESSED, QUARANTINE):
-        for key in lc.list_keys(s3, bucket, staging):
-            s3.delete_object(Bucket=bucket, Key=key)
+    def count(self, bucket, prefix):
+        return spark.read.parquet(f"s3://{bucket}/{prefix}").count() if lc.staged_parquet(s3, bucket, prefix) else 0
 
-    warnings = [w for f in file_summaries for w in f["warnings"]]
-    outcome.update(lc.load_record(DATASET, LOAD_DATE, file_summaries, skipped, counts, warnings))
-    if plan["ruleset"]:
+    def evaluate(self):
         # Rules see the typed view of the batch (every row with fields: processed and value-quarantined), as the SQL engines do.
-        checked = typed.withColumn("_load_date", load_date).select(*plan["dq_frame_columns"])
-        outcome["rules"], outcome["unmatched_results"] = evaluate_quality(checked)
-        outcome["rules_failed"] = sum(1 for r in outcome["rules"] if r["status"] != "pass" and r["severity"] == "error")
-        outcome["warnings_failed"] = sum(1 for r in outcome["rules"] if r["status"] != "pass" and r["severity"] != "error")
-    return outcome
+        return evaluate_quality(self.typed.withColumn("_load_date", LOAD_DATE_VALUE).select(*plan["dq_frame_columns"]))
 
 
-holder = {"what": f"the transform of {DATASET} {LOAD_DATE}", "job": ARGS["JOB_NAME"], "run_id": ARGS["JOB_RUN_ID"], "started": datetime.datetime.now(datetime.timezone.utc).isoformat()}
-lock = lc.transform_lock_key(DATASET, LOAD_DATE)
-lc.acquire_lock(s3, PROCESSED, lock, holder, run_is_alive)
-try:
-    result = load()
-    # Written last: the state machine and the quality step read the load record once the load is in place.
-    s3.put_object(Bucket=PROCESSED, Key=lc.outcome_key(DATASET, LOAD_DATE), Body=json.dumps(result, default=str).encode("utf-8"), ContentType="application/json")
-finally:
-    lc.release_lock(s3, PROCESSED, lock, ARGS["JOB_RUN_ID"])
+BUCKETS = lc.Buckets(raw=RAW, processed=PROCESSED, quarantine=QUARANTINE, curated=CURATED)
+lc.run_transform(s3, BUCKETS, plan, LOAD_DATE, {"job": ARGS["JOB_NAME"], "run_id": ARGS["JOB_RUN_ID"]}, SparkWork(), run_is_alive)
