@@ -63,7 +63,21 @@ def with_period(frame):
 
 
 def parquet(bucket, prefix):
-    return spark.read.option("basePath", f"s3://{bucket}/{DATASET}/").parquet(f"s3://{bucket}/{prefix}") if lc.staged_parquet(s3, bucket, prefix) else None
+    return read_files(bucket, lc.staged_parquet(s3, bucket, prefix))
+
+
+def read_files(bucket, keys):
+    """The files' rows, files of older contracts merged in (mergeSchema); None for no file."""
+    if not keys:
+        return None
+    return spark.read.option("basePath", f"s3://{bucket}/{DATASET}/").option("mergeSchema", "true").parquet(*[f"s3://{bucket}/{k}" for k in keys])
+
+
+def conformed(frame, like):
+    """`frame` in the output columns, a column its files lack (added to the contract since) as NULL of `like`'s type, as the local merge reads them."""
+    types = {f.name: f.dataType for f in like.schema.fields}
+    period = [PARTITION["name"]] if PARTITION is not None and PARTITION["name"] in frame.columns else []
+    return frame.select(*[F.col(c) if c in frame.columns else F.lit(None).cast(types[c]).alias(c) for c in OUTPUT_COLUMNS], *period)
 
 
 def registered_partitions():
@@ -91,13 +105,20 @@ def register(added, dropped):
 
 def curate():
     incoming = parquet(PROCESSED, lc.load_prefix(DATASET, LOAD_DATE))
-    existing = parquet(CURATED, f"{DATASET}/")
+    current, stray = lc.curated_layout(lc.list_keys(s3, CURATED, f"{DATASET}/"), DATASET, PARTITION)
+    layout_changed = lc.rebuild_reason_for_layout(DATASET, stray)
+    # Files of another partitioning are not read as curated: they go, and curated is rebuilt from processed.
+    existing = None if layout_changed else read_files(CURATED, current)
     result = {"dataset": DATASET, "load_date": LOAD_DATE, "mode": "incremental"}
-    if incoming is None and existing is None:
+    if layout_changed:
+        result.update(mode="rebuild", reason=layout_changed)
+    elif incoming is None and existing is None:
         return {**result, "rows": 0, "partitions": []}
+    if incoming is not None and existing is not None:
+        existing = conformed(existing, incoming)
     incoming_keys = incoming.select(*KEY).distinct() if incoming is not None else None
     # Curated rows this load date wrote that its new run no longer has: what they superseded must come back.
-    if existing is not None:
+    if existing is not None and result["mode"] == "incremental":
         of_this_load = existing.filter(F.col("_load_date") == F.to_date(F.lit(LOAD_DATE))).select(*KEY)
         dropped = of_this_load if incoming_keys is None else of_this_load.join(incoming_keys, KEY, "left_anti")
         if dropped.limit(1).count() > 0:
@@ -107,7 +128,10 @@ def curate():
         return {**result, "rows": existing.count(), "partitions": [], "nothing_merged": f"no processed rows for {LOAD_DATE}"}
     staging = lc.staging_prefix("curate", DATASET, ARGS["JOB_RUN_ID"])
     if result["mode"] == "rebuild":
-        merged = latest_per_key(spark.read.parquet(f"s3://{PROCESSED}/{DATASET}/").select(*OUTPUT_COLUMNS))
+        history = read_files(PROCESSED, lc.staged_parquet(s3, PROCESSED, f"{DATASET}/"))
+        if history is None:
+            raise lc.LoadNotReady(f"curated/{DATASET} must be rebuilt ({result['reason']}), but s3://{PROCESSED}/{DATASET}/ holds no load; run the transforms of its loads, then curate")
+        merged = latest_per_key(conformed(history, incoming if incoming is not None else history))
         affected = None
     elif existing is None:
         merged, affected = latest_per_key(incoming.select(*OUTPUT_COLUMNS)), None

@@ -290,6 +290,31 @@ def curated_placements(dataset, name, staging, staged_keys):
     return placements, sorted(by_partition)
 
 
+def curated_layout(keys, dataset, partition):
+    """The curated objects of `dataset` split into the current layout's files and the Parquet files of another one, as src/pipeline/layout.ts curatedFiles.
+
+    `partition`: the plan's curated_partition (null: one file, <dataset>/data.parquet).
+    """
+    if partition is None:
+        current = re.compile(re.escape(curated_file_key(dataset)) + "$")
+    else:
+        current = re.compile(re.escape(f"{dataset}/{partition['name']}=") + r"[^/]+/part-\d+\.parquet$")
+    files, stray = [], []
+    for key in sorted(keys):
+        if current.match(key):
+            files.append(key)
+        elif key.endswith(".parquet"):
+            stray.append(key)
+    return files, stray
+
+
+def rebuild_reason_for_layout(dataset, stray):
+    """Why curated is rebuilt when it holds files of another partitioning (the local merge's words), or None."""
+    if not stray:
+        return None
+    return f"curated/{dataset} holds files of another partitioning (curated/{stray[0]}); curated_partition changed, so curated is rebuilt from every processed partition"
+
+
 def partition_changes(affected, written, registered):
     """Catalog partitions to add (written, not registered) and to drop (affected, now empty, registered)."""
     written, registered = set(written), set(registered)
