@@ -7,11 +7,12 @@ import { RuleSet } from "../model/rules";
 import { isIsoDate } from "../model/text";
 import { AthenaEngineOptions, AthenaQueryRecord, AthenaQueryRunner, loadDateParameters, mapConcurrently, runAthenaChecks } from "../quality/athena-engine";
 import { buildReport, DatasetParts } from "../report/build";
+import { sourceFilesOf } from "../quality/load-context";
 import { athenaQueryCost } from "../report/cost";
 import type { QualityReport, QueryRun } from "../report/types";
 import { athenaLayerCountsSql, AthenaTables } from "../sql/batch-source";
 import { compareWithGlue } from "./glue-results";
-import { loadDatesInS3, readLoadOutcomes } from "./lake-objects";
+import { loadDatesInS3, readLoadOutcomes, readReportHistory } from "./lake-objects";
 import { StackOutputs } from "./stack-outputs";
 
 /**
@@ -121,8 +122,11 @@ export async function checkAwsLoad(options: AwsCheckOptions): Promise<QualityRep
   }
   const withRules = new Set(options.ruleSets.map((r) => r.dataset));
   const runner = new AthenaQueryRunner({ ...options, client: clients.athena, workGroup: lake.workGroup });
+  // What the local engine reads from the lake: the headers of the load's files (schema rules) and, for baselines, the kept reports.
+  const sources = new Map(outcomes.flatMap((o) => (o.files === undefined ? [] : [[o.dataset, sourceFilesOf({ files: o.files })] as const])));
+  const history = options.ruleSets.some((r) => r.rules.some((rule) => rule.baseline !== null)) ? await readReportHistory(clients.s3, lake.processedBucket, signal) : undefined;
   const checked = await runAthenaChecks(
-    { ...options, client: clients.athena, workGroup: lake.workGroup, tables: lake.tables, loadDate, datasets: outcomes.map((o) => o.dataset).filter((d) => withRules.has(d)) },
+    { ...options, client: clients.athena, workGroup: lake.workGroup, tables: lake.tables, loadDate, datasets: outcomes.map((o) => o.dataset).filter((d) => withRules.has(d)), sources, history },
     runner,
   );
   const parts = await mapConcurrently(outcomes, options.concurrency ?? 3, async (outcome): Promise<DatasetParts> => {

@@ -27,6 +27,8 @@ export interface LoadOutcome {
   readonly rows_raw: number;
   readonly rows_processed: number;
   readonly rows_quarantined: number;
+  /** Each export as the transform read it (glue/lake_common.py load_record): its raw key and header, what schema rules judge. */
+  readonly files?: readonly { readonly raw_path: string; readonly headers: readonly string[] }[];
 }
 
 async function listAll(s3: S3Client, bucket: string, prefix: string, delimiter: string | undefined, signal?: AbortSignal): Promise<{ keys: string[]; prefixes: string[] }> {

@@ -29,7 +29,7 @@ import { compileChecks, QueryPurpose } from "./sql";
  * few at a time; each query's bytes scanned are kept so the report can say what verification cost.
  */
 
-/** What the engine does with one query: the counts of a dataset's rules, its reference anti-joins, its reconciliation sums, or its layer counts. */
+/** What the engine does with one query: the counts of a dataset's rules, its reference anti-joins, or its layer counts. */
 export type AthenaQueryPurpose = QueryPurpose | "layer_counts";
 
 /** One query as the engine ran it, for the report. */
@@ -143,7 +143,7 @@ interface QueryLabel {
 }
 
 function describe(label: QueryLabel): string {
-  const what = label.purpose === "references" ? `references to ${label.referencedDataset}` : label.purpose === "layer_counts" ? "layer counts" : label.purpose === "reconciliation" ? "reconciliation sums" : "rule counts";
+  const what = label.purpose === "references" ? `references to ${label.referencedDataset}` : label.purpose === "layer_counts" ? "layer counts" : "rule counts";
   return `${label.dataset} ${what}`;
 }
 

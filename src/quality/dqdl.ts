@@ -325,14 +325,24 @@ class DqdlCompiler {
         return conditions.map((condition) => `${ratio} ${condition}${tail()}`);
       }
       case "reconciliation":
-        // Glue evaluates the ruleset before curated holds the load: the check engines compare the sums after curation.
-        return [];
       case "column_present":
       case "known_columns":
-        // The job's frame has every contract column whatever the headers said (ColumnExists could never fail on it):
-        // the check engines judge the headers the load recorded.
+        // Not Glue's to judge: dqdlOmission says why, in the ruleset and in the rule's Glue outcome.
         return [];
     }
+  }
+}
+
+/** Why a rule has no DQDL form, or null when it has one: the ruleset says so beside the rule's description. */
+export function dqdlOmission(rule: Rule): string | null {
+  switch (rule.kind) {
+    case "reconciliation":
+      return "not evaluated by Glue: the job evaluates this ruleset before curated holds the load and never rereads raw; the check engines (lake check, the report function on Athena) compare the sums";
+    case "column_present":
+    case "known_columns":
+      return "not evaluated by Glue: the job's frame carries every contract column whatever the export's header said, so ColumnExists could never fail on it; the check engines judge the headers the load recorded";
+    default:
+      return null;
   }
 }
 
@@ -388,6 +398,8 @@ export interface CompiledDqdlRule {
   readonly description: string;
   /** The DQDL rules expressing it, labels included, in ruleset order (Glue names them Rule_1, Rule_2, ...). */
   readonly dqdl: readonly string[];
+  /** Why it has none (dqdlOmission), else null. */
+  readonly omitted: string | null;
 }
 
 /** Each lake rule with the DQDL rules expressing it, in ruleset order. */
@@ -400,13 +412,14 @@ export function compileDqdlRules(ruleSet: RuleSet, contracts: readonly Contract[
     severity: rule.severity,
     description: rule.description,
     dqdl: compiler.rules(rule, dqdlLabels({ [RULE_ID_LABEL]: rule.id, [SEVERITY_LABEL]: rule.severity })),
+    omitted: dqdlOmission(rule),
   }));
 }
 
 /** A comment runs to the end of its line: a description is kept on one. */
 const commentLine = (text: string): string => `# ${text.trim().replace(/\s*[\r\n\u0085\u2028\u2029]+\s*/g, " ")}`;
 
-/** The ruleset text: each lake rule's description as a comment, then its DQDL rules, comma-separated. */
+/** The ruleset text: each lake rule's description as a comment, then its DQDL rules, comma-separated (or, for a rule without any, why). */
 export function compileDqdl(ruleSet: RuleSet, contracts: readonly Contract[]): string {
   const compiled = compileDqdlRules(ruleSet, contracts);
   const count = compiled.reduce((n, r) => n + r.dqdl.length, 0);
@@ -415,6 +428,7 @@ export function compileDqdl(ruleSet: RuleSet, contracts: readonly Contract[]): s
   let written = 0;
   for (const rule of compiled) {
     lines.push(`    ${commentLine(rule.description)}`);
+    if (rule.omitted !== null) lines.push(`    ${commentLine(`${rule.ruleId}: ${rule.omitted}`)}`);
     for (const r of rule.dqdl) lines.push(`    ${r}${++written < count ? "," : ""}`);
   }
   return `Rules = [\n${lines.join("\n")}\n]\n`;

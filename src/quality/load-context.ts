@@ -31,7 +31,7 @@ export interface LoadContext {
 
 const baseName = (rawPath: string): string => rawPath.split("/").pop() ?? rawPath;
 
-export function sourceFilesOf(record: LoadRecordFiles): SourceFile[] {
+export function sourceFilesOf(record: { readonly files: readonly Pick<LoadRecordFiles["files"][number], "raw_path" | "headers">[] }): SourceFile[] {
   return record.files.map((f) => ({ name: baseName(f.raw_path), headers: f.headers }));
 }
 

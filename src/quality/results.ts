@@ -115,13 +115,13 @@ function decimalText(value: unknown, what: string): string {
  * A reconciliation rule: the batch's sum (processed + quarantined, typed) must equal the raw files'
  * parsed again, and curated's rows of this load the sum of the processed rows curated keeps.
  */
-function reconciliationFigures(rule: ReconciliationRule, name: string, aggregate: ResultRow, sums: ResultRow): Figures {
+function reconciliationFigures(rule: ReconciliationRule, name: string, row: ResultRow): Figures {
   const what = rule.columns.join(" x ");
-  const batch = decimalText(aggregate[resultColumn.batchSum(name)], `${rule.id} batch sum`);
-  const rawValue = sums[resultColumn.rawSum(name)];
+  const batch = decimalText(row[resultColumn.batchSum(name)], `${rule.id} batch sum`);
+  const rawValue = row[resultColumn.rawSum(name)];
   const raw = rawValue === undefined ? null : decimalText(rawValue, `${rule.id} raw sum`);
-  const curated = decimalText(sums[resultColumn.curatedSum(name)], `${rule.id} curated sum`);
-  const kept = decimalText(sums[resultColumn.keptSum(name)], `${rule.id} kept sum`);
+  const curated = decimalText(row[resultColumn.curatedSum(name)], `${rule.id} curated sum`);
+  const kept = decimalText(row[resultColumn.keptSum(name)], `${rule.id} kept sum`);
   const problems: string[] = [];
   if (raw !== null && raw !== batch) problems.push(`raw files parsed again sum to ${raw}, processed + quarantined to ${batch}`);
   if (curated !== kept) problems.push(`curated holds ${curated} for this load where its processed rows curated keeps sum to ${kept}`);
@@ -191,8 +191,7 @@ export function readCheckResults(compiled: CompiledChecks, rows: readonly (Resul
     const total = toCount(aggregate[scoped ? resultColumn.total(name) : ROWS_COLUMN], `${rule.id} total`);
     let figures: Figures;
     if (rule.kind === "reconciliation") {
-      const sums = rows[compiled.queries.findIndex((q) => q.purpose === "reconciliation")] as ResultRow;
-      figures = reconciliationFigures(rule, name, aggregate, sums);
+      figures = reconciliationFigures(rule, name, aggregate);
     } else if (isTableLevel(rule)) {
       figures = tableLevelFigures(rule, aggregate, name, total, loadDate);
     } else if (rule.kind === "references") {

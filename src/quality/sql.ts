@@ -10,7 +10,8 @@ import { athenaTarget, AthenaTables, checkedBatchSql, CheckTarget } from "../sql
  * (one scan, reading only the columns the rules need), plus one anti-join query per referenced
  * dataset. Each query is written as a person would: a `batch` CTE (the typed rows of the load),
  * a `checked` CTE with one named boolean per rule (TRUE on the rows that fail it), and a final
- * SELECT that counts them. Rule files never reach the SQL as text: names go through
+ * SELECT that counts them (reconciliation rules add their sums over raw, curated and what curated
+ * keeps as CTEs of the same query). Rule files never reach the SQL as text: names go through
  * `dialect.ident` (which refuses anything but plain identifiers), values through `dialect.str` or
  * typed literal rendering, and a rule's SQL name is derived from its id (see sqlRuleNames).
  */
@@ -39,7 +40,7 @@ export interface CompileOptions {
   readonly rawFiles?: readonly RawFile[];
 }
 
-export type QueryPurpose = "aggregate" | "references" | "reconciliation";
+export type QueryPurpose = "aggregate" | "references";
 
 export interface CompiledQuery {
   readonly purpose: QueryPurpose;
@@ -358,7 +359,7 @@ function withQuery(d: Dialect, ctes: readonly [string, string][], final: string,
  * unique rule groups the batch by its key instead (`<name>__duplicates`, the keys seen more than
  * once), which costs a fraction of ranking every row with a window.
  */
-function aggregateQuery(x: Expressions, target: CheckTarget, rules: readonly CompiledRule[], loadDate: string, sampleSize: number): CompiledQuery {
+function aggregateQuery(x: Expressions, target: CheckTarget, rules: readonly CompiledRule[], loadDate: string, sampleSize: number, rawFiles: readonly RawFile[] | undefined): CompiledQuery {
   const { d, contract } = x;
   const id = (name: string): string => d.ident(name);
   const batch = checkedBatchSql(target, contract, loadDate, neededColumns(contract, rules.map((r) => r.rule), sampleSize > 0));
@@ -423,6 +424,11 @@ function aggregateQuery(x: Expressions, target: CheckTarget, rules: readonly Com
   if (flags.length > 0) ctes.push(["checked", selectSql(["*", ...flags], id("batch"))]);
   ctes.push(["counts", selectSql(counts, id(flags.length > 0 ? "checked" : "batch"))], ...duplicates);
   const summaries = duplicates.filter(([cte]) => cte.endsWith("__counts")).map(([cte]) => id(cte));
+  const reconciled = rules.filter((r) => r.rule.kind === "reconciliation");
+  if (reconciled.length > 0) {
+    ctes.push(...reconciliationCtes(x, target, reconciled, loadDate, rawFiles));
+    summaries.push(id("reconciliation"));
+  }
   return {
     purpose: "aggregate",
     referencedDataset: null,
@@ -500,20 +506,21 @@ function rawBatchSql(contract: Contract, files: readonly RawFile[]): string {
 }
 
 /**
- * One query for the dataset's reconciliation rules: each rule's sum parsed again from the raw files
- * (DuckDB, given them), in curated's rows of this load, and over the load's processed rows curated keeps
- * (the last row read of each key, unless a later load replaced the key). The batch's own sum is in
- * the aggregate query.
+ * The CTEs of the dataset's reconciliation rules, in the aggregate query: each rule's sum parsed
+ * again from the raw files (DuckDB, given them), in curated's rows of this load, and over the
+ * load's processed rows curated keeps (the last row read of each key, unless a later load replaced
+ * the key), summed in `reconciliation`. The batch's own sum is in `counts`.
  */
-function reconciliationQuery(x: Expressions, target: CheckTarget, rules: readonly CompiledRule[], loadDate: string, rawFiles: readonly RawFile[] | undefined): CompiledQuery {
+function reconciliationCtes(x: Expressions, target: CheckTarget, rules: readonly CompiledRule[], loadDate: string, rawFiles: readonly RawFile[] | undefined): [string, string][] {
   const { d, contract } = x;
   const id = (name: string): string => d.ident(name);
   const summed = [...new Set(rules.flatMap((r) => (r.rule as ReconciliationRule).columns))];
   const columns = contract.columns.map((c) => c.name).filter((c) => summed.includes(c));
   const keys = contract.key.map((k) => x.typed(k));
   const ctes: [string, string][] = [];
-  const select: string[] = [];
-  if (rawFiles !== undefined && rawFiles.length > 0) ctes.push(["raw", typedViewSql(d, contract, rawBatchSql(contract, rawFiles), columns)]);
+  const sums: string[] = [];
+  const raw = rawFiles !== undefined && rawFiles.length > 0;
+  if (raw) ctes.push(["raw", typedViewSql(d, contract, rawBatchSql(contract, rawFiles), columns)]);
   const processed = target.processedBatch(contract, loadDate);
   if (processed !== undefined) {
     const carried = [...new Set([...contract.key, ...columns])].map((c) => x.typed(c));
@@ -521,27 +528,29 @@ function reconciliationQuery(x: Expressions, target: CheckTarget, rules: readonl
     // Curated keeps one row per key, the last read (as the unique rule ranks them).
     ctes.push(["kept", selectSql(["*"], `(SELECT *, row_number() OVER (PARTITION BY ${keys.join(", ")} ORDER BY ${id(FILE)} DESC, ${id(ROW)} DESC) AS ${id("_occurrence")} FROM ${id("processed")}) AS ${id("ranked")}`, [`WHERE ${id("_occurrence")} = 1`])]);
   }
-  // The load date only in WHERE clauses: Athena binds it as an execution parameter.
-  // Curated as it is once this load is merged: on AWS the gate runs before curation.
+  // Curated as it is once this load is merged: on AWS the gate runs before curation. The load
+  // date only in WHERE clauses: Athena binds it as an execution parameter.
   ctes.push(["curated", selectSql(columns.map((c) => x.typed(c)), `${target.curatedSource(contract, loadDate)} AS ${id("curated_rows")}`, [`WHERE ${id("_load_date")} = ${loadDateSql(d, loadDate)}`])]);
   ctes.push(["replaced_later", selectSql([`DISTINCT ${keys.join(", ")}`], `${target.curatedSource(contract)} AS ${id("curated_rows")}`, [`WHERE ${id("_load_date")} > ${loadDateSql(d, loadDate)}`])]);
   const notReplaced = contract.key.map((k) => `${id("kept")}.${x.typed(k)} = ${id("replaced_later")}.${x.typed(k)}`).join(" AND ");
   for (const { rule, name } of rules) {
     const product = (table: string): string => x.product((rule as ReconciliationRule).columns, table);
-    if (rawFiles !== undefined && rawFiles.length > 0) select.push(`(SELECT sum(${product("raw")}) FROM ${id("raw")}) AS ${id(resultColumn.rawSum(name))}`);
-    select.push(`(SELECT sum(${product("curated")}) FROM ${id("curated")}) AS ${id(resultColumn.curatedSum(name))}`);
-    select.push(
+    if (raw) sums.push(`(SELECT sum(${product("raw")}) FROM ${id("raw")}) AS ${id(resultColumn.rawSum(name))}`);
+    sums.push(`(SELECT sum(${product("curated")}) FROM ${id("curated")}) AS ${id(resultColumn.curatedSum(name))}`);
+    sums.push(
       processed === undefined
         ? `CAST(NULL AS DECIMAL(38,10)) AS ${id(resultColumn.keptSum(name))}`
         : `(SELECT sum(${product("kept")}) FROM ${id("kept")} LEFT JOIN ${id("replaced_later")} ON ${notReplaced} WHERE ${id("replaced_later")}.${x.typed(contract.key[0])} IS NULL) AS ${id(resultColumn.keptSum(name))}`,
     );
   }
-  return { purpose: "reconciliation", referencedDataset: null, sql: withQuery(d, ctes, `SELECT\n${select.map((item) => `  ${item}`).join(",\n")}`), rules: rules.map((r) => r.rule.id) };
+  ctes.push(["reconciliation", `SELECT\n${sums.map((item) => `  ${item}`).join(",\n")}`]);
+  return ctes;
 }
 
 /**
  * Compiles the rules of one dataset for one load: the aggregate query first, then one references
- * query per referenced dataset (in dataset order), then, with reconciliation rules, their query. `loadDate` "?" leaves every load date as a
+ * query per referenced dataset (in dataset order): reconciliation rules add CTEs to the aggregate
+ * query, not a query. `loadDate` "?" leaves every load date as a
  * prepared-statement parameter (Athena), each bound to the same load date.
  */
 export function compileChecks(ruleSet: RuleSet, contracts: readonly Contract[], target: CheckTarget, loadDate: string, options: CompileOptions = {}): CompiledChecks {
@@ -552,7 +561,7 @@ export function compileChecks(ruleSet: RuleSet, contracts: readonly Contract[], 
   const x = new Expressions(target.dialect, contract, options.filesWithout);
   const names = sqlRuleNames(ruleSet, contract);
   const rules: CompiledRule[] = ruleSet.rules.map((rule, i) => ({ rule, name: names[i], scoped: x.scope(rule) !== undefined }));
-  const queries: CompiledQuery[] = [aggregateQuery(x, target, rules, loadDate, sampleSize)];
+  const queries: CompiledQuery[] = [aggregateQuery(x, target, rules, loadDate, sampleSize, target.dialect.name === "duckdb" ? options.rawFiles : undefined)];
   const byDataset = new Map<string, TargetRef[]>();
   for (const compiled of rules) {
     if (compiled.rule.kind !== "references") continue;
@@ -566,8 +575,6 @@ export function compileChecks(ruleSet: RuleSet, contracts: readonly Contract[], 
   for (const dataset of [...byDataset.keys()].sort()) {
     queries.push(referencesQuery(x, target, contracts, dataset, byDataset.get(dataset) ?? [], loadDate, sampleSize));
   }
-  const reconciled = rules.filter((r) => r.rule.kind === "reconciliation");
-  if (reconciled.length > 0) queries.push(reconciliationQuery(x, target, reconciled, loadDate, target.dialect.name === "duckdb" ? options.rawFiles : undefined));
   return { dataset: ruleSet.dataset, contract, rules, sampleSize, loadDate, queries };
 }
 

@@ -105,7 +105,7 @@ export interface DatasetReport {
 }
 
 export interface QueryRun {
-  readonly purpose: "aggregate" | "references" | "reconciliation" | "layer_counts";
+  readonly purpose: "aggregate" | "references" | "layer_counts";
   readonly referenced_dataset: string | null;
   /** The engine's id of the statement (Athena QueryExecutionId); null when it never started. */
   readonly query_id: string | null;

@@ -276,6 +276,14 @@ describe("DQDL compiler: what each rule means to Glue", () => {
     ]);
     // Judged by the check engines: reconciliation after curation, schema rules from the load record's headers.
     expect([byRule.rec, byRule.col, byRule.known]).to.deep.equal([[], [], []]);
+    // The ruleset says so beside each of them, in a comment the grammar skips.
+    const text = compileDqdl(everyKind, contracts);
+    expect(text).to.include("    # rec: not evaluated by Glue: the job evaluates this ruleset before curated holds the load and never rereads raw;");
+    expect(text).to.include("    # col: not evaluated by Glue: the job's frame carries every contract column whatever the export's header said");
+    expect(text).to.include("    # known: not evaluated by Glue:");
+    expect(readDqdl(text).map((r) => r.labels.rule_id)).to.not.include.members(["rec", "col", "known"]);
+    const omitted = compileDqdlRules(everyKind, contracts).filter((r) => r.omitted !== null).map((r) => r.ruleId);
+    expect(omitted).to.deep.equal(["rec", "col", "known"]);
   });
 
   it("puts labels after where and before the threshold, as the grammar orders them", () => {

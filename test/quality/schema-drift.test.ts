@@ -1,14 +1,28 @@
+import { AthenaClient } from "@aws-sdk/client-athena";
+import { GlueClient } from "@aws-sdk/client-glue";
+import { S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import * as fs from "fs";
+import * as path from "path";
 import { checkLoad } from "../../src/app/check-load";
 import { LakeInputError } from "../../src/errors";
 import { loadContracts } from "../../src/model/contracts";
 import { RuleSet, parseRuleSet, ruleFileProblems } from "../../src/model/rules";
 import { curatedFiles, processedFilesOfLoad } from "../../src/pipeline/layout";
-import { runLoad } from "../../src/pipeline/load";
+import { awsLakeFromOutputs, checkAwsLoad } from "../../src/aws/athena-check";
+import { writeReportToS3 } from "../../src/aws/lake-objects";
+import { athenaTables, lakeNames } from "../../src/aws/naming";
+import { StackOutputs } from "../../src/aws/stack-outputs";
+import { readLoadRecords, runLoad } from "../../src/pipeline/load";
+import { runAthenaChecks } from "../../src/quality/athena-engine";
+import { sourceFilesOf } from "../../src/quality/load-context";
 import { QualityReport, RuleResult } from "../../src/report/types";
 import { readParquet } from "../../src/sql/batch-source";
 import { duckdbReadPath, duckdbWritePath } from "../../src/sql/duckdb-paths";
+import { useFakeEndpoints } from "../support/fake-aws";
+import { FakeAthena, lakeTables } from "../support/fake-athena";
+import { FakeStack } from "../support/fake-stack";
+import { mockRun } from "../pulumi/stacks";
 import { query, tempDir, writeFiles } from "../support/lake";
 
 /**
@@ -139,5 +153,86 @@ describe("schema drift and reconciliation rules, through a load", function () {
     const rule = byId(await check())["transactions.quantity.reconciles"];
     expect(rule.status).to.equal("fail");
     expect(rule.message).to.match(/^sum of quantity_kwh: raw files parsed again sum to 187\.5, processed \+ quarantined to 188\.5/);
+  });
+
+  describe("on Athena (fake Athena on DuckDB, real SDK client)", () => {
+    const names = lakeNames("energy-lake-dev");
+    let fake: FakeAthena | undefined;
+    let restore: () => void = () => undefined;
+    afterEach(async () => {
+      restore();
+      await fake?.close();
+      fake = undefined;
+    });
+
+    async function athenaRules(lakeDir: string): Promise<RuleResult[]> {
+      fake = await FakeAthena.start({ tables: lakeTables(lakeDir, names, contracts), workGroups: [names.workgroup] });
+      restore = useFakeEndpoints({ athena: fake.endpoint });
+      const [record] = readLoadRecords(lakeDir, LOAD_DATE);
+      const run = await runAthenaChecks({
+        client: new AthenaClient({}), workGroup: names.workgroup, tables: athenaTables(names), contracts, ruleSets: [rules], loadDate: LOAD_DATE,
+        sources: new Map([["transactions", sourceFilesOf(record!)]]), sleep: async () => undefined,
+      });
+      expect(run.queries, "one aggregate query: schema and reconciliation rules add none").to.equal(1);
+      return run.datasets[0]!.rules;
+    }
+
+    it("judges schema drift and reconciliation as DuckDB does, in the same one query, raw aside", async () => {
+      const local = await check();
+      expect(local.datasets[0].queries).to.equal(1);
+      const aws = await athenaRules(lake);
+      const figures = (results: readonly RuleResult[]): unknown[] => results.map((r) => [r.id, r.status, r.failed, r.total, r.observed, r.samples]);
+      expect(figures(aws)).to.deep.equal(figures(local.datasets[0].rules));
+      const amount = aws.find((r) => r.id === "transactions.amount.reconciles")!;
+      expect(amount.message).to.equal("sum of quantity_kwh x price 75.625 = curated's; raw files not read again by this engine");
+    });
+
+    it("lake check --engine athena judges schema rules from the transform's load records and baselines from the reports kept in S3", async () => {
+      const EARLIER = "2024-04-30";
+      const withTrend: RuleSet = parseRuleSet("/rules/transactions.json", {
+        dataset: "transactions",
+        rules: [
+          { id: "transactions.energy_type.present", kind: "column_present", column: "energy_type", ...base },
+          { id: "transactions.known_columns", kind: "known_columns", severity: "warn", description: "no surprise columns" },
+          // A failed load is no reference, so the earlier load must not fail: warnings only.
+          { id: "transactions.row_count.trend", kind: "row_count", severity: "warn", description: "about as many trades as lately", baseline: { loads: 3, min_loads: 1, statistic: "median", min_factor: 0.9, max_factor: 1.1 } },
+        ],
+      }, contracts);
+      await runLoad({ inputDir: writeFiles(tempDir("schema-drift-earlier"), { "transactions_a.csv": EXPORTS["transactions_a.csv"] }), lakeDir: lake, loadDate: EARLIER, contracts });
+      const earlier = await checkLoad({ lakeDir: lake, loadDate: EARLIER, contracts, ruleSets: [withTrend] });
+      fs.mkdirSync(path.join(lake, "quality", EARLIER), { recursive: true });
+      fs.writeFileSync(path.join(lake, "quality", EARLIER, "report.json"), JSON.stringify(earlier));
+      const local = await checkLoad({ lakeDir: lake, loadDate: LOAD_DATE, contracts, ruleSets: [withTrend] });
+
+      const stack = await FakeStack.start(lake, StackOutputs.parse("dev outputs", JSON.stringify((await mockRun("dev")).outputs)), contracts);
+      const restoreStack = stack.use();
+      const s3 = new S3Client({});
+      try {
+        stack.publishLoad(lake, LOAD_DATE, local, [withTrend], contracts);
+        await stack.registerCuratedPartitions(contracts);
+        await writeReportToS3(s3, stack.processedBucket, earlier, []);
+        const aws = await checkAwsLoad({ lake: awsLakeFromOutputs(stack.outputs), clients: { athena: new AthenaClient({}), glue: new GlueClient({}), s3 }, contracts, ruleSets: [withTrend], loadDate: LOAD_DATE, pollIntervalMs: 20 });
+        const judged = (report: QualityReport): unknown[] => report.datasets[0].rules.map((r) => [r.id, r.status, r.failed, r.total, r.samples, r.message, r.baseline]);
+        expect(judged(aws)).to.deep.equal(judged(local));
+        const trend = byId(aws)["transactions.row_count.trend"];
+        // 6 rows against the 3 of the earlier load (its median): outside 0.9x..1.1x.
+        expect(trend).to.deep.include({ status: "warn", observed: 6 });
+        expect(trend.baseline).to.deep.include({ loads: [EARLIER], value: 3 });
+        expect(byId(aws)["transactions.energy_type.present"]).to.deep.include({ status: "fail", failed: 1, total: 2 });
+      } finally {
+        s3.destroy();
+        restoreStack();
+        await stack.close();
+      }
+    });
+
+    it("reconciles before the load is curated (the gate runs first): curated as the merge will leave it", async () => {
+      fs.rmSync(path.join(lake, "curated"), { recursive: true, force: true });
+      const aws = await athenaRules(lake);
+      expect(aws.filter((r) => r.kind === "reconciliation").map((r) => [r.id, r.status])).to.deep.equal([
+        ["transactions.quantity.reconciles", "pass"],
+        ["transactions.amount.reconciles", "pass"],
+      ]);
+    });
   });
 });

@@ -60,6 +60,30 @@ describe("check SQL compiler", () => {
     expect(transactions.queries.map((q) => [q.purpose, q.referencedDataset])).to.deep.equal([["aggregate", null], ["references", "customers"], ["references", "providers"]]);
     expect(transactions.queries[0].rules).to.have.length(transactions.rules.length);
 
+    // Every kind at once, on either target: still one aggregate query plus one per referenced dataset.
+    const everyKind = ruleSet("transactions", [
+      { id: "nn", kind: "not_null", column: "price", baseline: { loads: 5, statistic: "max", max_factor: 1 }, ...base },
+      { id: "ty", kind: "type", column: "quantity_kwh", ...base },
+      { id: "un", kind: "unique", columns: ["transaction_id"], ...base },
+      { id: "av", kind: "accepted_values", column: "energy_type", values: ["wind", "solar"], ...base },
+      { id: "rg", kind: "range", column: "price", min: 0, ...base },
+      { id: "pt", kind: "pattern", column: "transaction_id", pattern: "T[0-9]+", ...base },
+      { id: "rf", kind: "references", column: "counterparty_id", targets: [{ dataset: "providers", column: "provider_id", when: { column: "transaction_type", equals: "buy" } }, { dataset: "customers", column: "customer_id", when: { column: "transaction_type", equals: "sell" } }], ...base },
+      { id: "rc", kind: "row_count", min: 1, baseline: { loads: 7, statistic: "median", min_factor: 0.5, max_factor: 1.5 }, ...base },
+      { id: "fr", kind: "freshness", column: "transaction_date", max_age_days: 3, ...base },
+      { id: "cp", kind: "completeness", column: "transaction_date", baseline: { loads: 5, statistic: "min", min_factor: 1 }, ...base },
+      { id: "qr", kind: "reconciliation", columns: ["quantity_kwh"], ...base },
+      { id: "ar", kind: "reconciliation", columns: ["quantity_kwh", "price"], ...base },
+      { id: "ep", kind: "column_present", column: "energy_type", ...base },
+      { id: "kc", kind: "known_columns", ...base },
+    ]);
+    const filesWithout = new Map([["energy_type", ["btg.csv"]]]);
+    for (const [target, loadDate] of [[duckdbTarget(lake), LOAD_DATE], [athenaTarget(tables), "?"]] as const) {
+      const every = compileChecks(everyKind, contracts, target, loadDate, { filesWithout });
+      expect(every.queries.map((q) => [q.purpose, q.referencedDataset]), target.dialect.name).to.deep.equal([["aggregate", null], ["references", "customers"], ["references", "providers"]]);
+      expect(every.queries[0].rules, "the aggregate query carries every rule").to.have.length(everyKind.rules.length);
+    }
+
     // Two rules against the same dataset still share its single anti-join.
     const twoRules = ruleSet("transactions", [
       { id: "buy", kind: "references", column: "counterparty_id", targets: [{ dataset: "providers", column: "provider_id" }], ...base },
@@ -153,7 +177,7 @@ describe("check SQL compiler", () => {
     ]);
     const filesWithout = new Map([["energy_type", ["btg.csv", "O'Brien.csv"]]]);
     const compiled = compileChecks(rules, contracts, athenaTarget(tables), "?", { filesWithout });
-    expect(compiled.queries.map((q) => q.purpose)).to.deep.equal(["aggregate", "reconciliation"]);
+    expect(compiled.queries.map((q) => q.purpose)).to.deep.equal(["aggregate"]);
     for (const query of compiled.queries) expect(trinoErrors(query.sql), query.sql).to.deep.equal([]);
     expect(compiled.queries[0].sql).to.include(`"_source_file" NOT IN ('O''Brien.csv', 'btg.csv') AS "e__in_scope"`);
     expect(compiled.rules.map((r) => r.scoped)).to.deep.equal([false, true, false]);
