@@ -124,7 +124,13 @@ export function duckdbTarget(lakeDir: string): CheckTarget {
     curatedSource(contract) {
       const files = curatedFiles(lakeDir, contract);
       if (files.length > 0) return readParquet(files);
-      const typedNulls = contract.columns.map((c) => `CAST(NULL AS ${duckdb.sqlType(c.type)}) AS ${duckdb.ident(c.name)}`);
+      // Curated's own columns too, as its files have them: readers filter on them (reconciliation on `_load_date`).
+      const typedNulls = [
+        ...contract.columns.map((c) => `CAST(NULL AS ${duckdb.sqlType(c.type)}) AS ${duckdb.ident(c.name)}`),
+        `CAST(NULL AS DATE) AS "_load_date"`,
+        `CAST(NULL AS VARCHAR) AS "_source_file"`,
+        `CAST(NULL AS BIGINT) AS "_row"`,
+      ];
       return `(SELECT ${typedNulls.join(", ")} WHERE FALSE)`;
     },
   };

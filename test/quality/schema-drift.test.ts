@@ -133,6 +133,19 @@ describe("schema drift and reconciliation rules, through a load", function () {
     expect(rule["transactions.amount.reconciles"]).to.deep.include({ status: "pass", observed: 75.625 });
   });
 
+  it("reconciles a first load whose every row was quarantined: no processed rows, no curated files, no error", async () => {
+    const quarantined = tempDir("schema-drift-quarantined");
+    const input = writeFiles(tempDir("schema-drift-quarantined-input"), {
+      "transactions.csv": "transaction_id,transaction_type,counterparty_id,quantity_kwh,price,energy_type,transaction_date\nT0000001,buy,P0001,N/A,0.25,wind,2024-04-30\n",
+    });
+    await runLoad({ inputDir: input, lakeDir: quarantined, loadDate: LOAD_DATE, contracts });
+    expect(curatedFiles(quarantined, transactions)).to.deep.equal([]);
+    const report = await checkLoad({ lakeDir: quarantined, loadDate: LOAD_DATE, contracts, ruleSets: [rules] });
+    const rule = byId(report);
+    expect(rule["transactions.quantity.reconciles"]).to.deep.include({ status: "pass", observed: 0, message: null });
+    for (const r of Object.values(rule)) expect(r.status, `${r.id}: ${r.message}`).to.not.equal("error");
+  });
+
   it("fails reconciliation when curated holds other values than the load's kept rows", async () => {
     for (const file of curatedFiles(lake, transactions)) {
       const doubled = `${file}.tmp`;
