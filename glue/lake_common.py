@@ -347,6 +347,8 @@ def load_record(dataset, load_date, files, skipped, counts, warnings):
             }
             for f in files
         ],
+        # Their keys in the raw bucket, as the Athena check lists a load's sources (src/aws/lake-objects.ts LoadOutcome).
+        "raw_files": [f["raw_path"][len("raw/"):] for f in files],
         "skipped": skipped,
         "rows_raw": counts["raw"],
         "rows_processed": counts["processed"],
@@ -481,7 +483,7 @@ def _transform(s3, buckets, plan, load_date, run_id, spark, lock):
                 f"s3://{buckets.raw}/{prefix} holds no export, but {' and '.join(earlier)} hold an earlier run of this load; "
                 "upload the load's exports again to re-run it, or delete those folders to empty the load"
             )
-        return {**record, "files": [], "rows_raw": 0, "rows_processed": 0, "rows_quarantined": 0, "reconciled": True, "warnings": [], "nothing_loaded": "no export files for this load"}
+        return {**record, "files": [], "raw_files": [], "rows_raw": 0, "rows_processed": 0, "rows_quarantined": 0, "reconciled": True, "warnings": [], "nothing_loaded": "no export files for this load"}
     check_headers(s3, buckets.raw, files, plan)
 
     staging = staging_prefix("transform", dataset, run_id)

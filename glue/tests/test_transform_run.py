@@ -1,6 +1,6 @@
 """The transform job's run (lake_common.run_transform, what transform.py executes) on hostile exports, against an in-memory S3.
 
-Only the Spark work is replaced (StdlibWork): the exports are read by the same export_records the
+Only the Spark work is replaced (stdlib_work.StdlibWork): the exports are read by the same export_records the
 executors run, accepted records are written as processed and refused ones as quarantine, and the
 files are counted back. Typing values is the plan's typed view in Spark SQL, compiled and tested
 from TypeScript; everything else the job does (headers first, staging, publishing, the load record
@@ -17,6 +17,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import lake_common as lc  # noqa: E402
 from fake_s3 import FakeS3  # noqa: E402
 from plan import dataset  # noqa: E402
+from stdlib_work import StdlibWork, rows_of  # noqa: E402
 
 CUSTOMERS = dataset("customers")
 BUCKETS = lc.Buckets(raw="raw", processed="processed", quarantine="quarantine", curated="curated")
@@ -29,46 +30,8 @@ def alive(holder):
     return True
 
 
-class StdlibWork:
-    """The Spark side of run_transform in plain Python. Files are JSON lines under Spark's Parquet names: all lake_common reads of them is their keys."""
-
-    def __init__(self, s3, rows_per_file=2, lose_rows=0, during_stage=None):
-        self.s3, self.rows_per_file, self.lose_rows, self.during_stage = s3, rows_per_file, lose_rows, during_stage
-        self.staged = 0
-
-    def stage(self, files, staging):
-        self.staged += 1
-        found = {"file": [], "row": [], "structure": []}
-        for key, name in files:
-            data = self.s3.get_object(Bucket=BUCKETS.raw, Key=key)["Body"].read()
-            for kind, value in lc.export_records(BUCKETS.raw, key, name, data, CUSTOMERS):
-                found[kind].append(value)
-        processed = found["row"][self.lose_rows:]
-        for i in range(0, max(len(processed), 1), self.rows_per_file):
-            self.write(BUCKETS.processed, f"{staging}processed/part-{i:05d}-c000.zstd.parquet", processed[i:i + self.rows_per_file])
-        self.write(BUCKETS.quarantine, f"{staging}quarantine/part-00000-c000.zstd.parquet", found["structure"])
-        for bucket, part in [(BUCKETS.processed, "processed"), (BUCKETS.quarantine, "quarantine")]:
-            self.s3.put_object(Bucket=bucket, Key=f"{staging}{part}/_SUCCESS", Body=b"")
-        if self.during_stage is not None:
-            self.during_stage()
-        return found["file"]
-
-    def write(self, bucket, key, rows):
-        self.s3.put_object(Bucket=bucket, Key=key, Body="".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-
-    def count(self, bucket, prefix):
-        return sum(len(rows_of(self.s3, bucket, k)) for k in lc.staged_parquet(self.s3, bucket, prefix))
-
-    def evaluate(self):
-        return lc.rule_outcomes(CUSTOMERS["dq_rules"], [{"Rule": d, "Outcome": "Passed", "Labels": {"rule_id": r["rule_id"]}} for r in CUSTOMERS["dq_rules"] for d in r["dqdl"]])
-
-
-def rows_of(s3, bucket, key):
-    return [json.loads(line) for line in s3.objects[bucket][key].decode("utf-8").splitlines()]
-
-
 def run(s3, run_id="jr_1", work=None, is_alive=alive):
-    return lc.run_transform(s3, BUCKETS, CUSTOMERS, LOAD_DATE, {"job": "energy-lake-test-transform", "run_id": run_id}, work or StdlibWork(s3), is_alive)
+    return lc.run_transform(s3, BUCKETS, CUSTOMERS, LOAD_DATE, {"job": "energy-lake-test-transform", "run_id": run_id}, work or StdlibWork(s3, BUCKETS, CUSTOMERS), is_alive)
 
 
 def upload(s3, name, data):
@@ -135,7 +98,7 @@ class HostileExports(unittest.TestCase):
         run(self.s3)
         before = lake(self.s3)
         upload(self.s3, "zz-duplicado.csv", "customer_id,cliente_id,id_type,customer_name,city\nC1,C1,CC,Ana,Cali\n")
-        work = StdlibWork(self.s3)
+        work = StdlibWork(self.s3, BUCKETS, CUSTOMERS)
         with self.assertRaises(lc.ExportError) as caught:
             run(self.s3, "jr_2", work)
         self.assertEqual(str(caught.exception), 'zz-duplicado.csv: the header does not fit dataset "customers" (contract contracts/customers.json):\n  - more than one header means "customer_id"; keep one')
@@ -144,14 +107,14 @@ class HostileExports(unittest.TestCase):
         self.assertEqual(self.s3.keys(BUCKETS.processed, "_locks/"), [])
 
     def test_raw_is_counted_by_the_reader_so_a_row_lost_on_the_way_fails_reconciliation(self):
-        record = run(self.s3, work=StdlibWork(self.s3, lose_rows=1))
+        record = run(self.s3, work=StdlibWork(self.s3, BUCKETS, CUSTOMERS, lose_rows=1))
         self.assertEqual((record["rows_raw"], record["rows_processed"], record["rows_quarantined"]), (8, 4, 3))
         self.assertFalse(record["reconciled"])
 
     def test_a_re_run_gives_the_same_lake_and_a_smaller_one_leaves_no_stale_file(self):
         run(self.s3, "jr_1")
         first = lake(self.s3)
-        run(self.s3, "jr_2", StdlibWork(self.s3))
+        run(self.s3, "jr_2", StdlibWork(self.s3, BUCKETS, CUSTOMERS))
         self.assertEqual(lake(self.s3), first)
         self.s3.delete_object(Bucket=BUCKETS.raw, Key=PREFIX + "clientes.csv")
         record = run(self.s3, "jr_3")
@@ -191,7 +154,7 @@ class ConcurrentRuns(unittest.TestCase):
                 run(self.s3, "jr_2")
             refusals.append(str(caught.exception))
 
-        run(self.s3, "jr_1", StdlibWork(self.s3, during_stage=second_run))
+        run(self.s3, "jr_1", StdlibWork(self.s3, BUCKETS, CUSTOMERS, during_stage=second_run))
         self.assertEqual(len(refusals), 1)
         self.assertIn("the transform of customers 2026-01-05 holds s3://processed/_locks/transform/customers/load_date=2026-01-05.json (run jr_1", refusals[0])
         self.assertEqual(lake(self.s3), self.alone)
@@ -199,10 +162,10 @@ class ConcurrentRuns(unittest.TestCase):
 
     def test_a_run_judged_dead_and_taken_over_publishes_nothing(self):
         def takeover():
-            run(self.s3, "jr_2", StdlibWork(self.s3), is_alive=lambda holder: holder["run_id"] != "jr_1")
+            run(self.s3, "jr_2", StdlibWork(self.s3, BUCKETS, CUSTOMERS), is_alive=lambda holder: holder["run_id"] != "jr_1")
 
         with self.assertRaises(lc.LockHeld) as caught:
-            run(self.s3, "jr_1", StdlibWork(self.s3, during_stage=takeover))
+            run(self.s3, "jr_1", StdlibWork(self.s3, BUCKETS, CUSTOMERS, during_stage=takeover))
         self.assertIn("is held by nobody, not by this run (jr_1); nothing was published", str(caught.exception))
         self.assertEqual(lake(self.s3), self.alone, "the lake is the run that took over's")
         self.assertEqual(self.s3.keys(BUCKETS.processed, "_staging/") + self.s3.keys(BUCKETS.quarantine, "_staging/"), [], "the stopped run removed its staging")
