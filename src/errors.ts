@@ -1,3 +1,5 @@
+import { terminalSafe } from "./model/text";
+
 /** Exit codes shared by every command: the contract users script against. */
 export const EXIT_OK = 0;
 export const EXIT_QUALITY_FAILURE = 1;
@@ -73,7 +75,7 @@ export function environmentError(err: unknown, context?: string): LakeInputError
 /** The exit code and message for an error that ends a command: 2 with the fix for what the user can fix, 3 only for a bug. */
 export function failureOf(err: unknown): { readonly exitCode: number; readonly message: string } {
   const known = err instanceof LakeInputError ? err : environmentError(err);
-  if (known !== undefined) return { exitCode: EXIT_BAD_INPUT, message: `error: ${known.message}` };
+  if (known !== undefined) return { exitCode: EXIT_BAD_INPUT, message: `error: ${terminalSafe(known.message)}` };
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
   return { exitCode: EXIT_INTERNAL, message: `internal error: ${detail}\nplease report it with the command you ran` };
 }

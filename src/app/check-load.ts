@@ -4,7 +4,7 @@ import { LakeInputError } from "../errors";
 import { Contract } from "../model/contracts";
 import { RuleSet } from "../model/rules";
 import { curatedFiles, layerPaths, processedFilesOfLoad } from "../pipeline/layout";
-import { LoadRecord, loadDates, readLoadRecords } from "../pipeline/load";
+import { contractForLoad, LoadRecord, loadDates, readLoadRecords } from "../pipeline/load";
 import { runChecks } from "../quality/engine";
 import { rawExportsOf, sourceFilesOf } from "../quality/load-context";
 import { loadHistory } from "../report/history";
@@ -72,7 +72,8 @@ export async function checkLoad(options: CheckLoadOptions): Promise<QualityRepor
       rawExports: new Map(records.map((r) => [r.dataset, rawExportsOf(lakeDir, r)])),
       history: loadHistory(lakeDir),
       target: duckdbTarget(lakeDir),
-      contracts: options.contracts,
+      // Each dataset as its load read it (the decimal separator its values showed), so the checks type values as the load did.
+      contracts: options.contracts.map((c) => contractForLoad(c, records.find((r) => r.dataset === c.name)?.numbers)),
       ruleSets: options.ruleSets,
       loadDate,
       sampleSize: options.sampleSize,

@@ -23,7 +23,7 @@ export const GENERATOR_STYLES: readonly GeneratorStyle[] = ["btg", "canonical", 
  * |---|---|---|
  * | null_key | transactions.transaction_id | not_null: `count` rows (the id is empty) |
  * | duplicate_key | transactions.transaction_id | unique: `count` (each line is an exact copy of an earlier clean row; it adds to count(non-null) but not to count(distinct)) |
- * | bad_number | transactions.quantity_kwh or transactions.price (one entry per column) | type: `count` rows ("12x5", "N/A", ...; not counted by range, which sees typed values only) |
+ * | bad_number | transactions.quantity_kwh or transactions.price (one entry per column) | type: `count` rows ("12x5", "#N/D", ...; not counted by range, which sees typed values only) |
  * | bad_date | transactions.transaction_date | type: `count` rows ("31/02/2024", "2024-13-01", "ayer", ...); not in the company style, which has no trade date |
  * | unknown_enum | transactions.energy_type (company style, which has no such column: transactions.transaction_type) | accepted_values: `count` rows ("geotérmica", "carbón", ...; "Trueque", "PERMUTA", ...: in no `values` map; an unknown transaction type matches no reference target, so it adds no orphan) |
  * | negative_quantity | transactions.quantity_kwh | range: `count` rows (quantity < 0; clean quantities and prices are always > 0) |

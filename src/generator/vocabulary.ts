@@ -99,6 +99,6 @@ export const PROVIDER_PLACES = [
 ];
 export const PROVIDER_SUFFIXES = [", S.A.", " S.A. E.S.P.", ", S.A. E.S.P.", " S.A.S.", " S.A.S. E.S.P."];
 
-/** Unparsable numbers (bad_number) and dates (bad_date). */
-export const BAD_NUMBERS = ["12x5", "N/A", "#¡VALOR!", "doce", "1O0"];
+/** Unparsable numbers (bad_number) and dates (bad_date); never a null marker ("N/A" is one: a missing value, not a bad one). */
+export const BAD_NUMBERS = ["12x5", "#N/D", "#¡VALOR!", "doce", "1O0"];
 export const BAD_DATES = ["31/02/2024", "2024-13-01", "ayer", "32/01/2025", "2025-02-30"];

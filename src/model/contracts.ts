@@ -29,6 +29,17 @@ export interface Column {
   readonly aliases: readonly string[];
   /** Folded source spelling -> canonical value; empty when the column is not an enum. */
   readonly valueMap: ReadonlyMap<string, string>;
+  /** Values that mean "no value" in this column (the column's own, else the contract's). */
+  readonly nullMarkers: readonly string[];
+}
+
+/**
+ * How the exports write numbers. `decimal` undefined: not declared, so each load reads it from its
+ * values (see the typed view). `grouping` undefined: the other of "." and ","; "" accepts none.
+ */
+export interface NumberFormat {
+  readonly decimal?: "." | ",";
+  readonly grouping?: string;
 }
 
 export type PeriodGranularity = "year" | "month" | "day";
@@ -59,8 +70,17 @@ export interface Contract {
   readonly curatedPartition?: CuratedPartition;
   readonly dateFormats: readonly string[];
   readonly timestampFormats: readonly string[];
+  /** The contract's null markers (columns may declare their own). */
+  readonly nullMarkers: readonly string[];
+  readonly numbers: NumberFormat;
   readonly columns: readonly Column[];
 }
+
+/** What exports write for "no value" when the contract does not say. */
+export const DEFAULT_NULL_MARKERS = ["NULL", "null", "N/A", "-"];
+
+/** The thousands separator of numbers written with `decimal`: the declared one, else the other of "." and ",". */
+export const groupingFor = (numbers: NumberFormat, decimal: "." | ","): string => numbers.grouping ?? (decimal === "." ? "," : ".");
 
 export const DEFAULT_DATE_FORMATS = ["yyyy-MM-dd", "dd/MM/yyyy"];
 export const DEFAULT_TIMESTAMP_FORMATS = ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "dd/MM/yyyy HH:mm:ss", "dd/MM/yyyy HH:mm"];
@@ -83,6 +103,9 @@ interface ContractDocument {
   curated_partition?: { column: string; granularity: PeriodGranularity; name: string };
   date_formats?: string[];
   timestamp_formats?: string[];
+  null_markers?: string[];
+  decimal_separator?: "." | ",";
+  grouping_separator?: string;
   columns: {
     name: string;
     type: string;
@@ -91,12 +114,25 @@ interface ContractDocument {
     pii?: boolean;
     aliases?: string[];
     values?: Record<string, string[]>;
+    null_markers?: string[];
   }[];
+}
+
+/** Why a decimal(p,s) cannot be: every engine holds 1 to 38 digits, of which s after the point. */
+export function decimalProblem(precision: number, scale: number): string | undefined {
+  if (precision < 1 || precision > 38) return `decimal(${precision},${scale}) has ${precision} digits; a decimal holds 1 to 38, e.g. decimal(18,${Math.min(scale, 18)})`;
+  if (scale > precision) return `decimal(${precision},${scale}) has more digits after the point (${scale}) than in all (${precision}); the scale is at most the precision, e.g. decimal(${Math.min(Math.max(scale + 12, 18), 38)},${scale})`;
+  return undefined;
 }
 
 export function parseColumnType(typeName: string): ColumnType {
   const decimal = /^decimal\((\d+),(\d+)\)$/.exec(typeName);
-  if (decimal) return { kind: "decimal", precision: Number(decimal[1]), scale: Number(decimal[2]) };
+  if (decimal) {
+    const [precision, scale] = [Number(decimal[1]), Number(decimal[2])];
+    const problem = decimalProblem(precision, scale);
+    if (problem !== undefined) throw new LakeInputError(`column type "${typeName}": ${problem}`);
+    return { kind: "decimal", precision, scale };
+  }
   switch (typeName) {
     case "string":
     case "integer":
@@ -133,8 +169,20 @@ function semanticProblems(file: string, doc: ContractDocument): string[] {
       problems.push(`${file}: /curated_partition/name: "${key}" is already a column; the partition key lives only in the path, name it after the period (e.g. trade_month)`);
     }
   }
+  if (doc.decimal_separator !== undefined && doc.grouping_separator === doc.decimal_separator) {
+    problems.push(`${file}: /grouping_separator: "${doc.grouping_separator}" is also the decimal separator; a number cannot use one mark for both`);
+  }
+  const markerProblems = (markers: readonly string[] | undefined, where: string): void =>
+    markers?.forEach((m, j) => {
+      if (m.trim() !== m) problems.push(`${file}: ${where}/${j}: null marker ${JSON.stringify(m)} has surrounding whitespace, but values are trimmed before they are compared; write ${JSON.stringify(m.trim())}`);
+    });
+  markerProblems(doc.null_markers, "/null_markers");
   const headerOwner = new Map<string, string>();
   doc.columns.forEach((c, i) => {
+    markerProblems(c.null_markers, `/columns/${i}/null_markers`);
+    const decimal = /^decimal\((\d+),(\d+)\)$/.exec(c.type);
+    const typeProblem = decimal === null ? undefined : decimalProblem(Number(decimal[1]), Number(decimal[2]));
+    if (typeProblem !== undefined) problems.push(`${file}: /columns/${i}/type: ${typeProblem}`);
     for (const [j, header] of [c.name, ...(c.aliases ?? [])].entries()) {
       const key = headerKey(header);
       const owner = headerOwner.get(key);
@@ -175,6 +223,11 @@ function toContract(file: string, doc: ContractDocument): Contract {
     ...(doc.curated_partition === undefined ? {} : { curatedPartition: { ...doc.curated_partition } }),
     dateFormats: withIso(doc.date_formats ?? DEFAULT_DATE_FORMATS, ISO_DATE),
     timestampFormats: withIso(doc.timestamp_formats ?? DEFAULT_TIMESTAMP_FORMATS, ISO_TIMESTAMP),
+    nullMarkers: doc.null_markers ?? DEFAULT_NULL_MARKERS,
+    numbers: {
+      ...(doc.decimal_separator === undefined ? {} : { decimal: doc.decimal_separator }),
+      ...(doc.grouping_separator === undefined ? {} : { grouping: doc.grouping_separator }),
+    },
     columns: doc.columns.map((c) => {
       const valueMap = new Map<string, string>();
       for (const [canonical, spellings] of Object.entries(c.values ?? {})) {
@@ -189,6 +242,7 @@ function toContract(file: string, doc: ContractDocument): Contract {
         pii: c.pii ?? false,
         aliases: c.aliases ?? [],
         valueMap,
+        nullMarkers: c.null_markers ?? doc.null_markers ?? DEFAULT_NULL_MARKERS,
       };
     }),
   };

@@ -515,6 +515,19 @@ class RuleChecker {
   }
 }
 
+/**
+ * Text holding a NUL character (U+0000): no engine's SQL can carry it, and one such value would
+ * make every query of its dataset fail. Named by JSON path, wherever it is in the file.
+ */
+function nulProblems(file: string, value: unknown, at = ""): string[] {
+  if (typeof value === "string") return value.includes("\u0000") ? [`${file}: ${at || "/"}: contains a NUL character (U+0000), which no SQL engine can carry in a literal; remove it`] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nulProblems(file, v, `${at}/${i}`));
+  if (typeof value === "object" && value !== null) {
+    return Object.entries(value).flatMap(([k, v]) => [...(k.includes("\u0000") ? [`${file}: ${at}/${k.replace(/\u0000/g, "\\0")}: a field name contains a NUL character (U+0000); remove it`] : []), ...nulProblems(file, v, `${at}/${k}`)]);
+  }
+  return [];
+}
+
 /** Every problem of one rule file, each "file: /json/path: what is wrong; how to fix it". */
 export function ruleFileProblems(file: string, document: unknown, contracts: readonly Contract[]): string[] {
   const shown = shownPath(file);
@@ -525,7 +538,7 @@ export function ruleFileProblems(file: string, document: unknown, contracts: rea
   // Rules the schema already rejected are not checked further; every other rule still is, so one
   // run lists every problem of the file.
   const rejected = new Set(schema.map((p) => /^[^:]*(?::[^/]*)?: \/rules\/(\d+)/.exec(p)?.[1]).filter((i) => i !== undefined).map(Number));
-  const problems: string[] = [...schema];
+  const problems: string[] = [...schema, ...nulProblems(shown, document)];
   const expected = path.basename(file, ".json");
   if (doc.dataset !== expected) {
     problems.push(`${shown}: /dataset: "${doc.dataset}" does not match the file name; rename the file to ${doc.dataset}.json or set dataset to "${expected}"`);

@@ -28,3 +28,21 @@ export function isIsoDate(value: string): boolean {
   const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
   return date.getUTCFullYear() === Number(m[1]) && date.getUTCMonth() === Number(m[2]) - 1 && date.getUTCDate() === Number(m[3]);
 }
+
+/**
+ * Control characters (ESC, BEL, a lone CR, C1 codes such as CSI) and bidirectional overrides
+ * written as \u escapes, so that text from an export (a value, a header, a file name) shown on a
+ * terminal cannot move the cursor, recolour, retitle or reorder what follows. Line breaks and
+ * tabs stay.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** The same, through every string of a JSON-like value (a report before it is rendered as text). */
+export function terminalSafeDeep<T>(value: T): T {
+  if (typeof value === "string") return terminalSafe(value) as T;
+  if (Array.isArray(value)) return value.map((v) => terminalSafeDeep(v)) as T;
+  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, terminalSafeDeep(v)])) as T;
+  return value;
+}

@@ -269,7 +269,9 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
     const taken = (dir: string): Set<number> => new Set(partFiles(path.join(lakeDir, dir)).filter((f) => !removed.has(f)).map(partNumber));
     written.push(...(await writePeriods(connection, tx, c, incoming, periods, taken)));
   }
-  const unchanged = existing.filter((f) => !rewrite.includes(f));
+  // A file written again (data.parquet, always) is counted from its new version only.
+  const rewritten = new Set(written.map((f) => path.join(lakeDir, f)));
+  const unchanged = existing.filter((f) => !rewrite.includes(f) && !rewritten.has(f));
   const rows = await rowCount(connection, [...unchanged, ...written.map((f) => tx.staged(f))]);
   await connection.run(`DROP TABLE ${losers}; DROP TABLE ${hits}; DROP TABLE ${newer}`);
   return {

@@ -6,7 +6,7 @@ import { Contract } from "../model/contracts";
 import { readParquet } from "../sql/batch-source";
 import { duckdbReadPath, duckdbWritePath } from "../sql/duckdb-paths";
 import { duckdb as d } from "../sql/dialect";
-import { rowProblemsSql, typedViewSql } from "../sql/typed-view";
+import { decimalEvidenceSql, rowProblemsSql, typedViewSql } from "../sql/typed-view";
 import { positionalColumn, readExport } from "./csv-read";
 import { discoverInputs, SkippedFile } from "./discover";
 import { isIsoDate } from "../model/text";
@@ -111,7 +111,7 @@ async function stageDataset(
   loadDate: string,
   firstIndex: number,
   progress: (message: string) => void,
-): Promise<{ files: FileLoad[]; warnings: string[]; quarantined: number; processed: number; curated: CuratedMerge; remove: readonly string[] }> {
+): Promise<{ files: FileLoad[]; warnings: string[]; quarantined: number; processed: number; curated: CuratedMerge; remove: readonly string[]; numbers: NumberRecord }> {
   const warnings: string[] = [];
   const staged: StagedFile[] = [];
   const usedNames = new Set<string>();
@@ -137,7 +137,11 @@ async function stageDataset(
   await connection.run("SET preserve_insertion_order = false");
   // Typed once into a temporary table: both the processed and the quarantine writes read it.
   const typedTable = `typed_${firstIndex}`;
-  await connection.run(`CREATE OR REPLACE TEMP TABLE ${typedTable} AS SELECT *, ${rowProblemsSql(d, contract)} AS _reason FROM (${typedViewSql(d, contract, batchSql(contract, staged))}) AS typed`);
+  const numbers = await decideNumbers(connection, contract, staged);
+  warnings.push(...numbers.warnings);
+  // The contract as this load reads it: with the decimal separator its values showed, when the contract names none.
+  const reading = contractForLoad(contract, numbers.record);
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${typedTable} AS SELECT *, ${rowProblemsSql(d, reading)} AS _reason FROM (${typedViewSql(d, reading, batchSql(contract, staged))}) AS typed`);
   progress(`${contract.name}: typed`);
   const typed = `SELECT * FROM ${typedTable}`;
   const processedDir = tx.staged(layerPaths.processedLoad(contract.name, loadDate));
@@ -171,7 +175,7 @@ async function stageDataset(
   for (const { parsedTable, rejectsTable } of staged) {
     await connection.run(`DROP TABLE ${parsedTable}; DROP TABLE ${rejectsTable}`);
   }
-  return { files: staged.map((s) => s.load), warnings, processed, quarantined, curated: curation.merge, remove: curation.remove };
+  return { files: staged.map((s) => s.load), warnings, processed, quarantined, curated: curation.merge, remove: curation.remove, numbers: numbers.record };
 }
 
 /** Kept with the load so `lake check` can reconcile the layers against what the raw files held. */
@@ -190,9 +194,52 @@ export interface LoadRecord {
   }[];
   /** How curated took this load (absent in records written before curated merged incrementally). */
   readonly curated?: CuratedMerge;
+  /** How the load read decimal numbers (absent in records written before it was recorded: read as undecided). */
+  readonly numbers?: NumberRecord;
 }
 
-function writeLoadRecord(tx: LakeTransaction, dataset: string, loadDate: string, files: readonly FileLoad[], curated: CuratedMerge): void {
+/** The decimal separator a load read numbers with, and where it came from. */
+export interface NumberRecord {
+  readonly decimal_separator: "." | "," | null;
+  /** contract: declared; values: shown by the load's values; undecided: neither (values that read two ways were quarantined). */
+  readonly from: "contract" | "values" | "undecided";
+}
+
+/** How many records of each file the decimal separator is decided from. */
+export const NUMBER_EVIDENCE_RECORDS = 100_000;
+
+/** The contract as one load read it: with the decimal separator the load's values showed, when the contract names none. */
+export function contractForLoad(contract: Contract, numbers: NumberRecord | undefined): Contract {
+  if (contract.numbers.decimal !== undefined || numbers?.decimal_separator == null) return contract;
+  return { ...contract, numbers: { ...contract.numbers, decimal: numbers.decimal_separator } };
+}
+
+/**
+ * The decimal separator of a dataset's load: the contract's; else the one its values show (a
+ * value only a decimal comma reads, like 1234,5, and none only a point reads, in every file that
+ * shows one); else undecided, and values that read two ways are quarantined.
+ */
+async function decideNumbers(connection: DuckDBConnection, contract: Contract, staged: readonly StagedFile[]): Promise<{ record: NumberRecord; warnings: string[] }> {
+  if (contract.numbers.decimal !== undefined) return { record: { decimal_separator: contract.numbers.decimal, from: "contract" }, warnings: [] };
+  const files: { file: string; point: number; comma: number }[] = [];
+  for (const file of staged) {
+    // The first records of each file show its convention; the rest are read by it (a value that does not fit is quarantined, with its reason).
+    const evidence = decimalEvidenceSql(d, contract, `(SELECT * FROM ${batchSql(contract, [file])} LIMIT ${NUMBER_EVIDENCE_RECORDS})`);
+    if (evidence === undefined) return { record: { decimal_separator: null, from: "undecided" }, warnings: [] };
+    files.push(...(await connection.runAndReadAll(evidence)).getRowObjectsJson().map((r) => ({ file: String(r._source_file), point: Number(r.point), comma: Number(r.comma) })));
+  }
+  const mixed = files.filter((f) => f.point > 0 && f.comma > 0);
+  const shown = new Set(files.filter((f) => f.point + f.comma > 0 && !mixed.includes(f)).map((f) => (f.comma > 0 ? "," : ".")));
+  const fix = `declare decimal_separator in contract ${path.basename(contract.file)}`;
+  const warnings = mixed.map((f) => `${f.file}: ${f.point} value(s) read only with a decimal point and ${f.comma} only with a decimal comma; values that read both ways are quarantined as ambiguous; ${fix}`);
+  if (mixed.length > 0 || shown.size !== 1) {
+    if (shown.size > 1) warnings.push(`${contract.name}: the files of this load disagree on the decimal separator; values that read both ways are quarantined as ambiguous; ${fix}`);
+    return { record: { decimal_separator: null, from: "undecided" }, warnings };
+  }
+  return { record: { decimal_separator: [...shown][0] as "." | ",", from: "values" }, warnings };
+}
+
+function writeLoadRecord(tx: LakeTransaction, dataset: string, loadDate: string, files: readonly FileLoad[], curated: CuratedMerge, numbers: NumberRecord): void {
   const record: LoadRecord = {
     dataset,
     load_date: loadDate,
@@ -207,6 +254,7 @@ function writeLoadRecord(tx: LakeTransaction, dataset: string, loadDate: string,
       unparsable: f.unparsable,
     })),
     curated,
+    numbers,
   };
   const file = tx.staged(layerPaths.loadRecord(dataset, loadDate));
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -291,7 +339,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           warnings: result.warnings,
           seconds: (Date.now() - datasetStarted) / 1000,
         });
-        writeLoadRecord(tx, contract.name, loadDate, result.files, result.curated);
+        writeLoadRecord(tx, contract.name, loadDate, result.files, result.curated, result.numbers);
         remove.push(
           layerPaths.rawLoad(contract.name, loadDate),
           layerPaths.processedLoad(contract.name, loadDate),

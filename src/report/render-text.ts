@@ -2,6 +2,7 @@ import {
   columnsText, failedOfTotal, failingFirst, formatCount, formatDuration, formatPercent, formatThreshold, glueDatasetText,
   queryRunCells, readAndCostText, reconciliationText, ruleDetail, statusWord, verdictText,
 } from "./format";
+import { terminalSafeDeep } from "../model/text";
 import type { QualityReport, RuleStatus, RunStatus } from "./types";
 
 export interface TextOptions {
@@ -28,7 +29,9 @@ export function textTable(headers: readonly string[], rows: readonly (readonly s
 }
 
 /** The terminal summary: per dataset its layer counts and the rules that did not pass, then the verdict. */
-export function renderText(report: QualityReport, options: TextOptions = {}): string {
+export function renderText(untrusted: QualityReport, options: TextOptions = {}): string {
+  // Values, file names and messages come from exports: no escape code of theirs reaches the terminal.
+  const report = terminalSafeDeep(untrusted);
   const color = options.color ?? false;
   const paint = (status: RuleStatus | RunStatus, text: string) => (color ? `${ANSI[status]}${text}${ANSI_RESET}` : text);
   const out: string[] = [];

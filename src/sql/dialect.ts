@@ -61,8 +61,14 @@ function sqlTypeName(type: ColumnType, text: string): string {
   }
 }
 
+/** A NUL cannot be in a SQL literal on any engine (DuckDB's parser ends the string there): refused, as unsafe identifiers are. */
+function checkedLiteral(value: string): string {
+  if (value.includes("\u0000")) throw new Error(`refusing to write a string literal with a NUL character (U+0000): ${JSON.stringify(value.slice(0, 40))}`);
+  return value;
+}
+
 function ansiString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
+  return `'${checkedLiteral(value).replace(/'/g, "''")}'`;
 }
 
 export const duckdb: Dialect = {
@@ -101,7 +107,7 @@ export const athena: Dialect = {
 export const spark: Dialect = {
   name: "spark",
   ident: (name) => `\`${checkedIdentifier(name)}\``,
-  str: (value) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`,
+  str: (value) => `'${checkedLiteral(value).replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`,
   sqlType: (type) => sqlTypeName(type, "STRING"),
   tryCast: (expr, type) => `TRY_CAST(${expr} AS ${sqlTypeName(type, "STRING")})`,
   trimWhitespace: (expr) => `trim(BOTH ' \\t\\r\\n' FROM ${expr})`,

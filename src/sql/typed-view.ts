@@ -1,4 +1,5 @@
-import { Column, Contract } from "../model/contracts";
+import * as path from "path";
+import { Column, ColumnType, Contract, groupingFor, NumberFormat } from "../model/contracts";
 import { Dialect } from "./dialect";
 
 /**
@@ -8,14 +9,20 @@ import { Dialect } from "./dialect";
  *
  * Input relation: one VARCHAR column per canonical column name (NULL where the source file lacks
  * it), plus `_source_file` and `_row`. Output, per column c: `c__raw` (as received), `c__present`
- * (not NULL, empty or whitespace only) and `c` (typed and normalised; NULL when absent or when the
- * value does not cast). A value is invalid when `c__present AND c IS NULL`.
+ * (not NULL, not empty or whitespace only, not one of the column's null markers) and `c` (typed
+ * and normalised; NULL when absent or when the value does not read as its type). A value is
+ * invalid when `c__present AND c IS NULL`.
+ *
+ * Numbers read only in the shapes every engine agrees on (each engine's own cast rounds, accepts
+ * hex or underscores differently): digits, a sign, the decimal separator once, the grouping
+ * separator only between groups of three, and no more decimals than the column's scale.
  */
 
 export const RAW_SUFFIX = "__raw";
 /** How much of a bad value a quarantine reason quotes. */
 export const REASON_VALUE_CHARS = 80;
 export const PRESENT_SUFFIX = "__present";
+const TRIMMED_SUFFIX = "__trimmed";
 const CLEAN_SUFFIX = "__clean";
 const FOLDED_SUFFIX = "__folded";
 
@@ -41,9 +48,75 @@ function parseByShape(clean: string, formats: readonly string[], parse: (format:
   return attempts.length === 1 ? attempts[0] : `COALESCE(${attempts.join(", ")})`;
 }
 
+type Separator = "." | ",";
+const SEPARATORS: readonly Separator[] = [".", ","];
+
+const regexEscape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 /**
- * SQL that types and normalises one value. `clean` is the value trimmed, empty as NULL; `folded`
- * is it lower-cased without accents (computed once, below, for enum and boolean columns).
+ * The shape of a number written with `decimal` (and `grouping` between groups of three digits).
+ * `scale`: at most that many decimals (trailing zeros aside); undefined: any number of them.
+ */
+export function numberPattern(decimal: Separator | undefined, grouping: string, scale: number | undefined): string {
+  const integer = grouping === "" ? "\\d+" : `(?:\\d{1,3}(?:${regexEscape(grouping)}\\d{3})+|\\d+)`;
+  if (decimal === undefined) return `[+-]?${integer}`;
+  const fraction = scale === undefined ? "\\d+" : scale === 0 ? "0+" : `\\d{1,${scale}}0*`;
+  const point = regexEscape(decimal);
+  return `[+-]?(?:${integer}(?:${point}(?:${fraction}))?|${point}(?:${fraction}))`;
+}
+
+/** The readings a contract allows: the declared decimal separator, or (undeclared) each one with its grouping. */
+function readings(numbers: NumberFormat): { decimal: Separator; grouping: string }[] {
+  const decimals = numbers.decimal === undefined ? SEPARATORS.filter((s) => s !== numbers.grouping) : [numbers.decimal];
+  return decimals.map((decimal) => ({ decimal, grouping: groupingFor(numbers, decimal) })).filter((r) => r.grouping !== r.decimal);
+}
+
+/** The number in `clean` rewritten as the engines' cast reads it: no grouping, a point for the decimal. */
+function canonicalNumber(clean: string, decimal: Separator | undefined, grouping: string): string {
+  const ungrouped = grouping === "" ? clean : `replace(${clean}, '${grouping.replace(/'/g, "''")}', '')`;
+  return decimal === "," ? `replace(${ungrouped}, ',', '.')` : ungrouped;
+}
+
+/**
+ * A decimal or integer value. With the decimal separator known (declared, or found in the load's
+ * values) one shape is tried. Without, both readings are: a value that fits both (1,234 is 1.234
+ * or 1234) is ambiguous and does not read, whatever the column's scale would allow.
+ */
+function numberSql(d: Dialect, numbers: NumberFormat, type: ColumnType, clean: string): string {
+  const scale = type.kind === "decimal" ? type.scale : 0;
+  if (type.kind === "integer") {
+    // Integers take grouping only when the decimal separator is known: 1.234 is otherwise 1234 or not an integer at all.
+    const grouping = numbers.decimal === undefined ? "" : groupingFor(numbers, numbers.decimal);
+    return `CASE WHEN ${d.fullMatch(clean, numberPattern(undefined, grouping, undefined))} THEN ${d.tryCast(canonicalNumber(clean, undefined, grouping), type)} END`;
+  }
+  const options = readings(numbers);
+  const plain = `WHEN ${d.fullMatch(clean, "[+-]?\\d+")} THEN ${d.tryCast(clean, type)}`;
+  if (options.length === 1) {
+    const [{ decimal, grouping }] = options;
+    return `CASE ${plain} WHEN ${d.fullMatch(clean, numberPattern(decimal, grouping, scale))} THEN ${d.tryCast(canonicalNumber(clean, decimal, grouping), type)} END`;
+  }
+  const fits = (i: number): string => d.fullMatch(clean, numberPattern(options[i].decimal, options[i].grouping, undefined));
+  const branches = options.map(
+    (o, i) => `WHEN ${d.fullMatch(clean, numberPattern(o.decimal, o.grouping, scale))} AND NOT ${fits(1 - i)} THEN ${d.tryCast(canonicalNumber(clean, o.decimal, o.grouping), type)}`,
+  );
+  return `CASE ${plain} ${branches.join(" ")} END`;
+}
+
+/** True (SQL) when `clean`, undeclared, reads both ways: 1,234 is 1.234 or 1234. */
+function ambiguousNumberSql(d: Dialect, numbers: NumberFormat, clean: string): string | undefined {
+  const options = readings(numbers);
+  if (options.length < 2) return undefined;
+  return options.map((o) => d.fullMatch(clean, numberPattern(o.decimal, o.grouping, undefined))).join(" AND ");
+}
+
+/** True (SQL) when `clean` is a well-formed number in some reading, only with more decimals than `scale`. */
+function tooManyDecimalsSql(d: Dialect, numbers: NumberFormat, clean: string): string {
+  return `(${readings(numbers).map((o) => d.fullMatch(clean, numberPattern(o.decimal, o.grouping, undefined))).join(" OR ")})`;
+}
+
+/**
+ * SQL that types and normalises one value. `clean` is the value trimmed, empty or a null marker as
+ * NULL; `folded` is it lower-cased without accents (computed once, below, for enum and boolean columns).
  */
 export function typedValueSql(d: Dialect, contract: Contract, column: Column, clean: string, folded: string): string {
   const t = column.type;
@@ -54,10 +127,8 @@ export function typedValueSql(d: Dialect, contract: Contract, column: Column, cl
       return `CASE ${folded} ${branches.join(" ")} ELSE ${folded} END`;
     }
     case "integer":
-      return d.tryCast(clean, t);
     case "decimal":
-      // Spanish exports write a decimal comma: "1234,5" is read as 1234.5 when there is no dot.
-      return d.tryCast(`CASE WHEN ${clean} LIKE '%,%' AND ${clean} NOT LIKE '%.%' THEN replace(${clean}, ',', '.') ELSE ${clean} END`, t);
+      return numberSql(d, contract.numbers, t, clean);
     case "date":
       return parseByShape(clean, contract.dateFormats, (f) => d.parseDate(clean, f));
     case "timestamp":
@@ -68,6 +139,12 @@ export function typedValueSql(d: Dialect, contract: Contract, column: Column, cl
       return `CASE WHEN ${folded} IN (${list(TRUE_SPELLINGS)}) THEN TRUE WHEN ${folded} IN (${list(FALSE_SPELLINGS)}) THEN FALSE END`;
     }
   }
+}
+
+/** `trimmed` as NULL when it is one of the column's null markers. */
+function withoutNullMarkers(d: Dialect, column: Column, trimmed: string): string {
+  if (column.nullMarkers.length === 0) return trimmed;
+  return `CASE WHEN ${trimmed} IN (${column.nullMarkers.map((m) => d.str(m)).join(", ")}) THEN NULL ELSE ${trimmed} END`;
 }
 
 function selectedColumns(contract: Contract, only: readonly string[] | undefined): Column[] {
@@ -83,7 +160,8 @@ function selectedColumns(contract: Contract, only: readonly string[] | undefined
  */
 export function typedViewSql(d: Dialect, contract: Contract, source: string, only?: readonly string[], carried: readonly string[] = []): string {
   const columns = selectedColumns(contract, only);
-  const trimmed = columns.map((c) => `${d.ident(c.name)} AS ${d.ident(rawName(c.name))}, NULLIF(${d.trimWhitespace(d.ident(c.name))}, '') AS ${d.ident(c.name + CLEAN_SUFFIX)}`);
+  const trimmed = columns.map((c) => `${d.ident(c.name)} AS ${d.ident(rawName(c.name))}, NULLIF(${d.trimWhitespace(d.ident(c.name))}, '') AS ${d.ident(c.name + TRIMMED_SUFFIX)}`);
+  const marked = columns.map((c) => `${d.ident(rawName(c.name))}, ${withoutNullMarkers(d, c, d.ident(c.name + TRIMMED_SUFFIX))} AS ${d.ident(c.name + CLEAN_SUFFIX)}`);
   const cleaned = columns.map((c) => {
     const keep = `${d.ident(rawName(c.name))}, ${d.ident(c.name + CLEAN_SUFFIX)}`;
     return needsFolding(c) ? `${keep}, ${d.fold(d.ident(c.name + CLEAN_SUFFIX))} AS ${d.ident(c.name + FOLDED_SUFFIX)}` : keep;
@@ -100,7 +178,8 @@ export function typedViewSql(d: Dialect, contract: Contract, source: string, onl
   return (
     `SELECT ${meta}, ${typed.join(", ")} FROM ` +
     `(SELECT ${meta}, ${cleaned.join(", ")} FROM ` +
-    `(SELECT ${meta}, ${trimmed.join(", ")} FROM ${source} AS batch) AS trimmed) AS cleaned`
+    `(SELECT ${meta}, ${marked.join(", ")} FROM ` +
+    `(SELECT ${meta}, ${trimmed.join(", ")} FROM ${source} AS batch) AS trimmed) AS marked) AS cleaned`
   );
 }
 
@@ -109,14 +188,46 @@ export function typedViewSql(d: Dialect, contract: Contract, source: string, onl
  * NULL when the row is valid. Evaluated over the typed view.
  */
 export function rowProblemsSql(d: Dialect, contract: Contract): string {
+  const contractFile = path.basename(contract.file);
   const problems = contract.columns.map((c) => {
     const present = d.ident(presentName(c.name));
     const raw = d.ident(rawName(c.name));
     // A reason quotes at most REASON_VALUE_CHARS of the value: a 5 MB value must not make a 5 MB reason.
     const quoted = `CASE WHEN length(${raw}) > ${REASON_VALUE_CHARS} THEN concat(substr(${raw}, 1, ${REASON_VALUE_CHARS}), ${d.str("…")}) ELSE ${raw} END`;
-    const invalid = `WHEN ${present} AND ${d.ident(c.name)} IS NULL THEN concat(${d.str(`${c.name}: '`)}, ${quoted}, ${d.str(`' is not a valid ${c.typeName}`)})`;
-    const missing = c.required ? ` WHEN NOT ${present} THEN ${d.str(`${c.name}: required value is missing`)}` : "";
-    return `CASE ${invalid}${missing} END`;
+    const says = (text: string): string => `concat(${d.str(`${c.name}: '`)}, ${quoted}, ${d.str(`' ${text}`)})`;
+    const bad = `${present} AND ${d.ident(c.name)} IS NULL`;
+    const trimmed = d.trimWhitespace(raw);
+    const why: string[] = [];
+    if (c.type.kind === "decimal") {
+      const ambiguous = ambiguousNumberSql(d, contract.numbers, trimmed);
+      if (ambiguous !== undefined) {
+        why.push(`WHEN ${bad} AND ${ambiguous} THEN ${says(`reads two ways (a decimal or a thousands separator?); declare decimal_separator in contract ${contractFile}`)}`);
+      }
+      why.push(`WHEN ${bad} AND ${tooManyDecimalsSql(d, contract.numbers, trimmed)} THEN ${says(`has more decimals than the ${c.type.scale} of ${c.typeName}`)}`);
+    }
+    why.push(`WHEN ${bad} THEN ${says(`is not a valid ${c.typeName}`)}`);
+    if (c.required) {
+      const marker = c.nullMarkers.length === 0 ? "" : ` WHEN NOT ${present} AND ${trimmed} IN (${c.nullMarkers.map((m) => d.str(m)).join(", ")}) THEN concat(${d.str(`${c.name}: required value is missing ('`)}, ${trimmed}, ${d.str("' is a null marker)")})`;
+      why.push(`${marker.trim()} WHEN NOT ${present} THEN ${d.str(`${c.name}: required value is missing`)}`.trim());
+    }
+    return `CASE ${why.join(" ")} END`;
   });
   return `NULLIF(concat_ws('; ', ${problems.join(", ")}), '')`;
+}
+
+/**
+ * Per source file of `source` (the load's text batch), how many decimal values only a decimal
+ * point reads and how many only a decimal comma reads: what the load decides an undeclared
+ * decimal separator from.
+ */
+export function decimalEvidenceSql(d: Dialect, contract: Contract, source: string): string | undefined {
+  const decimals = contract.columns.filter((c) => c.type.kind === "decimal");
+  if (decimals.length === 0 || contract.numbers.decimal !== undefined) return undefined;
+  const reads = (decimal: Separator, value: string): string => d.fullMatch(value, numberPattern(decimal, groupingFor(contract.numbers, decimal), undefined));
+  const only = (decimal: Separator, other: Separator): string =>
+    decimals.map((c) => {
+      const value = d.trimWhitespace(d.ident(c.name));
+      return d.countIf(`${reads(decimal, value)} AND NOT ${reads(other, value)}`);
+    }).join(" + ");
+  return `SELECT ${d.ident("_source_file")}, ${only(".", ",")} AS ${d.ident("point")}, ${only(",", ".")} AS ${d.ident("comma")} FROM ${source} AS batch GROUP BY ${d.ident("_source_file")}`;
 }

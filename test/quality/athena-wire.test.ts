@@ -4,9 +4,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { checkLoad } from "../../src/app/check-load";
 import { athenaTables, lakeNames } from "../../src/aws/naming";
-import { loadContracts, PROJECT_ROOT } from "../../src/model/contracts";
+import { Contract, loadContracts, PROJECT_ROOT } from "../../src/model/contracts";
 import { loadRuleSets } from "../../src/model/rules";
-import { runLoad } from "../../src/pipeline/load";
+import { contractForLoad, readLoadRecords, runLoad } from "../../src/pipeline/load";
 import { AthenaQueryRunner, QueriesAbortedError, runAthenaChecks } from "../../src/quality/athena-engine";
 import { QualityReport } from "../../src/report/types";
 import { useFakeEndpoints } from "../support/fake-aws";
@@ -29,6 +29,7 @@ describe("the Athena engine over the wire (fake Athena on DuckDB, real SDK clien
   this.timeout(60_000);
   let lake: string;
   let local: QualityReport;
+  let asLoaded: readonly Contract[] = contracts;
   let fake: FakeAthena | undefined;
   let restore: () => void = () => undefined;
 
@@ -36,6 +37,9 @@ describe("the Athena engine over the wire (fake Athena on DuckDB, real SDK clien
     lake = tempDir("athena-wire");
     await runLoad({ inputDir: path.join(PROJECT_ROOT, "data", "sample"), lakeDir: lake, loadDate: LOAD_DATE, contracts });
     local = await checkLoad({ lakeDir: lake, loadDate: LOAD_DATE, contracts, ruleSets });
+    // Athena is given the contracts as the load read them (the decimal separator its values showed), as the local check is.
+    const records = readLoadRecords(lake, LOAD_DATE);
+    asLoaded = contracts.map((c) => contractForLoad(c, records.find((r) => r.dataset === c.name)?.numbers));
   });
 
   /** `sdkAttempts` lowers the SDK's own retries (3 by default, with real waits) to keep throttling tests quick. */
@@ -53,7 +57,7 @@ describe("the Athena engine over the wire (fake Athena on DuckDB, real SDK clien
 
   it("gives DuckDB's failed and total for every rule, through queued and running states and one-row result pages", async () => {
     const client = await startFake({ pageSize: 1 });
-    const run = await runAthenaChecks({ client, workGroup: names.workgroup, tables, contracts, ruleSets, loadDate: LOAD_DATE, sleep: noWait });
+    const run = await runAthenaChecks({ client, workGroup: names.workgroup, tables, contracts: asLoaded, ruleSets, loadDate: LOAD_DATE, sleep: noWait });
     expect(figures(run.datasets)).to.deep.equal(figures(local.datasets));
     expect(run.queries).to.equal(local.queries);
     expect(fake!.callsOf("GetQueryResults").length).to.be.greaterThan(run.queries, "a result row and its header take two one-row pages");

@@ -103,7 +103,7 @@ export async function writeDefectiveTransactions(connection: DuckDBConnection, l
   ]);
   await writeQuarantine(connection, lake, transactions, [
     { line: 12, values: ["", "compra", "P0001", "5", "0,1", "eólica", "30/04/2024"], reason: "transaction_id: required value is missing" },
-    { line: 13, values: ["T0000012", "compra", "P0001", "N/A", "0.1", "eolica", "2024-04-30"], reason: "quantity_kwh: 'N/A' is not a valid decimal(18,3)" },
+    { line: 13, values: ["T0000012", "compra", "P0001", "#N/D", "0.1", "eolica", "2024-04-30"], reason: "quantity_kwh: '#N/D' is not a valid decimal(18,3)" },
     { line: 14, values: ["T0000013", "buy", "P0001", "5", "0.1", "geotérmica", "2024-04-30"], reason: "energy_type: unknown value" },
     { line: 15, values: ["T0000014", "venta", "C000002", "5", "0.1", "solar", "31/02/2024"], reason: "transaction_date: '31/02/2024' is not a valid date" },
   ]);

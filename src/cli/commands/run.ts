@@ -10,6 +10,7 @@ import { exitCodeOf } from "../../report/build";
 import { loadHistory, saveReport } from "../../report/history";
 import { parseFormat, REPORT_FORMATS } from "../../report/render";
 import { textTable } from "../../report/render-text";
+import { terminalSafe } from "../../model/text";
 import { parseCommandArgs, requireOption } from "../args";
 import { MODEL_OPTIONS, MODEL_USAGE, modelDirs } from "../model-options";
 import { emitReport } from "./output";
@@ -31,7 +32,7 @@ export function loadSummaryText(result: LoadResult): string {
   ]);
   const table = textTable(header, rows, header.map((_, i) => i > 0 && i !== 6));
   const rebuilt = result.datasets.flatMap((d) => (d.curated.reason === undefined ? [] : [`curated ${d.name} rebuilt: ${d.curated.reason}`]));
-  return [`load ${result.loadDate} into ${result.lakeDir} (${result.seconds.toFixed(1)}s)`, ...table, ...rebuilt].join("\n");
+  return terminalSafe([`load ${result.loadDate} into ${result.lakeDir} (${result.seconds.toFixed(1)}s)`, ...table, ...rebuilt].join("\n"));
 }
 
 /** The load summary as JSON when checks are skipped: the same `datasets[].name/rows` the quality report carries. */
@@ -71,8 +72,9 @@ export async function runAndCheck(args: RunArgs): Promise<number> {
   // Rules are validated before anything is written: a bad rule file must not leave a half-checked load.
   const ruleSets = args.checks ? loadRuleSets(contracts, args.rulesDir) : [];
   const lake = path.resolve(args.lake);
+  // Progress and warnings name files and quote headers of the exports: shown terminal-safe.
   const say = (message: string): void => {
-    process.stderr.write(`${message}\n`);
+    process.stderr.write(`${terminalSafe(message)}\n`);
   };
   return withLakeLock(lake, `lake run --input ${args.input} --load-date ${args.loadDate}`, async (lock) => {
     const result = await runLoad({ inputDir: args.input, lakeDir: lake, loadDate: args.loadDate, contracts, onProgress: say, lock });
