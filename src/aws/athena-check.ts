@@ -2,7 +2,7 @@ import { AthenaClient } from "@aws-sdk/client-athena";
 import { GlueClient } from "@aws-sdk/client-glue";
 import { S3Client } from "@aws-sdk/client-s3";
 import { LakeInputError } from "../errors";
-import { Contract } from "../model/contracts";
+import { Contract, contractForLoad } from "../model/contracts";
 import { RuleSet } from "../model/rules";
 import { isIsoDate } from "../model/text";
 import { AthenaEngineOptions, AthenaQueryRecord, AthenaQueryRunner, loadDateParameters, mapConcurrently, runAthenaChecks } from "../quality/athena-engine";
@@ -125,8 +125,10 @@ export async function checkAwsLoad(options: AwsCheckOptions): Promise<QualityRep
   // What the local engine reads from the lake: the headers of the load's files (schema rules) and, for baselines, the kept reports.
   const sources = new Map(outcomes.flatMap((o) => (o.files === undefined ? [] : [[o.dataset, sourceFilesOf({ files: o.files })] as const])));
   const history = options.ruleSets.some((r) => r.rules.some((rule) => rule.baseline !== null)) ? await readReportHistory(clients.s3, lake.processedBucket, signal) : undefined;
+  // Each dataset as its load read it (the decimal separator its values showed), so the checks type values as the load did.
+  const contracts = options.contracts.map((c) => contractForLoad(c, outcomes.find((o) => o.dataset === c.name)?.numbers));
   const checked = await runAthenaChecks(
-    { ...options, client: clients.athena, workGroup: lake.workGroup, tables: lake.tables, loadDate, datasets: outcomes.map((o) => o.dataset).filter((d) => withRules.has(d)), sources, history },
+    { ...options, contracts, client: clients.athena, workGroup: lake.workGroup, tables: lake.tables, loadDate, datasets: outcomes.map((o) => o.dataset).filter((d) => withRules.has(d)), sources, history },
     runner,
   );
   const parts = await mapConcurrently(outcomes, options.concurrency ?? 3, async (outcome): Promise<DatasetParts> => {

@@ -1,6 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { LakeInputError } from "../errors";
 import { isIsoDate } from "../model/text";
+import type { NumberRecord } from "../model/contracts";
 import { isLoadDateFolder, parseKeptReport, reportFiles } from "../report/history";
 import type { QualityReport } from "../report/types";
 
@@ -29,6 +30,11 @@ export interface LoadOutcome {
   readonly rows_quarantined: number;
   /** Each export as the transform read it (glue/lake_common.py load_record): its raw key and header, what schema rules judge. */
   readonly files?: readonly { readonly raw_path: string; readonly headers: readonly string[] }[];
+  /**
+   * The decimal separator the transform read numbers with (as in a local load record); absent in
+   * records of transforms that do not record it: the checks then read numbers by the contract alone.
+   */
+  readonly numbers?: NumberRecord;
 }
 
 async function listAll(s3: S3Client, bucket: string, prefix: string, delimiter: string | undefined, signal?: AbortSignal): Promise<{ keys: string[]; prefixes: string[] }> {
@@ -68,6 +74,10 @@ function parseOutcome(text: string, where: string): LoadOutcome {
   const counts = ["rows_raw", "rows_processed", "rows_quarantined"] as const;
   if (typeof parsed.dataset !== "string" || !Array.isArray(parsed.raw_files) || counts.some((c) => !Number.isInteger(parsed[c]))) {
     throw new LakeInputError(`${where}: is not a transform load record (dataset, raw_files, ${counts.join(", ")}); run the load's transform again to rewrite it`);
+  }
+  const separator = parsed.numbers?.decimal_separator;
+  if (parsed.numbers !== undefined && separator !== "." && separator !== "," && separator !== null) {
+    throw new LakeInputError(`${where}: numbers.decimal_separator is ${JSON.stringify(separator)}, not ".", "," or null; run the load's transform again to rewrite it`);
   }
   return parsed as LoadOutcome;
 }

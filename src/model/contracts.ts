@@ -79,6 +79,19 @@ export interface Contract {
 /** What exports write for "no value" when the contract does not say. */
 export const DEFAULT_NULL_MARKERS = ["NULL", "null", "N/A", "-"];
 
+/** The decimal separator a load read numbers with, and where it came from. */
+export interface NumberRecord {
+  readonly decimal_separator: "." | "," | null;
+  /** contract: declared; values: shown by the load's values; undecided: neither (values that read two ways were quarantined). */
+  readonly from: "contract" | "values" | "undecided";
+}
+
+/** The contract as one load read it: with the decimal separator the load's values showed, when the contract names none. */
+export function contractForLoad(contract: Contract, numbers: NumberRecord | undefined): Contract {
+  if (contract.numbers.decimal !== undefined || numbers?.decimal_separator == null) return contract;
+  return { ...contract, numbers: { ...contract.numbers, decimal: numbers.decimal_separator } };
+}
+
 /** The thousands separator of numbers written with `decimal`: the declared one, else the other of "." and ",". */
 export const groupingFor = (numbers: NumberFormat, decimal: "." | ","): string => numbers.grouping ?? (decimal === "." ? "," : ".");
 

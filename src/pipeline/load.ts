@@ -2,7 +2,7 @@ import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import * as fs from "fs";
 import * as path from "path";
 import { environmentError, LakeInputError } from "../errors";
-import { Contract } from "../model/contracts";
+import { Contract, contractForLoad, NumberRecord } from "../model/contracts";
 import { readParquet } from "../sql/batch-source";
 import { duckdbReadPath, duckdbWritePath } from "../sql/duckdb-paths";
 import { duckdb as d } from "../sql/dialect";
@@ -198,21 +198,8 @@ export interface LoadRecord {
   readonly numbers?: NumberRecord;
 }
 
-/** The decimal separator a load read numbers with, and where it came from. */
-export interface NumberRecord {
-  readonly decimal_separator: "." | "," | null;
-  /** contract: declared; values: shown by the load's values; undecided: neither (values that read two ways were quarantined). */
-  readonly from: "contract" | "values" | "undecided";
-}
-
 /** How many records of each file the decimal separator is decided from. */
 export const NUMBER_EVIDENCE_RECORDS = 100_000;
-
-/** The contract as one load read it: with the decimal separator the load's values showed, when the contract names none. */
-export function contractForLoad(contract: Contract, numbers: NumberRecord | undefined): Contract {
-  if (contract.numbers.decimal !== undefined || numbers?.decimal_separator == null) return contract;
-  return { ...contract, numbers: { ...contract.numbers, decimal: numbers.decimal_separator } };
-}
 
 /**
  * The decimal separator of a dataset's load: the contract's; else the one its values show (a

@@ -121,6 +121,7 @@ export class FakeStack {
         rows_processed: dataset.rows.processed,
         rows_quarantined: dataset.rows.quarantined,
         files: record.files.map((f) => ({ raw_path: `${record.dataset}/load_date=${loadDate}/${path.posix.basename(f.raw_path)}`, delimiter: f.delimiter, headers: f.headers })),
+        numbers: record.numbers,
       };
       this.s3.put(this.processedBucket, loadOutcomeKey(loadDate, record.dataset), JSON.stringify(outcome), "application/json");
       const ruleSet = ruleSets.find((r) => r.dataset === record.dataset);
