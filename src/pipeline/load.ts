@@ -8,7 +8,7 @@ import { duckdbReadPath, duckdbWritePath } from "../sql/duckdb-paths";
 import { duckdb as d } from "../sql/dialect";
 import { decimalEvidenceSql, rowProblemsSql, typedViewSql } from "../sql/typed-view";
 import { positionalColumn, readExport } from "./csv-read";
-import { discoverInputs, SkippedFile } from "./discover";
+import { DiscoveredInputs, discoverInputs, SkippedFile } from "./discover";
 import { isIsoDate } from "../model/text";
 import { CuratedMerge, stageCurated } from "./curate";
 import { layerPaths, partFiles, TARGET_FILE_BYTES } from "./layout";
@@ -27,6 +27,12 @@ export interface LoadOptions {
   readonly onProgress?: (message: string) => void;
   /** The lake's lock, when the caller holds it for more than the load (lake run keeps it until the report is written). */
   readonly lock?: LakeLock;
+  /**
+   * Load only these datasets (`--dataset`): their load of the date is replaced, every other
+   * dataset's load of that date is kept. Default: the whole load of the date is replaced, so a
+   * dataset it held that the input no longer has is removed from it.
+   */
+  readonly datasets?: readonly string[];
 }
 
 export interface FileLoad {
@@ -60,9 +66,19 @@ export interface LoadResult {
   readonly datasets: readonly DatasetLoad[];
   /** Files under the input that were not loaded, each with why. */
   readonly skipped: readonly SkippedFile[];
+  /** Datasets the replaced load of this date held and this run has not: removed from the date, each with what that did to curated. */
+  readonly removed: readonly RemovedDataset[];
   readonly seconds: number;
 }
 
+
+/** A dataset the earlier run of a load date held, that a re-run of the whole date no longer has. */
+export interface RemovedDataset {
+  readonly name: string;
+  /** How curated took the removal (its rows of this load replaced by older ones); absent when no contract describes the dataset any more. */
+  readonly curated?: CuratedMerge;
+  readonly message: string;
+}
 
 async function scalar(connection: DuckDBConnection, sql: string): Promise<number> {
   const reader = await connection.runAndReadAll(sql);
@@ -178,6 +194,12 @@ async function stageDataset(
   return { files: staged.map((s) => s.load), warnings, processed, quarantined, curated: curation.merge, remove: curation.remove, numbers: numbers.record };
 }
 
+/** The processed rows of a load that has none of a dataset: what curated merges when the dataset leaves a re-run load. */
+function noRowsSql(contract: Contract): string {
+  const columns = contract.columns.map((c) => `CAST(NULL AS ${d.sqlType(c.type)}) AS ${d.ident(c.name)}`);
+  return `(SELECT ${columns.join(", ")}, CAST(NULL AS DATE) AS _load_date, CAST(NULL AS VARCHAR) AS _source_file, CAST(NULL AS BIGINT) AS _row WHERE FALSE)`;
+}
+
 /** Kept with the load so `lake check` can reconcile the layers against what the raw files held. */
 export interface LoadRecord {
   readonly dataset: string;
@@ -279,6 +301,25 @@ export function loadDates(lakeDir: string): string[] {
 }
 
 /**
+ * The datasets a run loads: every one the input has, or (`--dataset`) the named ones, whose exports
+ * the input must hold; the other datasets' files are named as not loaded.
+ */
+function onlyNamed(discovered: DiscoveredInputs, named: readonly string[] | undefined, contracts: readonly Contract[], inputDir: string, loadDate: string): { inputs: DiscoveredInputs["datasets"]; skipped: SkippedFile[] } {
+  if (named === undefined) return { inputs: discovered.datasets, skipped: [...discovered.skipped] };
+  const unknown = named.filter((n) => !contracts.some((c) => c.name === n));
+  if (unknown.length > 0) throw new LakeInputError(`--dataset ${unknown.join(", ")}: no such dataset; the contracts describe ${contracts.map((c) => c.name).join(", ")}`);
+  const absent = named.filter((n) => !discovered.datasets.some((i) => i.contract.name === n));
+  if (absent.length > 0) {
+    throw new LakeInputError(`--dataset ${absent.join(", ")}: ${inputDir} holds no export of ${absent.length > 1 ? "these datasets" : "it"}; it has ${discovered.datasets.map((i) => i.contract.name).join(", ")}`);
+  }
+  const others = discovered.datasets.filter((i) => !named.includes(i.contract.name));
+  const notNamed = others.flatMap(({ contract, files }) =>
+    files.map((file) => ({ file, reason: `an export of ${contract.name}, which --dataset does not name: the load of ${loadDate} keeps ${contract.name} as it is` })),
+  );
+  return { inputs: discovered.datasets.filter((i) => named.includes(i.contract.name)), skipped: [...discovered.skipped, ...notNamed] };
+}
+
+/**
  * Loads one batch of CSV exports into the lake: raw as received, processed typed Parquet,
  * quarantine with reasons, curated deduplicated; all written aside and swapped in at once.
  */
@@ -287,7 +328,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   if (!isIsoDate(loadDate)) throw new LakeInputError(`--load-date "${loadDate}" is not a date; use YYYY-MM-DD, e.g. 2024-05-01`);
   const started = Date.now();
   const progress = (message: string): void => options.onProgress?.(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
-  const { datasets: inputs, skipped } = discoverInputs(options.inputDir, contracts, lakeDir);
+  const discovered = discoverInputs(options.inputDir, contracts, lakeDir);
+  const { inputs, skipped } = onlyNamed(discovered, options.datasets, contracts, options.inputDir, loadDate);
   // Every file is sniffed before the lake is touched: a bad header fails the load with the lake as it was.
   const layouts = new Map<string, CsvLayout[]>();
   for (const { contract, files } of inputs) {
@@ -309,6 +351,25 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         const siteFile = path.join("quality", SITE_FILE);
         fs.mkdirSync(path.dirname(tx.staged(siteFile)), { recursive: true });
         fs.writeFileSync(tx.staged(siteFile), site);
+      }
+      // A re-run replaces the whole load of its date: what the earlier run held and this one has not leaves the date.
+      const loading = new Set(inputs.map((i) => i.contract.name));
+      const leaving = options.datasets !== undefined ? [] : readLoadRecords(lakeDir, loadDate).map((r) => r.dataset).filter((name) => !loading.has(name));
+      const removed: RemovedDataset[] = [];
+      for (const name of leaving) {
+        const contract = contracts.find((c) => c.name === name);
+        remove.push(layerPaths.rawLoad(name, loadDate), layerPaths.processedLoad(name, loadDate), layerPaths.quarantineLoad(name, loadDate), layerPaths.loadRecord(name, loadDate));
+        const why = `the load of ${loadDate} is replaced as a whole and this run has no export of ${name}`;
+        const keep = `to re-run some datasets of a date and keep the others, pass --dataset`;
+        if (contract === undefined) {
+          removed.push({ name, message: `${name} removed from the load of ${loadDate}: ${why}; no contract describes ${name} any more, so its curated files are left as they are; ${keep}` });
+          continue;
+        }
+        const curation = await stageCurated({ connection, tx, contract, lakeDir, loadDate, incoming: noRowsSql(contract) });
+        remove.push(...curation.remove);
+        const curatedNow = curation.merge.mode === "rebuild" ? "curated rebuilt without its rows of that load" : "curated unchanged (later loads had replaced its rows of that load)";
+        removed.push({ name, curated: curation.merge, message: `${name} removed from the load of ${loadDate}: ${why}; its raw, processed and quarantined files of that date are removed, ${curatedNow}; ${keep}` });
+        progress(`${name}: removed from the load of ${loadDate}`);
       }
       let fileIndex = 0;
       for (const { contract, files } of inputs) {
@@ -336,9 +397,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       }
       connection.closeSync();
       instance.closeSync();
-      tx.commit(remove, `load ${loadDate} (${datasets.map((d) => d.name).join(", ")})`);
+      const without = removed.length === 0 ? "" : `; without ${removed.map((r) => r.name).join(", ")}`;
+      tx.commit(remove, `load ${loadDate} (${datasets.map((d) => d.name).join(", ")}${without})`);
       progress("load committed");
-      return { loadDate, lakeDir, datasets, skipped, seconds: (Date.now() - started) / 1000 };
+      return { loadDate, lakeDir, datasets, skipped, removed, seconds: (Date.now() - started) / 1000 };
     } catch (err) {
       connection.closeSync();
       instance.closeSync();

@@ -15,7 +15,7 @@ import { parseCommandArgs, requireOption } from "../args";
 import { MODEL_OPTIONS, MODEL_USAGE, modelDirs } from "../model-options";
 import { emitReport } from "./output";
 
-export const RUN_USAGE = `lake run --input DIR --lake DIR [--load-date YYYY-MM-DD] [--format text|json|md|html|junit] [--out FILE] ${MODEL_USAGE} [--no-checks]`;
+export const RUN_USAGE = `lake run --input DIR --lake DIR [--load-date YYYY-MM-DD] [--dataset D]... [--format text|json|md|html|junit] [--out FILE] ${MODEL_USAGE} [--no-checks]`;
 
 export function loadSummaryText(result: LoadResult): string {
   const header = ["dataset", "files", "raw", "processed", "quarantined", "curated", "curated by", "reconciled", "seconds"];
@@ -44,6 +44,7 @@ function loadSummaryJson(result: LoadResult): string {
       duration_seconds: result.seconds,
       datasets: result.datasets.map((d) => ({ name: d.name, files: d.files.map((f) => f.rawPath), rows: { ...d.rows, reconciled: d.reconciled }, curated: d.curated, warnings: d.warnings, seconds: d.seconds })),
       skipped: result.skipped,
+      removed: result.removed.map((r) => ({ name: r.name, curated: r.curated, message: r.message })),
     },
     null,
     2,
@@ -59,6 +60,8 @@ export interface RunArgs {
   readonly contractsDir: string;
   readonly rulesDir: string;
   readonly checks: boolean;
+  /** `--dataset`: load only these, keeping the date's other datasets; default: the run replaces the whole load of the date. */
+  readonly datasets?: readonly string[];
 }
 
 /**
@@ -77,8 +80,9 @@ export async function runAndCheck(args: RunArgs): Promise<number> {
     process.stderr.write(`${terminalSafe(message)}\n`);
   };
   return withLakeLock(lake, `lake run --input ${args.input} --load-date ${args.loadDate}`, async (lock) => {
-    const result = await runLoad({ inputDir: args.input, lakeDir: lake, loadDate: args.loadDate, contracts, onProgress: say, lock });
+    const result = await runLoad({ inputDir: args.input, lakeDir: lake, loadDate: args.loadDate, contracts, onProgress: say, lock, datasets: args.datasets });
     for (const { file, reason } of result.skipped) say(`warning: not loaded: ${file}: ${reason}`);
+    for (const { message } of result.removed) say(`warning: ${message}`);
     for (const warning of result.datasets.flatMap((d) => d.warnings)) say(`warning: ${warning}`);
     if (!args.checks) {
       process.stdout.write(format === "json" ? loadSummaryJson(result) : `${loadSummaryText(result)}\n`);
@@ -103,6 +107,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     out: { type: "string" },
     ...MODEL_OPTIONS,
     "no-checks": { type: "boolean" },
+    dataset: { type: "string", multiple: true },
   }, RUN_USAGE);
   return runAndCheck({
     input: requireOption("run", values.input, "--input", RUN_USAGE),
@@ -112,5 +117,6 @@ export async function runCommand(argv: string[]): Promise<number> {
     out: values.out,
     ...modelDirs(values),
     checks: values["no-checks"] !== true,
+    datasets: values.dataset,
   });
 }
