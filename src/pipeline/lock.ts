@@ -42,6 +42,19 @@ function readHolder(lakeDir: string): LockHolder | undefined {
   }
 }
 
+/**
+ * The holder file of process `pid`: a holder that has just taken the lock writes it a moment
+ * later, so a refusal waits briefly for it rather than name a bare process id.
+ */
+async function holderOf(lakeDir: string, pid: number): Promise<LockHolder | undefined> {
+  for (let attempt = 0; attempt < 25; attempt++) {
+    const holder = readHolder(lakeDir);
+    if (holder?.pid === pid) return holder;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return readHolder(lakeDir);
+}
+
 /** Creates the lake folder, or says precisely why it cannot be used. */
 export function ensureLakeFolder(lakeDir: string): void {
   if (fs.existsSync(lakeDir) && !fs.statSync(lakeDir).isDirectory()) {
@@ -101,7 +114,7 @@ export class LakeLock {
       instance = await DuckDBInstance.create(lockFile, { threads: "1" });
     } catch (err) {
       const pid = /Conflicting lock is held in .*\(PID (\d+)\)/.exec((err as Error).message)?.[1];
-      if (pid !== undefined) throw refusal(lakeDir, Number(pid), readHolder(lakeDir));
+      if (pid !== undefined) throw refusal(lakeDir, Number(pid), await holderOf(lakeDir, Number(pid)));
       if (/not a valid DuckDB database file|Invalid Input Error/i.test((err as Error).message)) {
         throw new LakeInputError(`${lockFile}: the lake's lock file is damaged; make sure no lake command is running on ${lakeDir}, delete that file and run again`);
       }
@@ -121,11 +134,19 @@ export class LakeLock {
     return new LakeLock(lakeDir, key, instance);
   }
 
-  /** Idempotent. The holder file stays (a stale one is harmless: the kernel lock is what counts). */
+  /**
+   * Idempotent. The holder file goes first, while the lock is still held, so that it never names
+   * a holder that has left (one left by a killed holder is harmless: it names another process).
+   */
   release(): void {
     if (this.released) return;
     this.released = true;
     heldHere.delete(this.key);
+    try {
+      fs.rmSync(path.join(this.lakeDir, HOLDER_FILE), { force: true });
+    } catch {
+      // Only the refusal message reads it; the kernel lock is what counts.
+    }
     this.instance.closeSync();
   }
 
