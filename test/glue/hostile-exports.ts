@@ -9,6 +9,10 @@ export interface HostileExport {
   readonly bytes: Buffer;
   /** What it stresses, for the failure message. */
   readonly traits: readonly string[];
+  /** The data records written (blank lines are not records): the count a reader must find, from the generator, not from a reader. */
+  readonly records: number;
+  /** The first field of each record as written (unquoted), for checking that a loaded row came from the input. */
+  readonly firstFields: readonly string[];
 }
 
 class Random {
@@ -137,12 +141,16 @@ export function hostileExports(seed: number, count: number): HostileExport[] {
     }
     const header = headers.join(delimiter);
     const records: string[] = [];
+    const firstFields: string[] = [];
     for (let i = 0; i < 1 + r.next(12); i++) {
-      const record = headers.map(() => field(r, delimiter)).join(delimiter);
-      records.push(r.chance(30) ? damage(r, record, header, delimiter, traits) : record);
+      const fields = headers.map(() => field(r, delimiter));
+      const record = fields.join(delimiter);
+      const written = r.chance(30) ? damage(r, record, header, delimiter, traits) : record;
+      records.push(written);
+      if (written !== "") firstFields.push(fields[0]!.replace(/^"(.*)"$/s, "$1").replace(/""/g, '"'));
     }
     const text = [header, ...records].join(lineBreak) + (r.chance(70) ? lineBreak : "");
-    out.push({ name: `clientes_${n}.csv`, bytes: encode(r, text, traits), traits });
+    out.push({ name: `clientes_${n}.csv`, bytes: encode(r, text, traits), traits, records: records.filter((rec) => rec !== "").length, firstFields });
   }
   return out;
 }
