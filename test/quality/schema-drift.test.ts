@@ -53,7 +53,7 @@ const EXPORTS = {
     "transaction_id,transaction_type,counterparty_id,quantity_kwh,price,energy_type,transaction_date,comentario",
     "T0000001,buy,P0001,100.5,0.25,wind,2024-04-30,ok",
     "T0000002,sell,C000001,50,0.3,,2024-04-30,sin tipo",
-    "T0000003,buy,P0001,N/A,0.2,solar,2024-04-29,mala cantidad",
+    "T0000003,buy,P0001,#N/D,0.2,solar,2024-04-29,mala cantidad",
   ].join("\n"),
   // No energy_type column at all; T0000001 again, read later, so curated keeps this one.
   "transactions_b.csv": [
@@ -128,7 +128,7 @@ describe("schema drift and reconciliation rules, through a load", function () {
 
   it("reconciles quantity and quantity x price: raw parsed again = processed + quarantined, curated = the rows it keeps", async () => {
     const rule = byId(await check());
-    // 100.5 + 50 + 10 + 20 + 7 (T0000003's N/A is quarantined, so counts nowhere).
+    // 100.5 + 50 + 10 + 20 + 7 (T0000003's #N/D is quarantined, so counts nowhere).
     expect(rule["transactions.quantity.reconciles"]).to.deep.include({ status: "pass", failed: 0, total: 1, observed: 187.5, message: null });
     expect(rule["transactions.amount.reconciles"]).to.deep.include({ status: "pass", observed: 75.625 });
   });
