@@ -65,6 +65,12 @@ def read_plan(s3, uri, dataset):
     return plan["datasets"][dataset]
 
 
+def dataset_keys(s3, uri):
+    """Each dataset's key columns, from the plan."""
+    bucket, key = split_s3_uri(uri)
+    return {name: d["key"] for name, d in json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())["datasets"].items()}
+
+
 def list_keys(s3, bucket, prefix):
     keys = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):

@@ -19,6 +19,7 @@ from awsglue.transforms import SelectFromCollection
 from awsglue.utils import getResolvedOptions
 from awsgluedq.transforms import EvaluateDataQuality
 from pyspark.context import SparkContext
+from pyspark.sql import Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -38,6 +39,8 @@ spark.conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")
 s3 = lc.s3_client()
 glue_api = boto3.client("glue")
 plan = lc.read_plan(s3, ARGS["plan"], DATASET)
+# Keys of the datasets the references read, to take their rows as curated will hold them.
+DATASET_KEYS = lc.dataset_keys(s3, ARGS["plan"])
 COLUMNS = plan["columns"]
 STRING_COLUMNS = [T.StructField(c, T.StringType()) for c in COLUMNS]
 META = [T.StructField("_source_file", T.StringType()), T.StructField("_row", T.LongType())]
@@ -59,11 +62,23 @@ def read_export(item):
 
 
 def reference_frames():
-    """The frames the DQDL references need, from the referenced datasets' curated rows (as locally)."""
+    """The frames the DQDL references need: each referenced dataset as curated will be once this load is merged.
+
+    The quality gate runs before curating, so curated alone lacks the keys this load brings (its
+    providers and customers, transformed first): as the Athena gate reads them, the referenced rows
+    are curated and this load's processed rows, the latest per key (CURATED_PRECEDENCE).
+    """
+    def read(bucket, prefix):
+        keys = lc.staged_parquet(s3, bucket, prefix)
+        return spark.read.option("mergeSchema", "true").parquet(*[f"s3://{bucket}/{k}" for k in keys]) if keys else None
+
     def curated_column(dataset, column):
-        if not lc.list_keys(s3, CURATED, f"{dataset}/"):
+        parts = [f for f in (read(CURATED, f"{dataset}/"), read(PROCESSED, lc.load_prefix(dataset, LOAD_DATE))) if f is not None]
+        if not parts:
             return spark.createDataFrame([], T.StructType([T.StructField(column, T.StringType())]))
-        return spark.read.option("recursiveFileLookup", "true").parquet(f"s3://{CURATED}/{dataset}/").select(column)
+        rows = parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1], allowMissingColumns=True)
+        latest_first = Window.partitionBy(*DATASET_KEYS[dataset]).orderBy(F.col("_load_date").desc(), F.col("_source_file").desc(), F.col("_row").desc())
+        return rows.withColumn("_rank", F.row_number().over(latest_first)).filter(F.col("_rank") == 1).select(column)
 
     frames = {}
     for source in plan["dq_references"]:

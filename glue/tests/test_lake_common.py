@@ -1,5 +1,6 @@
 """The Glue jobs' layout, locks, publishing and outcome mapping: lake_common, against an in-memory S3."""
 import datetime
+import json
 import pathlib
 import sys
 import threading
@@ -10,7 +11,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 import lake_common as lc  # noqa: E402
 from fake_s3 import FakeS3  # noqa: E402
-from plan import dataset  # noqa: E402
+from plan import dataset, glue_plan  # noqa: E402
 
 BUCKET = "processed"
 
@@ -52,6 +53,13 @@ class Layout(unittest.TestCase):
             ".hidden.csv": "a marker or hidden object", "_ready": "a marker or hidden object", "notas.pdf": "not a CSV export", "sin_extension": "not a CSV export",
         })
         self.assertIn("extension .pdf", next(s["reason"] for s in skipped if s["file"] == "notas.pdf"))
+
+    def test_every_datasets_key_is_read_from_the_plan(self):
+        s3 = FakeS3()
+        s3.put_object(Bucket="artifacts", Key="glue/plan.json", Body=json.dumps(glue_plan()))
+        keys = lc.dataset_keys(s3, "s3://artifacts/glue/plan.json")
+        self.assertEqual(keys["providers"], dataset("providers")["key"])
+        self.assertEqual(sorted(keys), sorted(glue_plan()["datasets"]))
 
     def test_the_plan_carries_what_the_reader_and_the_frame_need(self):
         transactions = dataset("transactions")
