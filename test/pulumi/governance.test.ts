@@ -59,6 +59,12 @@ for (const stack of STACKS) {
       }
     });
 
+    it("lets every role that reads through Lake Formation get its data from it (lakeformation:GetDataAccess)", () => {
+      const readers = [...PERSONA_ROLES.map((p) => `${lake}-access-${p}`), `${lake}-warehouse-role`, `${lake}-processing-role`, `${lake}-orchestration-role`];
+      for (const name of readers) expect(allows(statementsOf(run, one(run, ROLE, name)), "lakeformation:GetDataAccess", "*"), name).to.equal(true);
+      expect(allows(statementsOf(run, one(run, ROLE, `${lake}-access-ingestion`)), "lakeformation:GetDataAccess", "*"), "the ingestion role reads nothing").to.equal(false);
+    });
+
     it("lets the ingestion role upload to raw, encrypted, and nothing else", () => {
       const raw = String(one(run, "aws:s3/bucket:Bucket", `${lake}-storage-raw`).state.bucket);
       const statements = statementsOf(run, one(run, ROLE, `${lake}-access-ingestion`));
