@@ -35,7 +35,7 @@ export const VIOLATION_MEANING: Readonly<Record<ViolationKind, string>> = {
   "tag-drift": "an LF-tag, or its assignment to a database, table or column, differs from the model",
   "undeclared-table": "a table or column in a lake database the model does not declare",
   "pii-exposure": "a role whose access excludes PII can read a PII column",
-  "direct-s3-read": "a role that must read through Lake Formation can read lake data from S3 itself",
+  "direct-s3-read": "a role that must read through Lake Formation can read lake data from S3 itself, or a layer bucket's policy or missing public access block opens its objects",
   "iam-lf-mismatch": "a persona's IAM allows other Glue calls than its grants are used through",
 };
 

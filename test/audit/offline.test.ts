@@ -126,6 +126,25 @@ describe("the offline audit finds each kind of violation a change could bring", 
     expect(piiReadBy(report, "auditor").filter((a) => a.layer === "processed").map((a) => a.column).sort()).to.deep.equal(["customer_name", "id_number"]);
   });
 
+  it("a layer bucket's policy letting a persona or anyone read its objects, a public access block off", () => {
+    const report = audit((resources) => {
+      const policy = find(resources, "aws:s3/bucketPolicy:BucketPolicy", `${lake}-storage-curated-policy`);
+      const doc = JSON.parse(String(policy.props.policy)) as { Statement: Record<string, unknown>[] };
+      const objects = `arn:aws:s3:::${lake}-storage-curated-mock/*`;
+      doc.Statement.push({ Sid: "AnalystsToo", Effect: "Allow", Principal: { AWS: [analyst] }, Action: "s3:GetObject", Resource: objects });
+      doc.Statement.push({ Sid: "Everyone", Effect: "Allow", Principal: "*", Action: ["s3:GetObject"], Resource: [objects] });
+      doc.Statement.push({ Sid: "JobsRead", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${lake}-processing-role-mock` }, Action: "s3:GetObject", Resource: objects });
+      policy.props.policy = JSON.stringify(doc);
+      (find(resources, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${lake}-storage-raw-public-access`).props as Record<string, unknown>).restrictPublicBuckets = false;
+    });
+    expect(kinds(report)).to.deep.equal(["direct-s3-read"]);
+    expect(report.violations.map((v) => v.message)).to.deep.equal([
+      `the raw bucket ${lake}-storage-raw-mock does not set restrictPublicBuckets: a public policy or ACL could open its objects`,
+      `the curated bucket's policy ${lake}-storage-curated-policy (statement AnalystsToo) lets ${analyst} read its objects from S3: Lake Formation's column grants do not apply there`,
+      `the curated bucket's policy ${lake}-storage-curated-policy (statement Everyone) lets * read its objects from S3: Lake Formation's column grants do not apply there`,
+    ]);
+  });
+
   it("a data cells filter granted: its columns as the program defines them", () => {
     const filter = (name: string, tableData: Record<string, unknown>): RecordedResource => ({ ...grant(name, {}), type: "aws:lakeformation/dataCellsFilter:DataCellsFilter", props: { tableData: { tableCatalogId: MOCK_ACCOUNT_ID, databaseName: names.database("curated"), tableName: "customers", name, ...tableData } } });
     const report = audit((resources) => {
