@@ -1,6 +1,7 @@
 import { AccessRole, piiColumns, readsPii } from "../aws/governance-plan";
 import { accountOfPrincipal, allIamPrincipalsOf, describeResource, effectiveAccess, grantReaches, IAM_ALLOWED_PRINCIPALS, LfGrant, LfTable, resourceKey, toApiResource } from "../aws/lake-formation";
 import { LAYERS } from "../aws/naming";
+import { bucketFindings } from "./buckets";
 import { DeclaredLake, principalName } from "./declared";
 import { AccessEntry, AUDIT_VERSION, AuditReport, DataRead, GrantEntry, ObservedLake, Violation, ViolationKind, VIOLATION_KINDS } from "./types";
 
@@ -45,7 +46,7 @@ function grantCommand(g: LfGrant, permissions: readonly string[]): string {
  * what from the grants and tags observed. Every finding is a {@link Violation} with its fix.
  */
 export function auditLake(declared: DeclaredLake, observed: ObservedLake, options: AuditOptions = {}): AuditReport {
-  const violations: Violation[] = [...observed.findings];
+  const violations: Violation[] = [...observed.findings, ...bucketFindings(declared, observed.buckets)];
   const notes: string[] = [...observed.notes];
   const add = (kind: ViolationKind, message: string, fix: string, extra: Partial<Violation> = {}): void => void violations.push({ kind, message, fix, ...extra });
   const tagKeys = declared.facts.tagKeys;

@@ -7,8 +7,9 @@ import { mockedKeysNotice, plannedStackConfig } from "../aws/plan";
 import { StackOutputs } from "../aws/stack-outputs";
 import { loadContracts } from "../model/contracts";
 import { auditLake } from "./audit";
+import { readsObjects } from "./buckets";
 import { DeclaredLake, declaredLake, principalName } from "./declared";
-import { AuditReport, ObservedLake, PrincipalPermissions, Violation } from "./types";
+import { AuditReport, ObservedBucket, ObservedLake, PrincipalPermissions, PUBLIC_ACCESS_BLOCK_SETTINGS, Violation } from "./types";
 
 /**
  * The offline audit: the program of a stack run under Pulumi mocks, its Lake Formation resources
@@ -149,7 +150,25 @@ export function observeMockRun(run: MockRun, declared: DeclaredLake): ObservedLa
     }
   }
 
-  findings.push(...iamFindings(run, declared), ...bucketFindings(run, declared));
+  findings.push(...iamFindings(run, declared));
+
+  // The layer buckets' policies and public access blocks as the program sets them.
+  const buckets = LAYERS.flatMap((layer): ObservedBucket[] => {
+    const bucket = ofType(TYPE.bucket).find((r) => `arn:aws:s3:::${String(r.state.bucket)}` === declared.facts.bucketArns[layer]);
+    if (bucket === undefined) return [];
+    const onBucket = (r: RecordedResource): boolean => r.props.bucket === bucket.id || r.props.bucket === bucket.state.bucket;
+    const policies = ofType(TYPE.bucketPolicy).filter(onBucket);
+    const block = ofType(TYPE.publicAccessBlock).find(onBucket);
+    return [
+      {
+        layer,
+        bucket: String(bucket.state.bucket),
+        policyName: policies.map((p) => p.name).join(", "),
+        policy: policies.length === 0 ? undefined : policies.flatMap((p) => (JSON.parse(String(p.props.policy)) as PolicyDocument).Statement as PolicyStatement[]),
+        publicAccessBlock: block === undefined ? undefined : Object.fromEntries(PUBLIC_ACCESS_BLOCK_SETTINGS.map((k) => [k, block.props[k] === true])),
+      },
+    ];
+  });
 
   return {
     source: "offline",
@@ -174,17 +193,10 @@ export function observeMockRun(run: MockRun, declared: DeclaredLake): ObservedLa
         };
       }),
     ),
+    buckets,
     findings,
     notes,
   };
-}
-
-const S3_READS = new Set(["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAcl", "s3:GetObjectAttributes", "s3:*", "s3:Get*", "s3:GetObject*", "*"]);
-
-/** Whether an Allow statement reads objects under `objectArn` (a bucket's, with or without a prefix). */
-function readsObjects(s: PolicyStatement, objectArn: string): boolean {
-  if (s.Effect !== "Allow" || !list(s.Action).some((a) => S3_READS.has(a))) return false;
-  return list(s.Resource).some((r) => r === "*" || objectArn.startsWith(r.replace(/\*+$/, "")) || r.replace(/\*+$/, "").startsWith(objectArn));
 }
 
 /** IAM: the Lake Formation-only roles read no layer from S3 (nor another access level's query results), and the personas' Glue actions are those of their grants. */
@@ -250,55 +262,6 @@ function iamFindings(run: MockRun, declared: DeclaredLake): Violation[] {
       const foreign = [...new Set(glue.flatMap((s) => list(s.Resource)).map((r) => /:(?:database|table)\/([^/]+)/.exec(r)?.[1]).filter((db): db is string => db !== undefined && !layers.has(db)))];
       if (foreign.length > 0) {
         findings.push({ kind: "iam-lf-mismatch", message: `${persona} (${p.name}): IAM allows the catalog of ${foreign.join(", ")}, outside its layers`, fix: "build the policy with personaPolicy (src/aws/iam.ts)", principal: p.arn, role: persona });
-      }
-    }
-  }
-  return findings;
-}
-
-const PUBLIC_ACCESS_BLOCKS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
-
-/** The principals an Allow statement of a resource policy names (`*` for anyone). */
-function statementPrincipals(s: PolicyStatement): string[] {
-  const p = (s as { Principal?: unknown }).Principal;
-  if (p === undefined || p === "*") return ["*"];
-  return Object.values(obj(p)).flatMap((v) => list(v as string | string[]).map(String));
-}
-
-/**
- * The layer buckets' own policies: no Allow lets anyone but the roles that read S3 by design (the
- * Glue jobs, crawlers and state machine, and Lake Formation's location role) read their objects,
- * and every public access block is on. Otherwise a bucket policy is a path around the grants.
- */
-function bucketFindings(run: MockRun, declared: DeclaredLake): Violation[] {
-  const findings: Violation[] = [];
-  const readers = new Set([
-    ...ACCESS_ROLES.filter((r) => !policyOf(r).lakeFormationOnly).flatMap((role) => declared.principals[role].map((p) => p.arn)),
-    declared.locationRoleArn,
-    declared.accountId,
-    `arn:aws:iam::${declared.accountId}:root`,
-  ]);
-  for (const layer of LAYERS) {
-    const bucketArn = declared.facts.bucketArns[layer];
-    const bucket = run.resources.find((r) => r.type === TYPE.bucket && `arn:aws:s3:::${String(r.state.bucket)}` === bucketArn);
-    if (bucket === undefined) continue;
-    const onBucket = (r: RecordedResource): boolean => r.props.bucket === bucket.id || r.props.bucket === bucket.state.bucket;
-    const block = run.resources.find((r) => r.type === TYPE.publicAccessBlock && onBucket(r));
-    const off = PUBLIC_ACCESS_BLOCKS.filter((k) => block?.props[k] !== true);
-    if (off.length > 0) {
-      findings.push({ kind: "direct-s3-read", message: `the ${layer} bucket ${String(bucket.state.bucket)} does not ${block === undefined ? "block public access" : `set ${off.join(", ")}`}: a public policy or ACL could open its objects`, fix: "give it a BucketPublicAccessBlock with all four settings true (components/lake-storage.ts)" });
-    }
-    for (const policy of run.resources.filter((r) => r.type === TYPE.bucketPolicy && onBucket(r))) {
-      for (const s of (JSON.parse(String(policy.props.policy)) as PolicyDocument).Statement as PolicyStatement[]) {
-        if (!readsObjects(s, `${bucketArn}/`)) continue;
-        const outsiders = statementPrincipals(s).filter((p) => !readers.has(p));
-        if (outsiders.length > 0) {
-          findings.push({
-            kind: "direct-s3-read",
-            message: `the ${layer} bucket's policy ${policy.name} (statement ${s.Sid ?? "?"}) lets ${outsiders.join(", ")} read its objects from S3: Lake Formation's column grants do not apply there`,
-            fix: "remove the statement: readers go through Lake Formation (lakeformation:GetDataAccess)",
-          });
-        }
       }
     }
   }

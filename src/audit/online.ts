@@ -1,4 +1,5 @@
 import { CloudTrailClient, paginateLookupEvents } from "@aws-sdk/client-cloudtrail";
+import { GetBucketPolicyCommand, GetPublicAccessBlockCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   DataLakeResourceType,
   GetDataLakeSettingsCommand,
@@ -14,6 +15,7 @@ import {
   TaggedTable,
 } from "@aws-sdk/client-lakeformation";
 import { AUDIT_ACTIONS } from "../aws/governance-plan";
+import { PolicyDocument } from "../aws/iam";
 import { fromApiResource, inheritTags, LfDataCellsFilter, LfGrant, LfTable, LfTagCondition, resourceKey, Tags, withFilterDefinitions } from "../aws/lake-formation";
 import { LAYERS } from "../aws/naming";
 import { StackOutputs } from "../aws/stack-outputs";
@@ -22,13 +24,14 @@ import { Contract } from "../model/contracts";
 import { isIsoDate } from "../model/text";
 import { auditLake, DataAccessEvent } from "./audit";
 import { DeclaredLake, declaredLake } from "./declared";
-import { AuditReport, ObservedLake, ObservedLocation, PrincipalPermissions } from "./types";
+import { AuditReport, ObservedBucket, ObservedLake, ObservedLocation, PrincipalPermissions } from "./types";
 
 /**
  * The online audit: Lake Formation read with @aws-sdk/client-lakeformation (GetDataLakeSettings,
  * ListResources, ListLFTags, GetResourceLFTags, SearchTablesByLFTags, ListPermissions per
  * resource type, GetLFTagExpression for saved expressions, ListDataCellsFilter for the tables
- * whose filters are granted; every list paged to its end), and,
+ * whose filters are granted; every list paged to its end), the layer buckets' policies and public
+ * access blocks (GetBucketPolicy, GetPublicAccessBlock), and,
  * with `--used-since`, CloudTrail's GetDataAccess events (LookupEvents, paged). The clients take
  * their endpoint from the standard settings (AWS_ENDPOINT_URL_LAKEFORMATION, _CLOUDTRAIL).
  */
@@ -76,8 +79,35 @@ function tableOf(database: string, table: string, t: Pick<TaggedTable, "LFTagOnD
 const principalPermissions = (list: readonly { Principal?: { DataLakePrincipalIdentifier?: string }; Permissions?: string[] }[] | undefined): PrincipalPermissions[] =>
   (list ?? []).map((p) => ({ principal: p.Principal?.DataLakePrincipalIdentifier ?? "", permissions: [...(p.Permissions ?? [])] }));
 
+/** The layer buckets' own access settings, as S3 has them. */
+export async function observeBuckets(client: S3Client, declared: DeclaredLake): Promise<ObservedBucket[]> {
+  const buckets: ObservedBucket[] = [];
+  const absent = (code: string) => (err: unknown) => {
+    if ((err as { name?: string }).name === code) return undefined;
+    throw err;
+  };
+  for (const layer of LAYERS) {
+    const bucket = declared.facts.bucketArns[layer].replace(/^arn:[^:]+:s3:::/, "");
+    const policy = await call("S3", `GetBucketPolicy (${bucket})`, () => client.send(new GetBucketPolicyCommand({ Bucket: bucket })).then((r) => r.Policy, absent("NoSuchBucketPolicy")));
+    const block = await call("S3", `GetPublicAccessBlock (${bucket})`, () =>
+      client.send(new GetPublicAccessBlockCommand({ Bucket: bucket })).then((r) => r.PublicAccessBlockConfiguration, absent("NoSuchPublicAccessBlockConfiguration")),
+    );
+    buckets.push({
+      layer,
+      bucket,
+      policyName: "GetBucketPolicy",
+      policy: policy === undefined ? undefined : (JSON.parse(policy) as PolicyDocument).Statement,
+      publicAccessBlock:
+        block === undefined
+          ? undefined
+          : { blockPublicAcls: block.BlockPublicAcls === true, ignorePublicAcls: block.IgnorePublicAcls === true, blockPublicPolicy: block.BlockPublicPolicy === true, restrictPublicBuckets: block.RestrictPublicBuckets === true },
+    });
+  }
+  return buckets;
+}
+
 /** Lake Formation as it is, for the lake of one stack. */
-export async function observeLakeFormation(client: LakeFormationClient, declared: DeclaredLake): Promise<ObservedLake> {
+export async function observeLakeFormation(client: LakeFormationClient, declared: DeclaredLake): Promise<Omit<ObservedLake, "buckets">> {
   const CatalogId = declared.accountId;
   const LF = "Lake Formation";
   const notes: string[] = [];
@@ -289,7 +319,10 @@ export async function onlineAudit(outputs: StackOutputs, contracts: readonly Con
   const since = options.usedSince === undefined ? undefined : usedSinceProblems(options.usedSince, now);
   if (since?.problem !== undefined) throw new LakeInputError(since.problem);
   const declared = declaredLake(outputs, contracts);
-  const observed = await observeLakeFormation(new LakeFormationClient({ region: declared.region }), declared);
+  const observed: ObservedLake = {
+    ...(await observeLakeFormation(new LakeFormationClient({ region: declared.region }), declared)),
+    buckets: await observeBuckets(new S3Client({ region: declared.region }), declared),
+  };
   if (options.usedSince === undefined) return auditLake(declared, observed, { generatedAt: now });
   const { events, unreadable } = await lookupDataAccess(new CloudTrailClient({ region: declared.region }), options.usedSince, now);
   const notes = [...observed.notes, ...(since?.note === undefined ? [] : [since.note]), ...(unreadable > 0 ? [`${unreadable} GetDataAccess event(s) named no table, or were refused, and are not counted`] : [])];

@@ -1,5 +1,6 @@
 import { AccessRole } from "../aws/governance-plan";
 import { LfGrant, LfGrantResource, LfTable, Tags } from "../aws/lake-formation";
+import { PolicyStatement } from "../aws/iam";
 import { Layer } from "../aws/naming";
 
 /** The JSON shape of a governance audit (schemas/audit.schema.json). */
@@ -144,6 +145,21 @@ export interface ObservedLocation {
   readonly hybridAccess: boolean;
 }
 
+export const PUBLIC_ACCESS_BLOCK_SETTINGS = ["blockPublicAcls", "ignorePublicAcls", "blockPublicPolicy", "restrictPublicBuckets"] as const;
+export type PublicAccessBlockSetting = (typeof PUBLIC_ACCESS_BLOCK_SETTINGS)[number];
+
+/** A layer bucket's own access settings. */
+export interface ObservedBucket {
+  readonly layer: Layer;
+  readonly bucket: string;
+  /** How the findings name its policy: the program's resource, or the bucket's policy in S3. */
+  readonly policyName: string;
+  /** Its bucket policy's statements; undefined: it has none. */
+  readonly policy: readonly PolicyStatement[] | undefined;
+  /** Its public access block; undefined: none is set. */
+  readonly publicAccessBlock: Readonly<Partial<Record<PublicAccessBlockSetting, boolean>>> | undefined;
+}
+
 /** Lake Formation as it is (online) or as the program would deploy it (offline), in one shape. */
 export interface ObservedLake {
   readonly source: "online" | "offline";
@@ -154,6 +170,8 @@ export interface ObservedLake {
   readonly databases: readonly { readonly name: string; readonly tags: Tags }[];
   readonly tables: readonly LfTable[];
   readonly grants: readonly LfGrant[];
+  /** The layer buckets' policies and public access blocks. */
+  readonly buckets: readonly ObservedBucket[];
   /** Findings only this source can make (offline: IAM, dependency order, replaceWith). */
   readonly findings: readonly Violation[];
   readonly notes: readonly string[];

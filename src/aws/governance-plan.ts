@@ -340,6 +340,8 @@ export const AUDIT_ACTIONS = [
   "lakeformation:SearchTablesByLFTags",
   "lakeformation:GetLFTagExpression",
   "lakeformation:ListDataCellsFilter",
+  "s3:GetBucketPolicy",
+  "s3:GetBucketPublicAccessBlock",
   "cloudtrail:LookupEvents",
 ] as const;
 

@@ -140,8 +140,8 @@ describe("the offline audit finds each kind of violation a change could bring", 
     expect(kinds(report)).to.deep.equal(["direct-s3-read"]);
     expect(report.violations.map((v) => v.message)).to.deep.equal([
       `the raw bucket ${lake}-storage-raw-mock does not set restrictPublicBuckets: a public policy or ACL could open its objects`,
-      `the curated bucket's policy ${lake}-storage-curated-policy (statement AnalystsToo) lets ${analyst} read its objects from S3: Lake Formation's column grants do not apply there`,
-      `the curated bucket's policy ${lake}-storage-curated-policy (statement Everyone) lets * read its objects from S3: Lake Formation's column grants do not apply there`,
+      `the curated bucket ${lake}-storage-curated-mock's policy (${lake}-storage-curated-policy, statement AnalystsToo) lets ${analyst} read its objects from S3: Lake Formation's column grants do not apply there`,
+      `the curated bucket ${lake}-storage-curated-mock's policy (${lake}-storage-curated-policy, statement Everyone) lets * read its objects from S3: Lake Formation's column grants do not apply there`,
     ]);
   });
 

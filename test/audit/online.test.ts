@@ -12,7 +12,8 @@ import { StackOutputs, formatStackOutputs } from "../../src/aws/stack-outputs";
 import { LakeInputError } from "../../src/errors";
 import { loadContracts, PROJECT_ROOT } from "../../src/model/contracts";
 import { FakeAwsError, fakeEndpointEnv, useFakeEndpoints } from "../support/fake-aws";
-import { FakeCloudTrail, FakeLakeFormation, FakeLakeFormationState, getDataAccessEvent, Pair, stateFrom } from "../support/fake-lakeformation";
+import { FakeCloudTrail, FakeLakeFormation, FakeLakeFormationState, fakeLakeBuckets, getDataAccessEvent, Pair, stateFrom } from "../support/fake-lakeformation";
+import { FakeS3 } from "../support/fake-s3";
 import { tempDir } from "../support/lake";
 import { mockRun } from "../pulumi/stacks";
 
@@ -30,6 +31,7 @@ describe("lake audit --stack-outputs, against Lake Formation over the wire", fun
   let deployed: FakeLakeFormationState;
   let lf: FakeLakeFormation;
   let restore: () => void;
+  let s3: FakeS3;
   const auditors = (): string[] => (declared.admins.readOnlyAdmins as string[]).slice();
 
   before(async () => {
@@ -38,8 +40,11 @@ describe("lake audit --stack-outputs, against Lake Formation over the wire", fun
     fs.writeFileSync(outputsFile, formatStackOutputs(run.outputs));
     outputs = StackOutputs.read(outputsFile);
     declared = declaredLake(outputs, contracts);
-    deployed = stateFrom(observeMockRun(run, declared), MOCK_ACCOUNT_ID, { admins: [MOCK_DEPLOYER_ROLE_ARN], readOnlyAdmins: auditors() });
+    const observed = observeMockRun(run, declared);
+    deployed = stateFrom(observed, MOCK_ACCOUNT_ID, { admins: [MOCK_DEPLOYER_ROLE_ARN], readOnlyAdmins: auditors() });
+    s3 = await fakeLakeBuckets(observed);
   });
+  after(async () => s3?.close());
 
   /** A fresh fake (two items a page, so every list is paged) with the deployed state, changed by `seed`. */
   async function startFake(seed: (s: FakeLakeFormationState) => void = () => undefined, refuse?: (operation: string) => FakeAwsError | undefined): Promise<string> {
@@ -54,7 +59,7 @@ describe("lake audit --stack-outputs, against Lake Formation over the wire", fun
   });
 
   it("finds a lake deployed as declared clean, reading every list to its last page", async () => {
-    restore = useFakeEndpoints({ lakeformation: await startFake() });
+    restore = useFakeEndpoints({ s3: s3.endpoint, lakeformation: await startFake() });
     const report = await onlineAudit(outputs, contracts);
     expect(report.violations).to.deep.equal([]);
     expect(report.source).to.equal("online");
@@ -68,7 +73,7 @@ describe("lake audit --stack-outputs, against Lake Formation over the wire", fun
   });
 
   it("expands the tag-expression grants into who can read what: analysts see curated without its PII columns", async () => {
-    restore = useFakeEndpoints({ lakeformation: await startFake() });
+    restore = useFakeEndpoints({ s3: s3.endpoint, lakeformation: await startFake() });
     const report = await onlineAudit(outputs, contracts);
     const analyst = report.access.filter((a) => a.role === "analyst");
     expect(analyst.filter((a) => a.read).every((a) => a.layer === "curated" && !a.pii)).to.equal(true);
@@ -81,6 +86,7 @@ describe("lake audit --stack-outputs, against Lake Formation over the wire", fun
     const someone = role("contractor");
     const curatedBucket = outputs.entry("bucketArns", "curated");
     restore = useFakeEndpoints({
+      s3: s3.endpoint,
       lakeformation: await startFake((s) => {
         const permissions = s.PrincipalResourcePermissions;
         // missing-grant: the warehouse's table grant is gone.
@@ -155,10 +161,34 @@ describe("lake audit --stack-outputs, against Lake Formation over the wire", fun
     expect(validateAudit(JSON.parse(JSON.stringify(report)))).to.deep.equal([]);
   });
 
+  it("reads the layer buckets' policies and public access blocks from S3: a bucket policy letting a persona read objects is a path around the grants", async () => {
+    const curated = outputs.entry("bucketArns", "curated").replace("arn:aws:s3:::", "");
+    const raw = outputs.entry("bucketArns", "raw").replace("arn:aws:s3:::", "");
+    const policy = JSON.parse(s3.policies.get(curated)!) as { Statement: object[] };
+    const savedPolicy = s3.policies.get(curated)!;
+    const savedBlock = s3.publicAccessBlocks.get(raw)!;
+    try {
+      policy.Statement.push({ Sid: "Analysts", Effect: "Allow", Principal: { AWS: role(`${P}-analyst`) }, Action: "s3:GetObject", Resource: `arn:aws:s3:::${curated}/*` });
+      s3.policies.set(curated, JSON.stringify(policy));
+      s3.publicAccessBlocks.set(raw, { ...savedBlock, BlockPublicPolicy: false });
+      restore = useFakeEndpoints({ s3: s3.endpoint, lakeformation: await startFake() });
+      const report = await onlineAudit(outputs, contracts);
+      expect(report.violations.map((v) => [v.kind, v.message])).to.deep.equal([
+        ["direct-s3-read", `the raw bucket ${raw} does not set blockPublicPolicy: a public policy or ACL could open its objects`],
+        ["direct-s3-read", `the curated bucket ${curated}'s policy (GetBucketPolicy, statement Analysts) lets ${role(`${P}-analyst`)} read its objects from S3: Lake Formation's column grants do not apply there`],
+      ]);
+      expect(s3.requests.filter((r) => r.method === "GET" && r.key === "").map((r) => r.bucket)).to.include.members([curated, raw]);
+    } finally {
+      s3.policies.set(curated, savedPolicy);
+      s3.publicAccessBlocks.set(raw, savedBlock);
+    }
+  });
+
   it("expands grants to the account's AllIAMPrincipals group and catalog super users to the principals they reach", async () => {
     const contractor = role("contractor");
     const condition = 'context.iam.principalTags.hasTag("department")';
     restore = useFakeEndpoints({
+      s3: s3.endpoint,
       lakeformation: await startFake((s) => {
         const grant = (principal: string, resource: Record<string, unknown>, perms: string[], extra: Record<string, unknown> = {}) =>
           s.PrincipalResourcePermissions.push({ Principal: { DataLakePrincipalIdentifier: principal }, Resource: resource, Permissions: perms, PermissionsWithGrantOption: [], ...extra });
@@ -195,6 +225,7 @@ describe("lake audit --stack-outputs, against Lake Formation over the wire", fun
     const contractor = role("contractor");
     const filter = (database: string, table: string, name: string, definition: Record<string, unknown>) => ({ TableCatalogId: MOCK_ACCOUNT_ID, DatabaseName: database, TableName: table, Name: name, VersionId: "1", ...definition });
     restore = useFakeEndpoints({
+      s3: s3.endpoint,
       lakeformation: await startFake((s) => {
         s.DataCellsFilters.push(
           filter(db("curated"), "customers", "bogota-no-pii", { ColumnWildcard: { ExcludedColumnNames: ["id_number", "customer_name"] }, RowFilter: { FilterExpression: "city = 'Bogota'" } }),
@@ -241,6 +272,7 @@ describe("lake audit --used-since: who did read PII, from CloudTrail over the wi
   let outputs: StackOutputs;
   let lf: FakeLakeFormation;
   let trail: FakeCloudTrail;
+  let s3: FakeS3;
   let restore: () => void;
   const table = (layer: string, name: string) => `arn:aws:glue:eu-west-1:${MOCK_ACCOUNT_ID}:table/${db(layer)}/${name}`;
 
@@ -248,6 +280,7 @@ describe("lake audit --used-since: who did read PII, from CloudTrail over the wi
     const run = await mockRun("prod");
     outputs = StackOutputs.parse("prod outputs", JSON.stringify(run.outputs));
     const declared = declaredLake(outputs, contracts);
+    s3 = await fakeLakeBuckets(observeMockRun(run, declared));
     lf = new FakeLakeFormation(stateFrom(observeMockRun(run, declared), MOCK_ACCOUNT_ID, { admins: [MOCK_DEPLOYER_ROLE_ARN], readOnlyAdmins: [...declared.admins.readOnlyAdmins] }), { pageSize: 3 });
     const event = (id: string, time: string, principal: string, tableArn: string | undefined, service: string, errorCode?: string) => getDataAccessEvent({ id, time, principal, tableArn, service, errorCode });
     trail = new FakeCloudTrail(
@@ -264,12 +297,13 @@ describe("lake audit --used-since: who did read PII, from CloudTrail over the wi
       ],
       2,
     );
-    restore = useFakeEndpoints({ lakeformation: await lf.start(), cloudtrail: await trail.start() });
+    restore = useFakeEndpoints({ s3: s3.endpoint, lakeformation: await lf.start(), cloudtrail: await trail.start() });
   });
   after(async () => {
     restore();
     await lf.close();
     await trail.close();
+    await s3.close();
   });
 
   it("lists the principals that read tables with PII they may read, paged through the event history", async () => {
@@ -302,6 +336,7 @@ describe("lake audit --stack-outputs (the command, a child process against the f
   const lakeBin = path.join(PROJECT_ROOT, "bin", "lake");
   let outputsFile: string;
   let deployed: FakeLakeFormationState;
+  let s3: FakeS3;
 
   before(async () => {
     outputsFile = path.join(tempDir("audit-cli"), "prod.json");
@@ -311,7 +346,9 @@ describe("lake audit --stack-outputs (the command, a child process against the f
     const run = await mockRun("prod");
     const declared = declaredLake(StackOutputs.read(outputsFile), contracts);
     deployed = stateFrom(observeMockRun(run, declared), MOCK_ACCOUNT_ID, { admins: [MOCK_DEPLOYER_ROLE_ARN], readOnlyAdmins: [...declared.admins.readOnlyAdmins] });
+    s3 = await fakeLakeBuckets(observeMockRun(run, declared));
   });
+  after(async () => s3?.close());
 
   async function audit(state: FakeLakeFormationState, args: string[], refuse?: (operation: string) => FakeAwsError | undefined) {
     const lf = new FakeLakeFormation(state, { pageSize: 5, refuse });
@@ -319,7 +356,7 @@ describe("lake audit --stack-outputs (the command, a child process against the f
     try {
       // spawnSync would block the fake's event loop: run the child asynchronously.
       return await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(lakeBin, ["audit", "--stack-outputs", outputsFile, ...args], { env: fakeEndpointEnv({ lakeformation: endpoint }) });
+        const child = spawn(lakeBin, ["audit", "--stack-outputs", outputsFile, ...args], { env: fakeEndpointEnv({ lakeformation: endpoint, s3: s3.endpoint }) });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

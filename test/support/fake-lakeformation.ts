@@ -1,6 +1,7 @@
 import { ObservedLake } from "../../src/audit/types";
 import { tagsMatch, toApiResource } from "../../src/aws/lake-formation";
 import { FakeAwsError, JsonProtocolServer, RestJsonServer } from "./fake-aws";
+import { FakeS3 } from "./fake-s3";
 
 /**
  * A fake AWS Lake Formation on 127.0.0.1 for the real @aws-sdk/client-lakeformation (REST-JSON:
@@ -72,6 +73,19 @@ export function stateFrom(observed: ObservedLake, catalogId: string, settings: {
     Expressions: [],
     DataCellsFilters: [],
   };
+}
+
+/** A fake S3 holding the layer buckets with their policies and public access blocks as observed (offline, from the program under mocks). */
+export async function fakeLakeBuckets(observed: ObservedLake): Promise<FakeS3> {
+  const s3 = await FakeS3.start(observed.buckets.map((b) => b.bucket));
+  for (const b of observed.buckets) {
+    if (b.policy !== undefined) s3.policies.set(b.bucket, JSON.stringify({ Version: "2012-10-17", Statement: b.policy }));
+    const block = b.publicAccessBlock;
+    if (block !== undefined) {
+      s3.publicAccessBlocks.set(b.bucket, { BlockPublicAcls: block.blockPublicAcls === true, IgnorePublicAcls: block.ignorePublicAcls === true, BlockPublicPolicy: block.blockPublicPolicy === true, RestrictPublicBuckets: block.restrictPublicBuckets === true });
+    }
+  }
+  return s3;
 }
 
 /** The ListPermissions resource types a grant is listed under. */

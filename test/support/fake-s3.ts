@@ -8,7 +8,9 @@ import { closeServer, listen, readBody } from "./fake-aws";
  * A fake Amazon S3 on 127.0.0.1 for the real @aws-sdk/client-s3 (REST XML, path-style addressing,
  * which the SDK uses for an IP endpoint): PutObject (with If-None-Match / If-Match conditional
  * writes and the SDK's aws-chunked uploads), GetObject, HeadObject, DeleteObject and
- * ListObjectsV2 (prefix, delimiter, pages). Objects live in memory; `putTree` copies a local folder in.
+ * ListObjectsV2 (prefix, delimiter, pages), GetBucketPolicy and GetPublicAccessBlock (from
+ * `policies` and `publicAccessBlocks`; NoSuchBucketPolicy / NoSuchPublicAccessBlockConfiguration
+ * when unset). Objects live in memory; `putTree` copies a local folder in.
  */
 
 export interface StoredObject {
@@ -38,6 +40,10 @@ function decodeAwsChunked(raw: Buffer): Buffer {
 export class FakeS3 {
   readonly buckets = new Map<string, Map<string, StoredObject>>();
   readonly requests: { method: string; bucket: string; key: string }[] = [];
+  /** Bucket policies, as the JSON documents S3 returns. */
+  readonly policies = new Map<string, string>();
+  /** Public access block settings per bucket. */
+  readonly publicAccessBlocks = new Map<string, { BlockPublicAcls: boolean; IgnorePublicAcls: boolean; BlockPublicPolicy: boolean; RestrictPublicBuckets: boolean }>();
   private server: http.Server | undefined;
   endpoint = "";
 
@@ -111,6 +117,22 @@ export class FakeS3 {
     if (!objects) return error(404, "NoSuchBucket", "The specified bucket does not exist");
     if (key === "") {
       if (method === "GET" && url.searchParams.get("list-type") === "2") return this.list(res, bucket, objects, url.searchParams);
+      if (method === "GET" && url.searchParams.has("policy")) {
+        const policy = this.policies.get(bucket);
+        if (policy === undefined) return error(404, "NoSuchBucketPolicy", "The bucket policy does not exist");
+        res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(policy) });
+        return void res.end(policy);
+      }
+      if (method === "GET" && url.searchParams.has("publicAccessBlock")) {
+        const block = this.publicAccessBlocks.get(bucket);
+        if (block === undefined) return error(404, "NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found");
+        const body =
+          `<?xml version="1.0" encoding="UTF-8"?>\n<PublicAccessBlockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
+          Object.entries(block).map(([k, v]) => `<${k}>${v}</${k}>`).join("") +
+          "</PublicAccessBlockConfiguration>";
+        res.writeHead(200, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) });
+        return void res.end(body);
+      }
       return error(400, "NotImplemented", `${method} on a bucket is not implemented by this fake`);
     }
     const existing = objects.get(key);
