@@ -8,11 +8,13 @@ import { ArnContext } from "../src/aws/iam";
 import { LAYERS, lakeNames, PERSONA_ROLES } from "../src/aws/naming";
 import { LakeInputError } from "../src/errors";
 import { LakeAccess } from "./lake-access";
+import { referenceLevels } from "../src/aws/asl";
 import { rulesetPlans, verificationPlans } from "../src/aws/quality-plan";
 import { LakeAnalytics } from "./lake-analytics";
 import { LakeCatalog } from "./lake-catalog";
 import { LakeGovernance } from "./lake-governance";
 import { LakeOrchestration } from "./lake-orchestration";
+import { LakeVerification } from "./lake-verification";
 import { LakeProcessing } from "./lake-processing";
 import { LakeQuality } from "./lake-quality";
 import { LakeStorage } from "./lake-storage";
@@ -47,6 +49,12 @@ export interface LakeStackOutputs {
   readonly stateMachineName: pulumi.Output<string>;
   readonly stateMachineArn: pulumi.Output<string>;
   readonly alarmTopicArn: pulumi.Output<string>;
+  /** The raw-bucket key whose upload starts the load of a date (after its exports), YYYY-MM-DD standing for the date. */
+  readonly loadMarker: pulumi.Output<string>;
+  readonly reportFunctionName: pulumi.Output<string>;
+  readonly reportFunctionArn: pulumi.Output<string>;
+  /** Where each load's quality report is kept: s3://<processed bucket>/quality/<load_date>/. */
+  readonly qualityReports: pulumi.Output<string>;
   readonly redshift: Record<string, pulumi.Output<string>>;
   readonly roles: Record<string, pulumi.Output<string>>;
   /** Persona -> the Athena workgroup it queries through. */
@@ -151,10 +159,27 @@ export class EnergyDataLake extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const verification = verificationPlans(ruleSets, contracts, names);
+    const verificationStatements = verificationPlans(ruleSets, contracts, names);
     const quality = new LakeQuality(
       `${name}-quality`,
-      { rulesets: rulesetPlans(ruleSets, contracts, names), verification, processedTables: catalog.tables.processed, workgroup: analytics.workgroup.name },
+      { rulesets: rulesetPlans(ruleSets, contracts, names), verification: verificationStatements, processedTables: catalog.tables.processed, workgroup: analytics.workgroup.name },
+      { parent: this },
+    );
+
+    const verification = new LakeVerification(
+      `${name}-verification`,
+      {
+        names,
+        contracts,
+        ruleSets,
+        rawBucket: buckets.raw,
+        processedBucket: buckets.processed,
+        curatedBucket: buckets.curated,
+        athenaResultsBucket: storage.supportBuckets["athena-results"],
+        workgroup: analytics.workgroup.name,
+        keyArn: storage.keyArn,
+        arnContext,
+      },
       { parent: this },
     );
 
@@ -162,25 +187,17 @@ export class EnergyDataLake extends pulumi.ComponentResource {
       `${name}-orchestration`,
       {
         names,
-        datasets: contracts.map((c) => ({
-          name: c.name,
-          verification: (verification.find((v) => v.dataset === c.name)?.statements ?? []).map((s) => ({ statement: s.name, parameterCount: s.parameterCount })),
-        })),
-        rawCrawler: catalog.crawlers.raw,
-        curatedCrawler: catalog.crawlers.curated,
+        levels: referenceLevels(contracts.map((c) => c.name), ruleSets),
         transformJob: processing.transformJob,
         curateJob: processing.curateJob,
-        workgroup: analytics.workgroup,
+        reportFunction: verification.function,
         rawBucket: buckets.raw,
-        processedBucket: buckets.processed,
-        quarantineBucket: buckets.quarantine,
-        athenaResultsBucket: storage.supportBuckets["athena-results"],
         keyArn: storage.keyArn,
         arnContext,
         schedule: config.loadSchedule,
         alarmEmail: config.alarmEmail,
       },
-      // The statements the state machine executes must exist before it can run.
+      // The transform evaluates the deployed rulesets: they must exist before a load can run.
       { parent: this, dependsOn: [quality] },
     );
 
@@ -205,7 +222,7 @@ export class EnergyDataLake extends pulumi.ComponentResource {
         { name: "glue-jobs", arn: processing.role.arn },
         { name: "crawlers", arn: catalog.crawlerRole.arn },
       ],
-      orchestration: [{ name: "state-machine", arn: orchestration.role.arn }],
+      orchestration: [{ name: "report-function", arn: verification.role.arn }],
       warehouse: [{ name: "redshift", arn: warehouse.role.arn }],
     };
     const governance = new LakeGovernance(
@@ -234,6 +251,10 @@ export class EnergyDataLake extends pulumi.ComponentResource {
       stateMachineName: orchestration.stateMachine.name,
       stateMachineArn: orchestration.stateMachine.arn,
       alarmTopicArn: orchestration.alarmTopic.arn,
+      loadMarker: orchestration.loadMarker,
+      reportFunctionName: verification.function.name,
+      reportFunctionArn: verification.function.arn,
+      qualityReports: verification.reportsLocation,
       redshift: {
         namespace: warehouse.namespace.namespaceName,
         namespaceArn: warehouse.namespace.arn,
@@ -250,6 +271,7 @@ export class EnergyDataLake extends pulumi.ComponentResource {
         glueJobs: processing.role.arn,
         crawlers: catalog.crawlerRole.arn,
         stateMachine: orchestration.role.arn,
+        reportFunction: verification.role.arn,
         warehouse: warehouse.role.arn,
         lakeFormationLocation: governance.locationRole.arn,
       },

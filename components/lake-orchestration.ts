@@ -1,23 +1,20 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AslDataset, loadStateMachineDefinition } from "../src/aws/asl";
-import { arn, ArnContext, ATHENA_QUERY, bucketStatements, GLUE_CATALOG_READ, kmsStatement, policy, serviceTrust } from "../src/aws/iam";
+import { loadStateMachineDefinition } from "../src/aws/asl";
+import { arn, ArnContext, kmsStatement, policy, serviceTrust } from "../src/aws/iam";
 import { LakeNames } from "../src/aws/naming";
+import { LOAD_MARKER_PREFIX } from "../src/aws/report-function";
 
 export interface LakeOrchestrationArgs {
   readonly names: LakeNames;
-  /** Datasets of a load, each with its verification statements. */
-  readonly datasets: readonly AslDataset[];
-  readonly rawCrawler: aws.glue.Crawler;
-  readonly curatedCrawler: aws.glue.Crawler;
+  /** Datasets by transform level (referenceLevels): a level runs after the ones it references. */
+  readonly levels: readonly (readonly string[])[];
   readonly transformJob: aws.glue.Job;
   readonly curateJob: aws.glue.Job;
-  readonly workgroup: aws.athena.Workgroup;
+  /** The report function: plans, verifies and finalizes each load. */
+  readonly reportFunction: aws.lambda.Function;
+  /** Where exports and load markers arrive. */
   readonly rawBucket: aws.s3.Bucket;
-  /** Where the transform job writes the Data Quality outcome the gate reads. */
-  readonly processedBucket: aws.s3.Bucket;
-  readonly quarantineBucket: aws.s3.Bucket;
-  readonly athenaResultsBucket: aws.s3.Bucket;
   readonly keyArn: pulumi.Input<string>;
   readonly arnContext: pulumi.Input<ArnContext>;
   /** EventBridge schedule of the daily load. @default "cron(0 6 * * ? *)" */
@@ -26,30 +23,40 @@ export interface LakeOrchestrationArgs {
   readonly alarmEmail?: string;
   /** Days the state machine's logs are kept. @default 90 */
   readonly logRetentionDays?: number;
+  /** A load still running after this long is stopped (and alarms). @default 360 */
+  readonly timeoutMinutes?: number;
 }
 
 /**
- * The load pipeline: a Step Functions state machine (crawl raw, transform, Data Quality gate,
- * Athena verification, curate, crawl curated), started when a raw file arrives (EventBridge) and
- * on a schedule; failed executions raise a CloudWatch alarm on an encrypted SNS topic.
+ * The load pipeline: a Step Functions state machine (plan, transforms by reference level, verify,
+ * gate, curate, finalize; see src/aws/asl.ts), started when a load marker lands in the raw bucket
+ * (EventBridge; one execution per load date, the report function's lock serialising any two) and
+ * on a schedule. Every failure publishes what happened, for a failed gate its verdict line and
+ * where its report is, to an encrypted SNS topic; a load that times out raises a CloudWatch alarm
+ * on the same topic.
  */
 export class LakeOrchestration extends pulumi.ComponentResource {
   public readonly stateMachine: aws.sfn.StateMachine;
   public readonly role: aws.iam.Role;
   public readonly alarmTopic: aws.sns.Topic;
-  public readonly failureAlarm: aws.cloudwatch.MetricAlarm;
+  public readonly timeoutAlarm: aws.cloudwatch.MetricAlarm;
   /** The ASL definition, as deployed. */
   public readonly definition: pulumi.Output<string>;
+  /** The raw-bucket key a load marker is uploaded to, `YYYY-MM-DD` standing for the load date. */
+  public readonly loadMarker: pulumi.Output<string>;
 
   constructor(name: string, args: LakeOrchestrationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("energy-lake:aws:LakeOrchestration", name, {}, opts);
     const { names } = args;
     const ctx = pulumi.output(args.arnContext);
+    const timeoutSeconds = (args.timeoutMinutes ?? 360) * 60;
+
+    this.alarmTopic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: args.keyArn }, { parent: this });
 
     this.definition = pulumi
-      .all([args.rawCrawler.name, args.curatedCrawler.name, args.transformJob.name, args.curateJob.name, args.workgroup.name, args.processedBucket.bucket])
-      .apply(([rawCrawler, curatedCrawler, transformJob, curateJob, workgroup, qualityBucket]) =>
-        JSON.stringify(loadStateMachineDefinition({ datasets: args.datasets, rawCrawler, curatedCrawler, transformJob, curateJob, workgroup, qualityBucket }), null, 2),
+      .all([args.transformJob.name, args.curateJob.name, args.reportFunction.arn, this.alarmTopic.arn])
+      .apply(([transformJob, curateJob, reportFunction, alarmTopic]) =>
+        JSON.stringify({ ...loadStateMachineDefinition({ levels: args.levels, transformJob, curateJob, reportFunction, alarmTopic, lakeName: names.prefix }), TimeoutSeconds: timeoutSeconds }, null, 2),
       );
 
     const logGroup = new aws.cloudwatch.LogGroup(
@@ -64,8 +71,8 @@ export class LakeOrchestration extends pulumi.ComponentResource {
       {
         role: this.role.id,
         policy: pulumi
-          .all([ctx, args.keyArn, args.processedBucket.bucket, args.quarantineBucket.bucket, args.athenaResultsBucket.bucket])
-          .apply(([c, key, processed, quarantine, results]) =>
+          .all([ctx, args.keyArn, args.reportFunction.arn, this.alarmTopic.arn])
+          .apply(([c, key, reportFunction, topic]) =>
             JSON.stringify(
               policy(
                 {
@@ -74,20 +81,8 @@ export class LakeOrchestration extends pulumi.ComponentResource {
                   Action: ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"],
                   Resource: [arn.glueJob(c, names.job("transform")), arn.glueJob(c, names.job("curate"))],
                 },
-                { Sid: "RunCrawlers", Effect: "Allow", Action: ["glue:StartCrawler", "glue:GetCrawler"], Resource: [arn.glueCrawler(c, names.crawler("raw")), arn.glueCrawler(c, names.crawler("curated"))] },
-                { Sid: "RunVerification", Effect: "Allow", Action: ATHENA_QUERY, Resource: arn.athenaWorkgroup(c, names.workgroup) },
-                {
-                  Sid: "CatalogForVerification",
-                  Effect: "Allow",
-                  Action: GLUE_CATALOG_READ,
-                  Resource: [arn.glueCatalog(c), ...(["processed", "quarantine"] as const).flatMap((l) => [arn.glueDatabase(c, names.database(l)), arn.glueTables(c, names.database(l))])],
-                },
-                ...bucketStatements(c, [
-                  { bucket: processed, write: false },
-                  { bucket: quarantine, write: false },
-                  { bucket: results, prefix: "results/", write: true },
-                ]),
-                { Sid: "LakeFormationData", Effect: "Allow", Action: "lakeformation:GetDataAccess", Resource: "*" },
+                { Sid: "InvokeReportFunction", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [reportFunction, `${reportFunction}:*`] },
+                { Sid: "PublishAlarms", Effect: "Allow", Action: "sns:Publish", Resource: topic },
                 {
                   Sid: "VendedLogs",
                   Effect: "Allow",
@@ -130,13 +125,10 @@ export class LakeOrchestration extends pulumi.ComponentResource {
     const arrival = new aws.cloudwatch.EventRule(
       `${name}-arrival`,
       {
-        description: "A raw file arrived: load its dataset for its load date",
+        description: `A load marker arrived (${LOAD_MARKER_PREFIX}load_date=YYYY-MM-DD, after the exports): load that date`,
+        // A prefix without characters S3 URL-encodes in event keys: the marker matches however its key is encoded.
         eventPattern: args.rawBucket.bucket.apply((bucket) =>
-          JSON.stringify({
-            source: ["aws.s3"],
-            "detail-type": ["Object Created"],
-            detail: { bucket: { name: [bucket] }, object: { key: [{ wildcard: "*/load_date=*/*" }] } },
-          }),
+          JSON.stringify({ source: ["aws.s3"], "detail-type": ["Object Created"], detail: { bucket: { name: [bucket] }, object: { key: [{ prefix: LOAD_MARKER_PREFIX }] } } }),
         ),
       },
       { parent: this },
@@ -145,7 +137,7 @@ export class LakeOrchestration extends pulumi.ComponentResource {
 
     const schedule = new aws.cloudwatch.EventRule(
       `${name}-schedule`,
-      { description: "Daily load of every dataset", scheduleExpression: args.schedule ?? "cron(0 6 * * ? *)" },
+      { description: "Daily load of every dataset with exports for today (UTC)", scheduleExpression: args.schedule ?? "cron(0 6 * * ? *)" },
       { parent: this },
     );
     new aws.cloudwatch.EventTarget(
@@ -154,7 +146,6 @@ export class LakeOrchestration extends pulumi.ComponentResource {
       { parent: this, dependsOn: [eventsPolicy] },
     );
 
-    this.alarmTopic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: args.keyArn }, { parent: this });
     new aws.sns.TopicPolicy(
       `${name}-alarms-policy`,
       {
@@ -173,12 +164,13 @@ export class LakeOrchestration extends pulumi.ComponentResource {
     if (args.alarmEmail !== undefined) {
       new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: this.alarmTopic.arn, protocol: "email", endpoint: args.alarmEmail }, { parent: this });
     }
-    this.failureAlarm = new aws.cloudwatch.MetricAlarm(
-      `${name}-failed`,
+    // Every other failure is reported by the state machine itself, with what failed; a timeout cannot be.
+    this.timeoutAlarm = new aws.cloudwatch.MetricAlarm(
+      `${name}-timed-out`,
       {
-        alarmDescription: `A load of ${names.prefix} failed (state machine ${names.stateMachine})`,
+        alarmDescription: `A load of ${names.prefix} ran longer than ${args.timeoutMinutes ?? 360} minutes and was stopped (state machine ${names.stateMachine})`,
         namespace: "AWS/States",
-        metricName: "ExecutionsFailed",
+        metricName: "ExecutionsTimedOut",
         dimensions: { StateMachineArn: this.stateMachine.arn },
         statistic: "Sum",
         period: 300,
@@ -190,7 +182,8 @@ export class LakeOrchestration extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    this.loadMarker = pulumi.interpolate`s3://${args.rawBucket.bucket}/${LOAD_MARKER_PREFIX}load_date=YYYY-MM-DD`;
 
-    this.registerOutputs({ stateMachineArn: this.stateMachine.arn, alarmTopicArn: this.alarmTopic.arn });
+    this.registerOutputs({ stateMachineArn: this.stateMachine.arn, alarmTopicArn: this.alarmTopic.arn, loadMarker: this.loadMarker });
   }
 }

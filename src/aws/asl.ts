@@ -1,176 +1,142 @@
+import { RuleSet } from "../model/rules";
+
 /**
  * The load state machine (Amazon States Language) as a pure function of resource names, plus a
- * structural validator. One execution is one load: it resolves the load date and the datasets
- * (from the S3 object that arrived, from a manual request, or from the schedule), crawls raw,
- * then per dataset transforms, gates on the Glue Data Quality outcome, runs the Athena
- * verification counts and curates, and finally crawls curated.
+ * structural validator. One execution is one load date:
+ *
+ *   PlanLoad (report function: which load, which datasets; takes the load date's lock, waiting
+ *   while another execution holds it) -> transforms level by level (a dataset after the datasets
+ *   its references read, so its Glue Data Quality and its reference checks see them) -> Verify
+ *   (report function: the Athena checks, Glue's outcomes beside them, the report's four files)
+ *   -> Gate -> curate -> Finalize (report function: curated partitions registered, curated
+ *   counted, report rewritten, lock released).
+ *
+ * Every failure releases the lock and publishes to the alarm topic what happened and, for a
+ * failed gate, the report's verdict line and where the report is.
  */
 
-export interface AslDataset {
-  readonly name: string;
-  /** Athena prepared statements of the dataset's verification, each with its number of `?` parameters. */
-  readonly verification: readonly { readonly statement: string; readonly parameterCount: number }[];
-}
-
 export interface LoadStateMachinePlan {
-  readonly datasets: readonly AslDataset[];
-  readonly rawCrawler: string;
-  readonly curatedCrawler: string;
+  /** Datasets by transform level: each level's datasets run in parallel, after every earlier level. */
+  readonly levels: readonly (readonly string[])[];
   readonly transformJob: string;
   readonly curateJob: string;
-  /** Bucket the transform job writes each dataset's Data Quality outcome to. */
-  readonly qualityBucket: string;
-  readonly workgroup: string;
-  /** Seconds between two looks at a running crawler. */
-  readonly crawlerPollSeconds?: number;
+  /** ARN of the report function (plan, verify, finalize, release). */
+  readonly reportFunction: string;
+  /** ARN of the SNS topic failures are published to. */
+  readonly alarmTopic: string;
+  /** Named in the alarm subjects, e.g. energy-lake-dev. */
+  readonly lakeName: string;
+  /** The longest a load may wait for another execution of its date before giving up. @default 3600 */
+  readonly lockWaitSeconds?: number;
 }
 
-/** Where the transform job writes a dataset's Data Quality outcome of a load (read by the quality gate). */
-export const QUALITY_OUTCOME_PREFIX = "_quality";
-export const qualityOutcomeKey = (loadDate: string, dataset: string): string => `${QUALITY_OUTCOME_PREFIX}/load_date=${loadDate}/${dataset}.json`;
+/** The error the report function raises while another execution holds the load date. */
+export const LOAD_ALREADY_RUNNING = "LoadAlreadyRunning";
+export const QUALITY_GATE_FAILED = "QualityGateFailed";
 
 type State = Record<string, unknown>;
 type States = Record<string, State>;
 
 const pascal = (name: string): string => name.replace(/(^|_)([a-z0-9])/g, (_, __, ch: string) => ch.toUpperCase());
 
-/** Start a crawler (an already running one is fine) and poll until it is READY again. */
-function crawlStates(prefix: string, crawler: string, pollSeconds: number, next: string): States {
+/** Retries of the Lambda service's own transient errors, as AWS recommends for lambda:invoke. */
+const LAMBDA_RETRY = {
+  ErrorEquals: ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"],
+  IntervalSeconds: 2,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+};
+
+const ON_ERROR = (next: string): unknown[] => [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: next }];
+
+function invoke(plan: LoadStateMachinePlan, action: string, extra: Record<string, string>, resultSelector: Record<string, string> | undefined, resultPath: string | null, next: string, onError: string | undefined): State {
   return {
-    [`${prefix}Start`]: {
-      Type: "Task",
-      Resource: "arn:aws:states:::aws-sdk:glue:startCrawler",
-      Parameters: { Name: crawler },
-      ResultPath: null,
-      Catch: [{ ErrorEquals: ["Glue.CrawlerRunningException"], ResultPath: null, Next: `${prefix}Wait` }],
-      Next: `${prefix}Wait`,
-    },
-    [`${prefix}Wait`]: { Type: "Wait", Seconds: pollSeconds, Next: `${prefix}Status` },
-    [`${prefix}Status`]: {
-      Type: "Task",
-      Resource: "arn:aws:states:::aws-sdk:glue:getCrawler",
-      Parameters: { Name: crawler },
-      ResultSelector: { "state.$": "$.Crawler.State" },
-      ResultPath: `$.crawler`,
-      Next: `${prefix}Ready`,
-    },
-    [`${prefix}Ready`]: {
-      Type: "Choice",
-      Choices: [{ Variable: "$.crawler.state", StringEquals: "READY", Next: next }],
-      Default: `${prefix}Wait`,
-    },
+    Type: "Task",
+    Resource: "arn:aws:states:::lambda:invoke",
+    Parameters: { FunctionName: plan.reportFunction, Payload: { action, "execution.$": "$$.Execution.Id", ...extra } },
+    ...(resultSelector === undefined ? {} : { ResultSelector: resultSelector }),
+    ResultPath: resultPath,
+    Retry: [LAMBDA_RETRY],
+    ...(onError === undefined ? {} : { Catch: ON_ERROR(onError) }),
+    Next: next,
   };
 }
 
-/** A Glue job run for one dataset and the load date, waited for; `next` undefined ends the branch. */
-const jobRun = (job: string, dataset: string, next: string | undefined): State => ({
-  Type: "Task",
-  Resource: "arn:aws:states:::glue:startJobRun.sync",
-  Parameters: { JobName: job, Arguments: { "--dataset": dataset, "--load_date.$": "$.load_date" } },
-  ResultPath: null,
-  Retry: [{ ErrorEquals: ["Glue.ConcurrentRunsExceededException"], IntervalSeconds: 60, MaxAttempts: 5, BackoffRate: 2 }],
-  ...(next === undefined ? { End: true } : { Next: next }),
-});
-
-function datasetBranch(plan: LoadStateMachinePlan, dataset: AslDataset): State {
-  const p = pascal(dataset.name);
-  const verifyNames = dataset.verification.map((_, i) => `Verify${p}${i + 1}`);
-  const states: States = {
-    [`Select${p}`]: {
-      Type: "Pass",
-      Parameters: { "selected.$": `States.ArrayContains($.datasets, '${dataset.name}')` },
-      ResultPath: "$.selection",
-      Next: `Selected${p}`,
-    },
-    [`Selected${p}`]: {
-      Type: "Choice",
-      Choices: [{ Variable: "$.selection.selected", BooleanEquals: true, Next: `Transform${p}` }],
-      Default: `Skip${p}`,
-    },
-    [`Skip${p}`]: { Type: "Succeed" },
-    [`Transform${p}`]: jobRun(plan.transformJob, dataset.name, `ReadQuality${p}`),
-    [`ReadQuality${p}`]: {
-      Type: "Task",
-      Resource: "arn:aws:states:::aws-sdk:s3:getObject",
-      Parameters: { Bucket: plan.qualityBucket, "Key.$": `States.Format('${QUALITY_OUTCOME_PREFIX}/load_date={}/${dataset.name}.json', $.load_date)` },
-      ResultSelector: { "outcome.$": "States.StringToJson($.Body)" },
-      ResultPath: "$.quality",
-      Next: `QualityGate${p}`,
-    },
-    [`QualityGate${p}`]: {
-      Type: "Choice",
-      Choices: [{ Variable: "$.quality.outcome.rules_failed", NumericGreaterThan: 0, Next: `QualityFailed${p}` }],
-      Default: verifyNames[0] ?? `Curate${p}`,
-    },
-    [`QualityFailed${p}`]: { Type: "Fail", Error: "QualityGateFailed", Cause: `Glue Data Quality rules failed for ${dataset.name}; see the Data Quality results of the transform run` },
-  };
-  dataset.verification.forEach((v, i) => {
-    const parameters = Array.from({ length: v.parameterCount }, () => "$.sql.load_date_literal").join(", ");
-    states[verifyNames[i]!] = {
-      Type: "Task",
-      Resource: "arn:aws:states:::athena:startQueryExecution.sync",
-      Parameters: {
-        QueryString: `EXECUTE ${v.statement}`,
-        WorkGroup: plan.workgroup,
-        ...(v.parameterCount > 0 ? { "ExecutionParameters.$": `States.Array(${parameters})` } : {}),
+/** A Glue job run per selected dataset of a level, in parallel; datasets the load does not carry are skipped. */
+function jobLevel(job: string, verb: string, datasets: readonly string[], next: string): State {
+  const branch = (dataset: string): State => {
+    const p = pascal(dataset);
+    return {
+      StartAt: `Select${verb}${p}`,
+      States: {
+        [`Select${verb}${p}`]: { Type: "Pass", Parameters: { "selected.$": `States.ArrayContains($.load.datasets, '${dataset}')` }, ResultPath: "$.selection", Next: `Selected${verb}${p}` },
+        [`Selected${verb}${p}`]: { Type: "Choice", Choices: [{ Variable: "$.selection.selected", BooleanEquals: true, Next: `${verb}${p}` }], Default: `Skip${verb}${p}` },
+        [`Skip${verb}${p}`]: { Type: "Succeed" },
+        [`${verb}${p}`]: {
+          Type: "Task",
+          Resource: "arn:aws:states:::glue:startJobRun.sync",
+          Parameters: { JobName: job, Arguments: { "--dataset": dataset, "--load_date.$": "$.load.load_date" } },
+          ResultPath: null,
+          Retry: [{ ErrorEquals: ["Glue.ConcurrentRunsExceededException"], IntervalSeconds: 60, MaxAttempts: 5, BackoffRate: 2 }],
+          End: true,
+        },
       },
-      ResultSelector: { "query_execution_id.$": "$.QueryExecution.QueryExecutionId" },
-      ResultPath: `$.verification.q${i + 1}`,
-      Next: verifyNames[i + 1] ?? `Curate${p}`,
     };
-  });
-  states[`Curate${p}`] = jobRun(plan.curateJob, dataset.name, undefined);
-  return { StartAt: `Select${p}`, States: states };
+  };
+  return { Type: "Parallel", Branches: datasets.map(branch), ResultPath: null, Catch: ON_ERROR("ReleaseAfterError"), Next: next };
 }
 
 /** The ASL definition of the load state machine. */
 export function loadStateMachineDefinition(plan: LoadStateMachinePlan): Record<string, unknown> {
-  const poll = plan.crawlerPollSeconds ?? 30;
-  const all = plan.datasets.map((d) => d.name);
+  if (plan.levels.length === 0 || plan.levels.some((l) => l.length === 0)) throw new Error("a load state machine needs at least one dataset in every level");
+  const lockWait = plan.lockWaitSeconds ?? 3600;
+  const transformNames = plan.levels.map((_, i) => (plan.levels.length === 1 ? "Transform" : `TransformLevel${i + 1}`));
+  const levels: States = Object.fromEntries(plan.levels.map((datasets, i) => [transformNames[i]!, jobLevel(plan.transformJob, "Transform", datasets, transformNames[i + 1] ?? "Verify")]));
+  const loadDate = { "load_date.$": "$.load.load_date" };
+  const publish = (subject: string, message: string, next: string): State => ({
+    Type: "Task",
+    Resource: "arn:aws:states:::sns:publish",
+    Parameters: { TopicArn: plan.alarmTopic, "Subject.$": subject, "Message.$": message },
+    ResultPath: null,
+    // The alarm is the last word: failing to send it must not hide why the load failed.
+    Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: null, Next: next }],
+    Next: next,
+  });
   return {
-    Comment: "One load: crawl raw, transform, Data Quality gate, Athena verification, curate, crawl curated.",
-    StartAt: "ResolveLoad",
+    Comment: `One load of ${plan.lakeName}: plan, transform (referenced datasets first), verify with Athena and Glue Data Quality, gate, curate, finalize.`,
+    StartAt: "PlanLoad",
     States: {
-      ResolveLoad: {
-        Type: "Choice",
-        Choices: [
-          { Variable: "$.detail.object.key", IsPresent: true, Next: "FromArrival" },
-          { Variable: "$.load_date", IsPresent: true, Next: "FromRequest" },
-        ],
-        Default: "FromSchedule",
+      PlanLoad: {
+        ...invoke(plan, "plan", { "trigger.$": "$" }, { "load_date.$": "$.Payload.load_date", "datasets.$": "$.Payload.datasets" }, "$.load", transformNames[0]!, undefined),
+        Retry: [{ ErrorEquals: [LOAD_ALREADY_RUNNING], IntervalSeconds: 60, MaxAttempts: Math.max(1, Math.ceil(lockWait / 60)), BackoffRate: 1 }, LAMBDA_RETRY],
+        Catch: ON_ERROR("NotifyNotStarted"),
       },
-      FromArrival: {
-        Type: "Pass",
-        Comment: "raw keys are <dataset>/load_date=YYYY-MM-DD/<file>: load that dataset for that date",
-        Parameters: {
-          "load_date.$": "States.ArrayGetItem(States.StringSplit(States.ArrayGetItem(States.StringSplit($.detail.object.key, '/'), 1), '='), 1)",
-          "datasets.$": "States.Array(States.ArrayGetItem(States.StringSplit($.detail.object.key, '/'), 0))",
-        },
-        Next: "PrepareLoad",
-      },
-      FromRequest: { Type: "Pass", Parameters: { "load_date.$": "$.load_date", datasets: all }, Next: "PrepareLoad" },
-      FromSchedule: {
-        Type: "Pass",
-        Comment: "scheduled runs load today's date (UTC) for every dataset",
-        Parameters: { "load_date.$": "States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0)", datasets: all },
-        Next: "PrepareLoad",
-      },
-      PrepareLoad: {
-        Type: "Pass",
-        Comment: "the load date as a SQL string literal, the value of the verification statements' parameters",
-        Parameters: { "load_date_literal.$": "States.Format('\\'{}\\'', $.load_date)" },
-        ResultPath: "$.sql",
-        Next: "CrawlRawStart",
-      },
-      ...crawlStates("CrawlRaw", plan.rawCrawler, poll, "Datasets"),
-      Datasets: {
-        Type: "Parallel",
-        Branches: plan.datasets.map((d) => datasetBranch(plan, d)),
-        ResultPath: null,
-        Next: "CrawlCuratedStart",
-      },
-      ...crawlStates("CrawlCurated", plan.curatedCrawler, poll, "LoadSucceeded"),
+      ...levels,
+      Verify: invoke(plan, "verify", loadDate, { "gate.$": "$.Payload.gate", "verdict.$": "$.Payload.verdict", "report.$": "$.Payload.report" }, "$.verdict", "Gate", "ReleaseAfterError"),
+      Gate: { Type: "Choice", Choices: [{ Variable: "$.verdict.gate", StringEquals: "pass", Next: "Curate" }], Default: "ReleaseAfterGate" },
+      Curate: jobLevel(plan.curateJob, "Curate", plan.levels.flat(), "Finalize"),
+      Finalize: invoke(plan, "finalize", loadDate, undefined, null, "LoadSucceeded", "ReleaseAfterError"),
       LoadSucceeded: { Type: "Succeed" },
+      ReleaseAfterGate: { ...invoke(plan, "release", loadDate, undefined, null, "NotifyGateFailed", undefined), Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: null, Next: "NotifyGateFailed" }] },
+      NotifyGateFailed: publish(
+        `States.Format('${plan.lakeName}: the load of {} failed its quality gate', $.load.load_date)`,
+        `States.Format('{}\n\nReport: {}\nExecution: {}', $.verdict.verdict, $.verdict.report, $$.Execution.Id)`,
+        "QualityGateFailed",
+      ),
+      QualityGateFailed: { Type: "Fail", Error: QUALITY_GATE_FAILED, CausePath: "States.Format('{} Report: {}', $.verdict.verdict, $.verdict.report)" },
+      ReleaseAfterError: { ...invoke(plan, "release", loadDate, undefined, null, "NotifyFailed", undefined), Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: null, Next: "NotifyFailed" }] },
+      NotifyFailed: publish(
+        `States.Format('${plan.lakeName}: the load of {} failed', $.load.load_date)`,
+        `States.Format('The load of {} stopped: {}\n{}\n\nExecution: {}', $.load.load_date, $.error.Error, $.error.Cause, $$.Execution.Id)`,
+        "LoadFailed",
+      ),
+      LoadFailed: { Type: "Fail", ErrorPath: "$.error.Error", CausePath: "$.error.Cause" },
+      NotifyNotStarted: publish(
+        `States.Format('${plan.lakeName}: a load could not start ({})', $.error.Error)`,
+        `States.Format('A load could not start: {}\n{}\n\nExecution: {}', $.error.Error, $.error.Cause, $$.Execution.Id)`,
+        "LoadNotStarted",
+      ),
+      LoadNotStarted: { Type: "Fail", ErrorPath: "$.error.Error", CausePath: "$.error.Cause" },
     },
   };
 }
@@ -205,6 +171,7 @@ export function aslProblems(definition: unknown, path = "$"): string[] {
     for (const c of (state.Catch as { Next?: string }[] | undefined) ?? []) if (c.Next) next.push(c.Next);
     if (!TERMINAL.has(type) && type !== "Choice" && state.Next === undefined && state.End !== true) problems.push(`${where}: needs Next or End`);
     if (type === "Task" && typeof state.Resource !== "string") problems.push(`${where}: Task without Resource`);
+    if (type === "Fail" && state.Error === undefined && state.ErrorPath === undefined) problems.push(`${where}: Fail without Error or ErrorPath`);
     for (const n of next) if (!(n in states)) problems.push(`${where}: transition to missing state "${n}"`);
     if (type === "Parallel") {
       if (((state.Branches as unknown[] | undefined) ?? []).length === 0) problems.push(`${where}: Parallel without Branches`);
@@ -224,9 +191,9 @@ export function aslProblems(definition: unknown, path = "$"): string[] {
   return problems;
 }
 
-/** Every `Resource`/`JobName`/`Name`/`WorkGroup`/`Bucket` string the definition refers to, for cross-checking against deployed resources. */
-export function aslReferences(definition: unknown): { jobs: Set<string>; crawlers: Set<string>; workgroups: Set<string>; buckets: Set<string>; statements: Set<string> } {
-  const refs = { jobs: new Set<string>(), crawlers: new Set<string>(), workgroups: new Set<string>(), buckets: new Set<string>(), statements: new Set<string>() };
+/** The Glue jobs, Lambda functions and SNS topics the definition refers to, for cross-checking against deployed resources. */
+export function aslReferences(definition: unknown): { jobs: Set<string>; functions: Set<string>; topics: Set<string> } {
+  const refs = { jobs: new Set<string>(), functions: new Set<string>(), topics: new Set<string>() };
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit);
     if (typeof node !== "object" || node === null) return;
@@ -234,15 +201,38 @@ export function aslReferences(definition: unknown): { jobs: Set<string>; crawler
     const params = o.Parameters as Record<string, unknown> | undefined;
     if (typeof o.Resource === "string" && params) {
       if (o.Resource.includes("glue:startJobRun")) refs.jobs.add(String(params.JobName));
-      if (o.Resource.includes("Crawler")) refs.crawlers.add(String(params.Name));
-      if (o.Resource.includes("athena:")) {
-        refs.workgroups.add(String(params.WorkGroup));
-        refs.statements.add(String(params.QueryString).replace(/^EXECUTE /, ""));
-      }
-      if (o.Resource.includes(":s3:")) refs.buckets.add(String(params.Bucket));
+      if (o.Resource.includes("lambda:invoke")) refs.functions.add(String(params.FunctionName));
+      if (o.Resource.includes("sns:publish")) refs.topics.add(String(params.TopicArn));
     }
     Object.values(o).forEach(visit);
   };
   visit(definition);
   return refs;
+}
+
+/**
+ * The datasets in transform levels: a dataset comes after every dataset its reference rules read
+ * (so its Glue Data Quality references and its Athena reference checks see them), datasets of a
+ * level run in parallel. A cycle of references cannot be ordered and is refused, naming it.
+ */
+export function referenceLevels(datasets: readonly string[], ruleSets: readonly RuleSet[]): string[][] {
+  const needs = new Map(datasets.map((d) => [d, new Set<string>()]));
+  for (const ruleSet of ruleSets) {
+    for (const rule of ruleSet.rules) {
+      if (rule.kind !== "references") continue;
+      for (const t of rule.targets) if (t.dataset !== ruleSet.dataset && needs.has(t.dataset)) needs.get(ruleSet.dataset)?.add(t.dataset);
+    }
+  }
+  const levels: string[][] = [];
+  const placed = new Set<string>();
+  while (placed.size < datasets.length) {
+    const ready = datasets.filter((d) => !placed.has(d) && [...(needs.get(d) ?? [])].every((n) => placed.has(n)));
+    if (ready.length === 0) {
+      const stuck = datasets.filter((d) => !placed.has(d));
+      throw new Error(`reference rules form a cycle among ${stuck.join(", ")}: no order transforms each after what it references; break the cycle in quality-rules/`);
+    }
+    levels.push(ready);
+    for (const d of ready) placed.add(d);
+  }
+  return levels;
 }

@@ -56,6 +56,8 @@ export const arn = {
   glueLogGroups: (c: ArnContext): string => `arn:${c.partition}:logs:${c.region}:${c.accountId}:log-group:/aws-glue/*`,
   athenaWorkgroup: (c: ArnContext, name: string): string => `arn:${c.partition}:athena:${c.region}:${c.accountId}:workgroup/${name}`,
   stateMachine: (c: ArnContext, name: string): string => `arn:${c.partition}:states:${c.region}:${c.accountId}:stateMachine:${name}`,
+  stateMachineExecutions: (c: ArnContext, name: string): string => `arn:${c.partition}:states:${c.region}:${c.accountId}:execution:${name}:*`,
+  logStreams: (c: ArnContext, logGroup: string): string => `arn:${c.partition}:logs:${c.region}:${c.accountId}:log-group:${logGroup}:*`,
   accountRoot: (c: ArnContext): string => `arn:${c.partition}:iam::${c.accountId}:root`,
   bucket: (c: ArnContext, bucket: string): string => `arn:${c.partition}:s3:::${bucket}`,
   objects: (c: ArnContext, bucket: string, prefix = ""): string => `arn:${c.partition}:s3:::${bucket}/${prefix}*`,

@@ -2,7 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { LakeInputError } from "../errors";
 import { isIsoDate } from "../model/text";
 import type { NumberRecord } from "../model/contracts";
-import { isLoadDateFolder, parseKeptReport, reportFiles } from "../report/history";
+import { isLoadDateFolder, parseKeptReport, reportFiles } from "../report/kept";
 import type { QualityReport } from "../report/types";
 
 /**

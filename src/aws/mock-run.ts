@@ -75,6 +75,8 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
       return { ...base, arn: `arn:aws:sqs:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:${physical}`, url: `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT_ID}/${physical}` };
     case "aws:sfn/stateMachine:StateMachine":
       return { ...base, arn: `arn:aws:states:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:stateMachine:${physical}` };
+    case "aws:lambda/function:Function":
+      return { ...base, arn: `arn:aws:lambda:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:function:${physical}` };
     case "aws:redshiftserverless/namespace:Namespace":
       return { ...base, adminPasswordSecretArn: `arn:aws:secretsmanager:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:secret:redshift!${String(inputs.namespaceName)}-admin` };
     default:

@@ -24,6 +24,8 @@ export interface LakeNames {
   job(kind: "transform" | "curate"): string;
   workgroup: string;
   stateMachine: string;
+  /** The Lambda that plans, verifies and finalizes each load. */
+  reportFunction: string;
   redshiftNamespace: string;
   redshiftWorkgroup: string;
   /** The Redshift external schema over the curated database. */
@@ -42,6 +44,7 @@ export function lakeNames(prefix: string): LakeNames {
     job: (kind) => `${prefix}-${kind}`,
     workgroup: prefix,
     stateMachine: `${prefix}-load`,
+    reportFunction: `${prefix}-quality-report`,
     redshiftNamespace: prefix,
     redshiftWorkgroup: prefix,
     spectrumSchema: "lake_curated",

@@ -1,16 +1,11 @@
 import * as fs from "fs";
 import * as path from "path";
-import { environmentError, LakeInputError } from "../errors";
+import { environmentError } from "../errors";
 import { LakeLock } from "../pipeline/lock";
 import { LakeTransaction } from "../pipeline/transaction";
-import { renderHtml } from "./render-html";
-import { renderJunit } from "./render-junit";
-import { renderMarkdown } from "./render-markdown";
+import { isLoadDateFolder, parseKeptReport, REPORT_FILES, reportFiles } from "./kept";
 import { renderSite, SiteOptions } from "./render-site";
 import type { QualityReport } from "./types";
-import { upgradeReport, validateReport } from "./validate";
-
-const LOAD_DATE_FOLDER = /^\d{4}-\d{2}-\d{2}$/;
 
 /** quality/<load_date>/ in the lake: where a load's report and its renderings are kept. */
 export function reportFolder(lakeDir: string, loadDate: string): string {
@@ -23,32 +18,6 @@ export function writeAtomically(file: string, content: string): void {
   fs.writeFileSync(aside, content);
   fs.renameSync(aside, file);
 }
-
-/** The files a kept report is: name, content type and content. */
-export interface ReportFile {
-  readonly name: "report.json" | "report.md" | "report.html" | "junit.xml";
-  readonly contentType: string;
-  readonly content: string;
-}
-
-/**
- * A load's report in the four kept formats (the HTML with the trend of the `earlier` loads), the
- * same locally and in S3. A report that breaks the schema is a bug in the engine: it is refused.
- */
-export function reportFiles(report: QualityReport, earlier: readonly QualityReport[]): ReportFile[] {
-  const problems = validateReport(report);
-  if (problems.length > 0) throw new Error(`The quality report of load ${report.load_date} is not valid, so it was not written:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-  const before = earlier.filter((r) => r.load_date < report.load_date);
-  return [
-    { name: "report.json", contentType: "application/json", content: JSON.stringify(report, null, 2) + "\n" },
-    { name: "report.md", contentType: "text/markdown; charset=utf-8", content: renderMarkdown(report) },
-    { name: "report.html", contentType: "text/html; charset=utf-8", content: renderHtml(report, [...before, report]) },
-    { name: "junit.xml", contentType: "application/xml", content: renderJunit(report) },
-  ];
-}
-
-/** The files a load's kept report is made of, in quality/<load_date>/. */
-export const REPORT_FILES: readonly ReportFile["name"][] = ["report.json", "report.md", "report.html", "junit.xml"];
 
 /**
  * Keeps a load's report in the lake as quality/<load_date>/report.json, report.md, report.html and
@@ -84,7 +53,7 @@ export const SITE_FILE = "index.html";
 export function profiledLoads(lakeDir: string): Set<string> {
   const qualityDir = path.join(lakeDir, "quality");
   if (!fs.existsSync(qualityDir)) return new Set();
-  return new Set(fs.readdirSync(qualityDir).filter((d) => LOAD_DATE_FOLDER.test(d) && fs.existsSync(path.join(qualityDir, d, "profile.html"))));
+  return new Set(fs.readdirSync(qualityDir).filter((d) => isLoadDateFolder(d) && fs.existsSync(path.join(qualityDir, d, "profile.html"))));
 }
 
 /** The site's links and contents for a page written in `pageDir` (quality/ for the lake's own index.html). */
@@ -110,30 +79,6 @@ export function writeQualitySite(lakeDir: string): string {
   return file;
 }
 
-/**
- * A kept report.json read back: parsed, version 1 read as 2, validated, and checked to sit in its
- * load's folder. `where` names it in errors (a path or an s3:// URI), `folder` is the load date its
- * folder says, `fix` how to repair it.
- */
-export function parseKeptReport(text: string, where: string, folder: string, fix: string): QualityReport {
-  let parsed: unknown;
-  try {
-    parsed = upgradeReport(JSON.parse(text));
-  } catch (err) {
-    throw new LakeInputError(`${where}: is not valid JSON (${(err as Error).message}); ${fix}`);
-  }
-  const problems = validateReport(parsed, where);
-  if (problems.length > 0) throw new LakeInputError(`${where}: is not a valid quality report; ${fix}`, problems);
-  const report = parsed as QualityReport;
-  if (report.load_date !== folder) {
-    throw new LakeInputError(`${where}: holds the report of load ${report.load_date} in the folder of load ${folder}; move it to quality/${report.load_date}/ or ${fix}`);
-  }
-  return report;
-}
-
-/** Whether a folder name under quality/ is a load date. */
-export const isLoadDateFolder = (name: string): boolean => LOAD_DATE_FOLDER.test(name);
-
 /** Every load's report in the lake, oldest load first; a corrupt or misplaced report is named with how to fix it. */
 export function loadHistory(lakeDir: string): QualityReport[] {
   const qualityDir = path.join(lakeDir, "quality");
@@ -148,5 +93,6 @@ export function loadHistory(lakeDir: string): QualityReport[] {
   return reports.sort((a, b) => a.load_date.localeCompare(b.load_date));
 }
 
+export { REPORT_FILES } from "./kept";
 export { historySummary, renderHistoryText } from "./trend";
 export type { HistoryRow, Trend } from "./trend";

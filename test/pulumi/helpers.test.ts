@@ -51,23 +51,15 @@ describe("policy module (src/aws/policy.ts)", () => {
 });
 
 describe("state machine builder (src/aws/asl.ts)", () => {
-  const plan = {
-    datasets: [{ name: "providers", verification: [{ statement: "verify_providers_1", parameterCount: 2 }] }, { name: "customers", verification: [] }],
-    rawCrawler: "raw",
-    curatedCrawler: "curated",
-    transformJob: "transform",
-    curateJob: "curate",
-    qualityBucket: "processed",
-    workgroup: "wg",
-  };
+  const plan = { levels: [["customers", "providers"], ["transactions"]], transformJob: "transform", curateJob: "curate", reportFunction: "arn:aws:lambda:eu-west-1:123456789012:function:report", alarmTopic: "arn:aws:sns:eu-west-1:123456789012:alarms", lakeName: "lake" };
 
-  it("builds a structurally valid definition with one branch per dataset, binding every parameter to the load date", () => {
+  it("builds a structurally valid definition with one transform level after another, then verify, gate and curate", () => {
     const def = loadStateMachineDefinition(plan);
     expect(aslProblems(def)).to.deep.equal([]);
-    const states = def.States as Record<string, { Branches: { States: Record<string, { Parameters?: Record<string, string>; Next?: string; Default?: string }> }[] }>;
-    const providers = states.Datasets!.Branches[0]!.States;
-    expect(providers.VerifyProviders1!.Parameters!["ExecutionParameters.$"]).to.equal("States.Array($.sql.load_date_literal, $.sql.load_date_literal)");
-    expect(states.Datasets!.Branches[1]!.States.QualityGateCustomers!.Default).to.equal("CurateCustomers");
+    const states = def.States as Record<string, { Branches?: unknown[]; Next?: string }>;
+    expect(states.TransformLevel1!.Branches).to.have.length(2);
+    expect(states.TransformLevel1!.Next).to.equal("TransformLevel2");
+    expect(states.TransformLevel2!.Next).to.equal("Verify");
   });
 
   it("reports a Parallel state without branches", () => {
@@ -170,7 +162,7 @@ describe("offline plan (src/aws/plan.ts)", () => {
     expect(plan.tree.type).to.equal("pulumi:pulumi:Stack");
     const lake = plan.tree.children[0]!;
     expect(lake.type).to.equal("energy-lake:aws:EnergyDataLake");
-    expect(lake.children.map((c) => c.type.split(":").pop())).to.have.members(["LakeStorage", "LakeAccess", "LakeCatalog", "LakeProcessing", "LakeQuality", "LakeOrchestration", "LakeGovernance", "LakeWarehouse", "LakeAnalytics"]);
+    expect(lake.children.map((c) => c.type.split(":").pop())).to.have.members(["LakeStorage", "LakeAccess", "LakeCatalog", "LakeProcessing", "LakeQuality", "LakeVerification", "LakeOrchestration", "LakeGovernance", "LakeWarehouse", "LakeAnalytics"]);
     const count = (n: typeof lake): number => n.children.reduce((sum, c) => sum + 1 + count(c), 0);
     expect(count(plan.tree)).to.equal((await mockRun("dev")).resources.length - 1);
     expect(plan.mermaid.split("\n")[0]).to.equal("flowchart LR");

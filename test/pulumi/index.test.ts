@@ -25,7 +25,7 @@ describe("index.ts (the Pulumi entry point)", () => {
     expect(outputs.athenaWorkgroup).to.equal("energy-lake-staging");
     expect(outputs.stateMachineName).to.equal("energy-lake-staging-load");
     expect(outputs.databases).to.deep.include({ curated: "energy_lake_staging_curated" });
-    expect(Object.keys(outputs)).to.include.members(["buckets", "bucketArns", "crawlers", "glueJobs", "rulesets", "preparedStatements", "stateMachineArn", "redshift", "roles", "keyArn"]);
+    expect(Object.keys(outputs)).to.include.members(["buckets", "bucketArns", "crawlers", "glueJobs", "rulesets", "preparedStatements", "stateMachineArn", "loadMarker", "reportFunctionName", "reportFunctionArn", "qualityReports", "redshift", "roles", "keyArn"]);
   });
 
   it("refuses invalid config before creating anything, naming the keys to set", async function () {

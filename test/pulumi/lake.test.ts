@@ -4,7 +4,7 @@ import * as path from "path";
 import { loadContracts, PROJECT_ROOT } from "../../src/model/contracts";
 import { loadRuleSets } from "../../src/model/rules";
 import { compileDqdl } from "../../src/quality/dqdl";
-import { aslProblems, aslReferences } from "../../src/aws/asl";
+import { aslProblems, aslReferences, referenceLevels } from "../../src/aws/asl";
 import { glueType, LINEAGE_COLUMNS, QUARANTINE_EXTRA_COLUMNS } from "../../src/aws/catalog";
 import { PolicyDocument } from "../../src/aws/iam";
 import { MockRun, RecordedResource } from "../../src/aws/mock-run";
@@ -33,7 +33,7 @@ for (const stack of STACKS) {
     it("builds every component under the EnergyDataLake root", () => {
       const root = one(run, "energy-lake:aws:EnergyDataLake", lake);
       expect(root.parent?.type).to.equal("pulumi:pulumi:Stack");
-      for (const component of ["Storage", "Access", "Catalog", "Processing", "Quality", "Orchestration", "Governance", "Warehouse", "Analytics"]) {
+      for (const component of ["Storage", "Access", "Catalog", "Processing", "Quality", "Verification", "Orchestration", "Governance", "Warehouse", "Analytics"]) {
         const r = one(run, `energy-lake:aws:Lake${component}`, `${lake}-${component.toLowerCase()}`);
         expect(r.parent).to.deep.equal({ type: "energy-lake:aws:EnergyDataLake", name: lake });
       }
@@ -117,28 +117,42 @@ for (const stack of STACKS) {
       }
     });
 
-    it("defines a valid state machine that references the real jobs, crawlers, workgroup, statements and bucket", () => {
+    it("defines a valid state machine that references the real jobs, the report function and the alarm topic", () => {
       const machine = one(run, "aws:sfn/stateMachine:StateMachine", `${lake}-orchestration-load`);
       const definition = JSON.parse(String(machine.props.definition)) as Record<string, unknown>;
       expect(aslProblems(definition)).to.deep.equal([]);
       const refs = aslReferences(definition);
       expect([...refs.jobs].sort()).to.deep.equal(ofType(run, "aws:glue/job:Job").map((j) => j.props.name).sort());
-      const crawlerNames = ofType(run, "aws:glue/crawler:Crawler").map((c) => c.props.name);
-      expect([...refs.crawlers]).to.have.length(2);
-      for (const c of refs.crawlers) expect(crawlerNames).to.include(c);
-      expect([...refs.workgroups]).to.deep.equal([one(run, "aws:athena/workgroup:Workgroup", `${lake}-analytics-workgroup`).props.name]);
-      expect([...refs.statements].sort()).to.deep.equal(ofType(run, "aws:athena/preparedStatement:PreparedStatement").map((s) => s.props.name).sort());
-      expect([...refs.buckets]).to.deep.equal([`${lake}-storage-processed-mock`]);
-      const branches = (definition.States as Record<string, { Branches?: unknown[] }>).Datasets!.Branches!;
-      expect(branches).to.have.length(contracts.length);
+      expect([...refs.functions]).to.deep.equal([`arn:aws:lambda:eu-west-1:123456789012:function:${names.reportFunction}`]);
+      expect([...refs.topics]).to.have.length(1);
+      expect([...refs.topics][0]).to.match(/^arn:aws:sns:/);
+      // Transactions reference providers and customers: they transform in a later level.
+      expect(referenceLevels(contracts.map((c) => c.name), ruleSets)).to.deep.equal([["customers", "providers"], ["transactions"]]);
+      const states = definition.States as Record<string, { Branches?: unknown[] }>;
+      expect(states.TransformLevel1!.Branches).to.have.length(2);
+      expect(states.TransformLevel2!.Branches).to.have.length(1);
+      expect(definition.TimeoutSeconds).to.equal(360 * 60);
     });
 
-    it("starts loads on raw arrivals and on the schedule, and alarms on failed executions", () => {
+    it("deploys the report function bundled from this library, with the model it checks with and a role that may write only reports and locks", () => {
+      const fn = one(run, "aws:lambda/function:Function", `${lake}-verification-function`);
+      expect(fn.props).to.deep.include({ name: names.reportFunction, runtime: "nodejs22.x", handler: "lambda/quality-report/index.handler", timeout: 900 });
+      const env = (fn.props.environment as { variables: Record<string, string> }).variables;
+      expect(env).to.deep.include({ LAKE_WORKGROUP: names.workgroup, LAKE_PROCESSED_DATABASE: names.database("processed"), LAKE_CURATED_DATABASE: names.database("curated"), LAKE_TRANSFORM_JOB: names.job("transform") });
+      const policyDoc = doc(one(run, "aws:iam/rolePolicy:RolePolicy", `${lake}-verification-policy`), "policy");
+      const writes = policyDoc.Statement.filter((s) => [s.Action].flat().includes("s3:PutObject")).flatMap((s) => [s.Resource].flat());
+      expect(writes.sort()).to.deep.equal([`arn:aws:s3:::${lake}-storage-athena-results-mock/results/*`, `arn:aws:s3:::${lake}-storage-processed-mock/_locks/*`, `arn:aws:s3:::${lake}-storage-processed-mock/quality/*`].sort());
+    });
+
+    it("starts a load when its marker arrives (one execution per load date) and on the schedule, and reports failures to an encrypted topic", () => {
       const arrival = one(run, "aws:cloudwatch/eventRule:EventRule", `${lake}-orchestration-arrival`);
-      expect(JSON.parse(String(arrival.props.eventPattern)).detail.bucket.name).to.deep.equal([`${lake}-storage-raw-mock`]);
+      const pattern = JSON.parse(String(arrival.props.eventPattern));
+      expect(pattern.detail.bucket.name).to.deep.equal([`${lake}-storage-raw-mock`]);
+      expect(pattern.detail.object.key).to.deep.equal([{ prefix: "_loads/" }]);
+      expect(run.outputs.loadMarker).to.equal(`s3://${lake}-storage-raw-mock/_loads/load_date=YYYY-MM-DD`);
       expect(one(run, "aws:cloudwatch/eventRule:EventRule", `${lake}-orchestration-schedule`).props.scheduleExpression).to.equal(config.loadSchedule);
-      const alarm = one(run, "aws:cloudwatch/metricAlarm:MetricAlarm", `${lake}-orchestration-failed`);
-      expect([alarm.props.namespace, alarm.props.metricName]).to.deep.equal(["AWS/States", "ExecutionsFailed"]);
+      const alarm = one(run, "aws:cloudwatch/metricAlarm:MetricAlarm", `${lake}-orchestration-timed-out`);
+      expect([alarm.props.namespace, alarm.props.metricName]).to.deep.equal(["AWS/States", "ExecutionsTimedOut"]);
       expect(one(run, "aws:sns/topic:Topic", `${lake}-orchestration-alarms`).props.kmsMasterKeyId).to.be.a("string");
       expect(ofType(run, "aws:sns/topicSubscription:TopicSubscription")).to.have.length(config.alarmEmail === undefined ? 0 : 1);
     });
@@ -258,7 +272,7 @@ for (const stack of STACKS) {
       const principals = run.outputs.accessPrincipals as Record<string, string[]>;
       expect(principals.analyst).to.deep.equal([`arn:aws:iam::123456789012:role/${lake}-analyst`]);
       expect(principals.pipeline).to.have.length(2);
-      expect(principals.orchestration).to.deep.equal([`arn:aws:iam::123456789012:role/${lake}-orchestration-role-mock`]);
+      expect(principals.orchestration).to.deep.equal([`arn:aws:iam::123456789012:role/${lake}-verification-role-mock`]);
       expect(run.outputs.lfTagKeys).to.deep.equal({ layer: `${lake}-layer`, sensitivity: `${lake}-sensitivity` });
     });
   });

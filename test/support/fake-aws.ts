@@ -4,7 +4,7 @@ import { AddressInfo } from "net";
 /**
  * What the fakes of AWS services share: an HTTP server on 127.0.0.1 that the real AWS SDK clients
  * reach through the standard endpoint variables (AWS_ENDPOINT_URL_ATHENA, _GLUE, _S3, _LAKEFORMATION,
- * _CLOUDTRAIL), a record
+ * _CLOUDTRAIL, _SFN), a record
  * of every call, and errors shaped as the services send them. Signatures are not checked.
  */
 
@@ -114,16 +114,18 @@ abstract class JsonServiceServer {
 }
 
 /**
- * A service speaking the AWS JSON 1.1 protocol (Athena, Glue, CloudTrail): every request is a POST
- * whose `X-Amz-Target: <prefix>.<Operation>` names the operation; errors carry `__type`.
+ * A service speaking the AWS JSON protocol, 1.1 (Athena, Glue, CloudTrail) or 1.0 (Step Functions):
+ * every request is a POST whose `X-Amz-Target: <prefix>.<Operation>` names the operation; errors
+ * carry `__type`.
  */
 export class JsonProtocolServer extends JsonServiceServer {
   constructor(
     private readonly targetPrefix: string,
     handlers: Readonly<Record<string, JsonHandler>>,
     intercept: Intercept = () => undefined,
+    version: "1.0" | "1.1" = "1.1",
   ) {
-    super(handlers, intercept, "application/x-amz-json-1.1");
+    super(handlers, intercept, `application/x-amz-json-${version}`);
   }
 
   protected operationOf(request: http.IncomingMessage): string {
@@ -161,6 +163,7 @@ export interface FakeEndpoints {
   readonly s3?: string;
   readonly lakeformation?: string;
   readonly cloudtrail?: string;
+  readonly sfn?: string;
 }
 
 const ENDPOINT_VARIABLES: Readonly<Record<keyof FakeEndpoints, string>> = {
@@ -169,6 +172,7 @@ const ENDPOINT_VARIABLES: Readonly<Record<keyof FakeEndpoints, string>> = {
   s3: "AWS_ENDPOINT_URL_S3",
   lakeformation: "AWS_ENDPOINT_URL_LAKEFORMATION",
   cloudtrail: "AWS_ENDPOINT_URL_CLOUDTRAIL",
+  sfn: "AWS_ENDPOINT_URL_SFN",
 };
 
 /**
