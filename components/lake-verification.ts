@@ -31,7 +31,7 @@ export interface LakeVerificationArgs {
  * the same check compiler, Athena engine, report builder and renderers as the CLI) that the load
  * state machine calls to plan a load, verify it (Athena counts, Glue Data Quality beside them, the
  * report's four files in S3), and finalize it after curation. Its role reads what the checks read
- * and writes only the reports, the load locks and the curated partitions.
+ * and writes only the reports and the load locks.
  */
 export class LakeVerification extends pulumi.ComponentResource {
   public readonly function: aws.lambda.Function;
@@ -67,12 +67,6 @@ export class LakeVerification extends pulumi.ComponentResource {
                   Effect: "Allow",
                   Action: GLUE_CATALOG_READ,
                   Resource: [arn.glueCatalog(c), ...(["processed", "quarantine", "curated"] as const).flatMap((l) => [arn.glueDatabase(c, names.database(l)), arn.glueTables(c, names.database(l))])],
-                },
-                {
-                  Sid: "RegisterCuratedPartitions",
-                  Effect: "Allow",
-                  Action: ["glue:BatchCreatePartition"],
-                  Resource: [arn.glueCatalog(c), arn.glueDatabase(c, names.database("curated")), arn.glueTables(c, names.database("curated"))],
                 },
                 { Sid: "TransformRuns", Effect: "Allow", Action: ["glue:GetJobRuns"], Resource: arn.glueJob(c, names.job("transform")) },
                 { Sid: "DataQualityResults", Effect: "Allow", Action: ["glue:GetDataQualityResult"], Resource: args.contracts.map((d) => arn.glueRuleset(c, names.ruleset(d.name))) },

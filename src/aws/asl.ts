@@ -6,10 +6,10 @@ import { RuleSet } from "../model/rules";
  *
  *   PlanLoad (report function: which load, which datasets; takes the load date's lock, waiting
  *   while another execution holds it) -> transforms level by level (a dataset after the datasets
- *   its references read, so its Glue Data Quality and its reference checks see them) -> Verify
+ *   its references read, so their rows of this load are written when it is checked) -> Verify
  *   (report function: the Athena checks, Glue's outcomes beside them, the report's four files)
- *   -> Gate -> curate -> Finalize (report function: curated partitions registered, curated
- *   counted, report rewritten, lock released).
+ *   -> Gate -> curate (the job registers the partitions it adds) -> Finalize (report function:
+ *   curated counted, report rewritten, lock released).
  *
  * Every failure releases the lock and publishes to the alarm topic what happened and, for a
  * failed gate, the report's verdict line and where the report is.

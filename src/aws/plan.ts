@@ -51,13 +51,15 @@ export function renderTree(node: PlanNode, indent = ""): string {
 
 /** How data and control flow between the components (by component type). */
 const FLOWS: readonly [from: string, to: string, label: string][] = [
-  ["LakeStorage", "LakeOrchestration", "raw file arrived (EventBridge)"],
-  ["LakeOrchestration", "LakeProcessing", "startJobRun.sync per dataset"],
+  ["LakeStorage", "LakeOrchestration", "load marker arrived (EventBridge)"],
+  ["LakeOrchestration", "LakeVerification", "plan, verify, finalize each load"],
+  ["LakeOrchestration", "LakeProcessing", "startJobRun.sync per dataset, referenced ones first"],
   ["LakeProcessing", "LakeStorage", "processed, quarantine, curated"],
-  ["LakeOrchestration", "LakeCatalog", "crawl raw and curated"],
   ["LakeCatalog", "LakeStorage", "tables over the layers"],
   ["LakeProcessing", "LakeQuality", "EvaluateDataQuality"],
-  ["LakeOrchestration", "LakeAnalytics", "verification counts"],
+  ["LakeVerification", "LakeAnalytics", "Athena checks of the load"],
+  ["LakeVerification", "LakeQuality", "Glue Data Quality results"],
+  ["LakeVerification", "LakeStorage", "quality/<load_date>/ reports"],
   ["LakeQuality", "LakeCatalog", "rulesets on processed tables"],
   ["LakeAnalytics", "LakeCatalog", "insight queries"],
   ["LakeWarehouse", "LakeCatalog", "Spectrum schema on curated"],

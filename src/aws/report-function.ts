@@ -12,7 +12,6 @@ import { athenaQueryCost, athenaRunCost } from "../report/cost";
 import { verdictText } from "../report/format";
 import type { QualityReport } from "../report/types";
 import { AwsLake, checkAwsLoad } from "./athena-check";
-import { registerCuratedPartitions } from "./curated-partitions";
 import { readReportHistory, reportKey, writeReportToS3 } from "./lake-objects";
 import { athena } from "../sql/dialect";
 
@@ -24,8 +23,8 @@ import { athena } from "../sql/dialect";
  *   datasets have raw files for it; takes the load date's lock, so one execution runs per date.
  * - verify: the load's checks on Athena and Glue's outcomes beside them (checkAwsLoad), the report
  *   written in four formats under quality/<load_date>/, and the gate's verdict.
- * - finalize: after curating, registers new curated partitions, counts curated again, rewrites the
- *   report with those counts and releases the lock.
+ * - finalize: after curating, counts curated again, rewrites the report with those counts and
+ *   releases the lock.
  * - release: releases the lock (the state machine's failure paths).
  */
 
@@ -235,12 +234,11 @@ export async function verifyLoad(deps: ReportFunctionDeps, loadDate: string): Pr
   return gateOf(report, deps.lake.processedBucket);
 }
 
-/** After curating: new curated partitions registered, curated counted again, the report rewritten with those counts, the lock released. */
-export async function finalizeLoad(deps: ReportFunctionDeps, loadDate: string, execution: string): Promise<{ registered: string[]; curated: Record<string, number> }> {
-  const registered: string[] = [];
-  for (const contract of deps.contracts) {
-    registered.push(...(await registerCuratedPartitions({ glue: deps.clients.glue, s3: deps.clients.s3, database: deps.lake.tables.curatedDatabase, bucket: deps.lake.curatedBucket, contract })));
-  }
+/**
+ * After curating (the curate job registers the partitions it adds): curated counted again, the
+ * report rewritten with those counts, the lock released.
+ */
+export async function finalizeLoad(deps: ReportFunctionDeps, loadDate: string, execution: string): Promise<{ curated: Record<string, number> }> {
   const history = await readReportHistory(deps.clients.s3, deps.lake.processedBucket);
   const report = history.find((r) => r.load_date === loadDate);
   if (report === undefined) throw new Error(`no report of the load of ${loadDate} to finalize in s3://${deps.lake.processedBucket}/quality/; did Verify run?`);
@@ -265,7 +263,7 @@ export async function finalizeLoad(deps: ReportFunctionDeps, loadDate: string, e
   const final: QualityReport = { ...report, datasets, queries: report.queries + datasets.length, bytes_read: runs.reduce((s, r) => s + r.bytes_scanned, 0), cost: athenaRunCost(runs) };
   await writeReportToS3(deps.clients.s3, deps.lake.processedBucket, final, history.filter((r) => r.load_date < loadDate));
   await releaseLock(deps, loadDate, execution);
-  return { registered, curated };
+  return { curated };
 }
 
 export interface ReportFunctionEvent {

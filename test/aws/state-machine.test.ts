@@ -4,7 +4,7 @@ import { gateOf } from "../../src/aws/report-function";
 import { loadContracts } from "../../src/model/contracts";
 import { loadRuleSets } from "../../src/model/rules";
 import { buildReport, failedRatio, ruleStatusOf } from "../../src/report/build";
-import type { QualityReport } from "../../src/report/types";
+import type { QualityReport, RuleResult } from "../../src/report/types";
 import { AslRun, runStateMachine, TaskAnswer } from "../support/asl-interpreter";
 import { earlierLoad, sampleReport } from "../report/helpers";
 
@@ -25,7 +25,7 @@ const definition = loadStateMachineDefinition({
 const MARKER_EVENT = { source: "aws.s3", "detail-type": "Object Created", detail: { bucket: { name: "energy-lake-dev-raw" }, object: { key: `_loads/load_date%3D${LOAD_DATE}` } } };
 
 /** A report of the load, as the report function builds it, with every dataset reconciled and every rule passing unless `change` says otherwise. */
-function report(change: (dataset: string, rows: { raw: number; processed: number; quarantined: number; curated: number }, rules: QualityReport["datasets"][number]["rules"]) => void = () => {}): QualityReport {
+function report(change: (dataset: string, rows: { raw: number; processed: number; quarantined: number; curated: number }, rules: RuleResult[]) => void = () => {}): QualityReport {
   const clean = earlierLoad(sampleReport(), LOAD_DATE, 0);
   return buildReport({
     engine: "athena",
