@@ -3,6 +3,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { awsLakeFromOutputs } from "../../src/aws/athena-check";
+import type { PolicyDocument } from "../../src/aws/iam";
 import { loadOutcomeKey, reportKey } from "../../src/aws/lake-objects";
 import { reportFunctionBundle, reportFunctionPackage, REPORT_FUNCTION_HANDLER } from "../../src/aws/report-bundle";
 import { loadDateOfMarker, lockKey, reportFunctionEnvironment, resolveTrigger } from "../../src/aws/report-function";
@@ -12,7 +13,9 @@ import { loadContracts, PROJECT_ROOT } from "../../src/model/contracts";
 import { loadRuleSets } from "../../src/model/rules";
 import type { QualityReport } from "../../src/report/types";
 import { validateReport } from "../../src/report/validate";
+import { mockRun, one } from "../pulumi/stacks";
 import { FakeSfn } from "../support/fake-sfn";
+import { deniedRequests } from "../support/iam-check";
 import { FakeStack } from "../support/fake-stack";
 import { tempDir } from "../support/lake";
 
@@ -56,6 +59,7 @@ describe("the report function (its esbuild bundle run against fake Athena, Glue,
   let handler: Handler;
   let restore: () => void;
   let outputs: StackOutputs;
+  const functionRequests: { action: string; resource?: string }[] = [];
 
   before(async () => {
     dir = tempDir("report-function");
@@ -153,7 +157,10 @@ describe("the report function (its esbuild bundle run against fake Athena, Glue,
 
   it("finalize: counts curated as the local lake does, once the curate job has merged and registered its partitions; rewrites the report and releases the lock", async () => {
     expect((await invoke(handler, { action: "verify", execution: EXECUTION, load_date: LOAD_DATE })).result).to.deep.include({ gate: "fail" });
+    // What the curate job does with its own role: not the function's calls.
+    functionRequests.push(...stack.takeIamRequests());
     expect(await stack.registerCuratedPartitions(contracts)).to.not.be.empty;
+    stack.takeIamRequests();
     const finalized = (await invoke(handler, { action: "finalize", execution: EXECUTION, load_date: LOAD_DATE })).result as { curated: Record<string, number> };
     expect(finalized.curated).to.deep.equal(Object.fromEntries(local.datasets.map((d) => [d.name, d.rows.curated])));
     const report = JSON.parse(stack.s3.text(stack.processedBucket, reportKey(LOAD_DATE, "report.json"))!) as QualityReport;
@@ -176,6 +183,14 @@ describe("the report function (its esbuild bundle run against fake Athena, Glue,
     const refused = await invoke(handler, { action: "plan", execution: SECOND, trigger: { load_date: "2026-02-01" } });
     expect(refused.errorType).to.equal("LakeInputError");
     expect(refused.errorMessage).to.include(`s3://${outputs.entry("buckets", "raw")}/<dataset>/load_date=2026-02-01/ is empty`).and.include("_loads/load_date=2026-02-01");
+  });
+
+  it("needs nothing its deployed role does not allow", async function () {
+    this.timeout(120_000);
+    functionRequests.push(...stack.takeIamRequests(), ...sfn.calls.map((c) => ({ action: `states:${c.operation}`, resource: String(c.input.executionArn) })));
+    expect(functionRequests.map((r) => r.action)).to.include.members(["athena:StartQueryExecution", "glue:GetDataQualityResult", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "states:DescribeExecution"]);
+    const role = one(await mockRun("dev"), "aws:iam/rolePolicy:RolePolicy", "energy-lake-dev-verification-policy");
+    expect(deniedRequests(JSON.parse(String(role.props.policy)) as PolicyDocument, functionRequests)).to.deep.equal([]);
   });
 });
 

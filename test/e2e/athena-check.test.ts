@@ -10,6 +10,7 @@ import { loadRuleSets } from "../../src/model/rules";
 import type { QualityReport } from "../../src/report/types";
 import { validateReport } from "../../src/report/validate";
 import { FakeStack } from "../support/fake-stack";
+import { documentedActions } from "../support/iam-check";
 import { tempDir } from "../support/lake";
 
 const contracts = loadContracts();
@@ -102,6 +103,20 @@ describe("lake check --engine athena against a stack (the issue's bar: same fail
     const result = await lake(["check", "--stack-outputs", outputsFile, "--load-date", "2026-01-06"], stack.env());
     expect(result.status).to.equal(2);
     expect(result.stderr).to.include(`no load on 2026-01-06; loads in this lake: ${LOAD_DATE}`);
+  });
+
+  it("needs only the IAM actions docs/aws.md lists for lake check --engine athena and lake report --stack-outputs", async () => {
+    const docs = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "aws.md"), "utf8");
+    const actions = (): string[] => [...new Set(stack.takeIamRequests().map((r) => r.action))];
+    stack.takeIamRequests();
+    await lake(["check", "--engine", "athena", "--stack-outputs", outputsFile, "--load-date", LOAD_DATE, "--format", "json"], stack.env());
+    const check = actions();
+    expect(check).to.include.members(["athena:StartQueryExecution", "athena:GetQueryResults", "glue:GetJobRuns", "glue:ListDataQualityResults", "glue:GetDataQualityResult", "s3:GetObject", "s3:ListBucket"]);
+    expect(check.filter((a) => !documentedActions(docs, "`lake check --engine athena").includes(a))).to.deep.equal([]);
+    await lake(["report", "--stack-outputs", outputsFile, "--history"], stack.env());
+    const report = actions();
+    expect(report).to.include.members(["s3:ListBucket"]);
+    expect(report.filter((a) => !documentedActions(docs, "`lake report --stack-outputs").includes(a))).to.deep.equal([]);
   });
 
   it("lake report --stack-outputs reads the kept reports from S3: one load, and the history", async () => {

@@ -133,6 +133,10 @@ export class FakeGlue {
     return this.server.endpoint;
   }
 
+  get calls(): JsonProtocolServer["calls"] {
+    return this.server.calls;
+  }
+
   callsOf(operation: string): JsonProtocolServer["calls"] {
     return this.server.callsOf(operation);
   }

@@ -29,6 +29,10 @@ export class FakeSfn {
     return fake;
   }
 
+  get calls(): JsonProtocolServer["calls"] {
+    return this.server.calls;
+  }
+
   get endpoint(): string {
     return this.server.endpoint;
   }

@@ -97,6 +97,25 @@ export class FakeStack {
     return this.outputs.entry("glueJobs", "transform");
   }
 
+  /**
+   * The IAM actions the calls made since the last look need, each with the resource it acts on
+   * where the call names one (S3 objects and buckets, Athena workgroups, Glue jobs): what the
+   * caller's policy must allow. The calls are forgotten, so each caller's can be told apart.
+   */
+  takeIamRequests(): { action: string; resource?: string }[] {
+    const s3 = this.s3.requests.map(({ method, bucket, key }) =>
+      key === "" ? { action: "s3:ListBucket", resource: `arn:aws:s3:::${bucket}` } : { action: method === "PUT" ? "s3:PutObject" : method === "DELETE" ? "s3:DeleteObject" : "s3:GetObject", resource: `arn:aws:s3:::${bucket}/${key}` },
+    );
+    const where = `${this.outputs.string("region")}:${this.outputs.string("accountId")}`;
+    const athena = this.athena.calls.map(({ operation, input }) => ({ action: `athena:${operation}`, ...(typeof input.WorkGroup === "string" ? { resource: `arn:aws:athena:${where}:workgroup/${input.WorkGroup}` } : {}) }));
+    const glue = this.glue.calls.map(({ operation, input }) => ({ action: `glue:${operation}`, ...(typeof input.JobName === "string" ? { resource: `arn:aws:glue:${where}:job/${input.JobName}` } : {}) }));
+    const unique = new Map([...s3, ...athena, ...glue].map((r) => [`${r.action} ${r.resource ?? ""}`, r]));
+    this.s3.requests.splice(0);
+    this.athena.calls.splice(0);
+    this.glue.calls.splice(0);
+    return [...unique.values()];
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.athena.close(), this.glue.close(), this.s3.close()]);
   }
