@@ -60,7 +60,7 @@ for (const stack of STACKS) {
     });
 
     it("lets every role that reads through Lake Formation get its data from it (lakeformation:GetDataAccess)", () => {
-      const readers = [...PERSONA_ROLES.map((p) => `${lake}-access-${p}`), `${lake}-warehouse-role`, `${lake}-processing-role`, `${lake}-orchestration-role`];
+      const readers = [...PERSONA_ROLES.map((p) => `${lake}-access-${p}`), `${lake}-warehouse-role`, `${lake}-processing-role`, `${lake}-verification-role`];
       for (const name of readers) expect(allows(statementsOf(run, one(run, ROLE, name)), "lakeformation:GetDataAccess", "*"), name).to.equal(true);
       expect(allows(statementsOf(run, one(run, ROLE, `${lake}-access-ingestion`)), "lakeformation:GetDataAccess", "*"), "the ingestion role reads nothing").to.equal(false);
     });
