@@ -13,10 +13,13 @@ import { LakeTransaction, SCRATCH_DIR } from "./transaction";
  * source row read). A load merges into it incrementally, at a cost that follows the load, not
  * the lake:
  *
- * - Every curated file is sorted by key, so its Parquet row-group statistics say which keys it
- *   can hold. Finding where the load's keys already live is one semi-join of the load's keys with
- *   the curated key columns; DuckDB pushes the load's key range into that scan and skips every
- *   row group outside it, so a load of new keys reads little more than the files' footers.
+ * - A curated file holds the rows of one load for one period (or what is left of them), so the
+ *   Parquet min/max statistics of its key column are as narrow as the load's ids: trade ids come
+ *   from a sequence, and each day's ids follow the last. Finding where the load's keys already
+ *   live is one semi-join of the load's keys with the curated key columns; DuckDB pushes the
+ *   load's key range into that scan and skips every row group outside it, so a load of new keys
+ *   reads little more than the files' footers. (Sorting each file by key would narrow the row
+ *   groups of a bulk load too, at the cost of sorting the load in memory: not done.)
  * - Only files that hold a superseded row are rewritten (without it); the load's rows go to new
  *   files in the partitions they belong to. A key whose period changed leaves its old partition.
  * - Re-running a load date replaces that load's rows. When the new run drops a key whose curated
@@ -132,9 +135,9 @@ function placeParts(tx: LakeTransaction, files: readonly string[], partitionDir:
 }
 
 /**
- * Writes the rows of `source` into their period partitions, each file sorted by key: one
- * partitioned COPY for all periods (one pass over the load, however many periods it spans), then
- * any file above the size bound split again. `taken` gives the part numbers a partition keeps.
+ * Writes the rows of `source` into their period partitions: one partitioned COPY for all periods
+ * (one streaming pass over the load, however many periods it spans), then any file above the
+ * size bound split again. `taken` gives the part numbers a partition keeps.
  * Returns the lake paths written.
  */
 async function writePeriods(connection: DuckDBConnection, tx: LakeTransaction, c: Curation, source: string, periods: readonly string[], taken: (dir: string) => ReadonlySet<number>): Promise<string[]> {
@@ -144,7 +147,7 @@ async function writePeriods(connection: DuckDBConnection, tx: LakeTransaction, c
   fs.rmSync(scratch, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(scratch), { recursive: true });
   await connection.run(
-    `COPY (SELECT ${c.columns}, ${c.period} AS "_period" FROM ${source} ORDER BY ${c.keys}) TO ${duckdbWritePath(scratch)} ` +
+    `COPY (SELECT ${c.columns}, ${c.period} AS "_period" FROM ${source}) TO ${duckdbWritePath(scratch)} ` +
       `(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ("_period"), FILENAME_PATTERN 'part-{i}')`,
   );
   const written: string[] = [];
@@ -152,10 +155,10 @@ async function writePeriods(connection: DuckDBConnection, tx: LakeTransaction, c
     const dir = layerPaths.curatedPartition(c.contract.name, partition, period);
     let files = partFiles(path.join(scratch, `_period=${period}`));
     if (files.some((f) => fs.statSync(f).size > TARGET_FILE_BYTES)) {
-      // A bulk load put more than a file's worth in this period: split it by size, still sorted.
+      // A bulk load put more than a file's worth in this period: split it by size.
       const split = path.join(scratch, "_split");
       await connection.run(
-        `COPY (SELECT * FROM ${readParquet(files)} ORDER BY ${c.keys}) TO ${duckdbWritePath(split)} (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES ${TARGET_FILE_BYTES}, FILENAME_PATTERN 'part-{i}')`,
+        `COPY (SELECT * FROM ${readParquet(files)}) TO ${duckdbWritePath(split)} (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES ${TARGET_FILE_BYTES}, FILENAME_PATTERN 'part-{i}')`,
       );
       for (const f of files) fs.rmSync(f);
       files = partFiles(split);
@@ -261,7 +264,7 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
         continue;
       }
       fs.mkdirSync(path.dirname(tx.staged(relative)), { recursive: true });
-      await connection.run(`COPY (${keep} ORDER BY ${c.keys}) TO ${duckdbWritePath(tx.staged(relative))} (FORMAT parquet, COMPRESSION zstd)`);
+      await connection.run(`COPY (${keep}) TO ${duckdbWritePath(tx.staged(relative))} (FORMAT parquet, COMPRESSION zstd)`);
       written.push(relative);
     }
     const periods = (await connection.runAndReadAll(c.periodsOf(incoming))).getRows().map((r) => String(r[0]));
