@@ -204,8 +204,8 @@ export function renderMarkdown(r: BenchResults, analysis: string): string {
     lines.push(
       "## Load vs DuckDB's plain COPY",
       "",
-      "The baseline is DuckDB's own `COPY (SELECT * FROM read_csv(file)) TO 'x.parquet' (FORMAT parquet, COMPRESSION zstd)`",
-      "of the same transactions CSV: auto-detected types, no line numbers, no quarantine, one file.",
+      "The baseline is DuckDB's own `COPY (SELECT * FROM read_csv(file)) TO 'x.parquet' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`",
+      "of the same transactions CSV (the codec and level the lake writes): auto-detected types, no line numbers, no quarantine, one file.",
       "`lake run` lands the raw bytes, parses with per-record rejects and line numbers, types every value",
       "through the contract (header aliases, trimming, value maps, decimal commas, shape-checked dates),",
       "writes processed and quarantine with reasons, merges curated by trade month, and commits.",

@@ -3,14 +3,14 @@ import * as fs from "fs";
 import { checkLoad } from "../src/app/check-load";
 import { loadContracts } from "../src/model/contracts";
 import { loadRuleSets } from "../src/model/rules";
-import { processedFilesOfLoad } from "../src/pipeline/layout";
+import { PARQUET_WRITE, processedFilesOfLoad } from "../src/pipeline/layout";
 import { runLoad } from "../src/pipeline/load";
 import { duckdbReadPath, duckdbWritePath } from "../src/sql/duckdb-paths";
 import type { Sample } from "./measure";
 
 /** One measured piece of work, run in a fresh process (see measure.ts). */
 export type WorkerTask =
-  /** DuckDB's own CSV to Parquet: `COPY (SELECT * FROM read_csv(csv)) TO out (FORMAT parquet, COMPRESSION zstd)`. */
+  /** DuckDB's own CSV to Parquet, written the way the lake writes Parquet: `COPY (SELECT * FROM read_csv(csv)) TO out (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`. */
   | { readonly kind: "copy"; readonly csv: string; readonly out: string }
   /** `lake run --no-checks` of `input` into `lake`. */
   | { readonly kind: "load"; readonly input: string; readonly lake: string; readonly loadDate: string }
@@ -26,7 +26,7 @@ const cpuSeconds = (from: NodeJS.CpuUsage): number => {
 async function copy(task: Extract<WorkerTask, { kind: "copy" }>): Promise<Record<string, unknown>> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
-  await connection.run(`COPY (SELECT * FROM read_csv(${duckdbReadPath(task.csv)})) TO ${duckdbWritePath(task.out)} (FORMAT parquet, COMPRESSION zstd)`);
+  await connection.run(`COPY (SELECT * FROM read_csv(${duckdbReadPath(task.csv)})) TO ${duckdbWritePath(task.out)} (${PARQUET_WRITE})`);
   connection.closeSync();
   instance.closeSync();
   return { parquetBytes: fs.statSync(task.out).size };
@@ -39,10 +39,10 @@ async function load(task: Extract<WorkerTask, { kind: "load" }>, started: bigint
     lakeDir: task.lake,
     loadDate: task.loadDate,
     contracts: loadContracts(),
-    // The last dataset's quarantine written = CSV -> processed + quarantine done, curated next.
+    // The last dataset's processed and quarantine written: CSV -> processed + quarantine done, curated next.
     onProgress: (message) => {
       const at = { wall: seconds(started), cpu: cpuSeconds(cpuStart) };
-      if (/: quarantine written$/.test(message)) marks.toProcessed = at;
+      if (/: processed and quarantine written$/.test(message)) marks.toProcessed = at;
     },
   });
   return {

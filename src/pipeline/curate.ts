@@ -5,7 +5,7 @@ import { Contract } from "../model/contracts";
 import { listParquet, readParquet } from "../sql/batch-source";
 import { duckdbReadPath, duckdbWritePath } from "../sql/duckdb-paths";
 import { duckdb as d } from "../sql/dialect";
-import { CURATED_PRECEDENCE, curatedFiles, layerPaths, NULL_PARTITION, partFiles, PERIOD_FORMATS, processedFilesOfLoad, processedLoadDates, TARGET_FILE_BYTES } from "./layout";
+import { CURATED_PRECEDENCE, curatedFiles, layerPaths, NULL_PARTITION, PARQUET_WRITE, partFiles, PERIOD_FORMATS, processedFilesOfLoad, processedLoadDates, TARGET_FILE_BYTES } from "./layout";
 import { LakeTransaction, SCRATCH_DIR } from "./transaction";
 
 /**
@@ -148,7 +148,7 @@ async function writePeriods(connection: DuckDBConnection, tx: LakeTransaction, c
   fs.mkdirSync(path.dirname(scratch), { recursive: true });
   await connection.run(
     `COPY (SELECT ${c.columns}, ${c.period} AS "_period" FROM ${source}) TO ${duckdbWritePath(scratch)} ` +
-      `(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ("_period"), FILENAME_PATTERN 'part-{i}')`,
+      `(${PARQUET_WRITE}, PARTITION_BY ("_period"), FILENAME_PATTERN 'part-{i}')`,
   );
   const written: string[] = [];
   for (const period of periods) {
@@ -158,7 +158,7 @@ async function writePeriods(connection: DuckDBConnection, tx: LakeTransaction, c
       // A bulk load put more than a file's worth in this period: split it by size.
       const split = path.join(scratch, "_split");
       await connection.run(
-        `COPY (SELECT * FROM ${readParquet(files)}) TO ${duckdbWritePath(split)} (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES ${TARGET_FILE_BYTES}, FILENAME_PATTERN 'part-{i}')`,
+        `COPY (SELECT * FROM ${readParquet(files)}) TO ${duckdbWritePath(split)} (${PARQUET_WRITE}, FILE_SIZE_BYTES ${TARGET_FILE_BYTES}, FILENAME_PATTERN 'part-{i}')`,
       );
       for (const f of files) fs.rmSync(f);
       files = partFiles(split);
@@ -250,7 +250,7 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
     const kept = existing.length === 0 ? [] : [`SELECT cur.* FROM ${c.fileRows(existing[0])} AS cur ${c.keyJoin("ANTI", "cur", hits)}`];
     const rows = `SELECT * FROM (${[...kept, `SELECT ${c.columns} FROM ${incoming}`].join(" UNION ALL ")})`;
     fs.mkdirSync(path.dirname(tx.staged(file)), { recursive: true });
-    await connection.run(`COPY (${rows} ORDER BY ${c.keys}) TO ${duckdbWritePath(tx.staged(file))} (FORMAT parquet, COMPRESSION zstd)`);
+    await connection.run(`COPY (${rows} ORDER BY ${c.keys}) TO ${duckdbWritePath(tx.staged(file))} (${PARQUET_WRITE})`);
     written.push(file);
   } else {
     const removed = new Set<string>();
@@ -264,7 +264,7 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
         continue;
       }
       fs.mkdirSync(path.dirname(tx.staged(relative)), { recursive: true });
-      await connection.run(`COPY (${keep}) TO ${duckdbWritePath(tx.staged(relative))} (FORMAT parquet, COMPRESSION zstd)`);
+      await connection.run(`COPY (${keep}) TO ${duckdbWritePath(tx.staged(relative))} (${PARQUET_WRITE})`);
       written.push(relative);
     }
     const periods = (await connection.runAndReadAll(c.periodsOf(incoming))).getRows().map((r) => String(r[0]));
@@ -297,7 +297,7 @@ async function rebuild(args: CurateArgs, c: Curation, existing: readonly string[
   if (contract.curatedPartition === undefined) {
     const file = layerPaths.curatedFile(contract.name);
     fs.mkdirSync(path.dirname(tx.staged(file)), { recursive: true });
-    await connection.run(`COPY (SELECT ${c.columns} FROM ${all} ORDER BY ${c.keys}) TO ${duckdbWritePath(tx.staged(file))} (FORMAT parquet, COMPRESSION zstd)`);
+    await connection.run(`COPY (SELECT ${c.columns} FROM ${all} ORDER BY ${c.keys}) TO ${duckdbWritePath(tx.staged(file))} (${PARQUET_WRITE})`);
     written.push(file);
   } else {
     const periods = (await connection.runAndReadAll(`SELECT DISTINCT "_period" FROM ${all} ORDER BY 1`)).getRows().map((r) => String(r[0]));

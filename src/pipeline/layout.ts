@@ -38,6 +38,12 @@ export const CURATED_PRECEDENCE = `"_load_date" DESC, "_source_file" DESC, "_row
 /** strftime formats of the partition values: YYYY, YYYY-MM, YYYY-MM-DD. */
 export const PERIOD_FORMATS: Readonly<Record<PeriodGranularity, string>> = { year: "%Y", month: "%Y-%m", day: "%Y-%m-%d" };
 
+/**
+ * How the lake writes Parquet: ZSTD at level 1, which on the lake's data writes faster than the
+ * default level and compresses as well (docs/benchmarks.md); every engine reads any ZSTD level.
+ */
+export const PARQUET_WRITE = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1";
+
 /** Files written per processed partition and per curated write: Athena and Spark read files of this size well. */
 export const TARGET_FILE_BYTES = 128 * 2 ** 20;
 
