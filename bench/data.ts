@@ -36,9 +36,10 @@ export function dayDate(day: number): string {
 /**
  * Day `day`'s export, BTG style (semicolons, decimal commas, dd/MM/yyyy, Spanish headers and
  * spellings): 50,000 new trades, mostly of that day and some of the three days before, plus 500
- * trades of the previous day sent again with a corrected quantity; the providers and customers
- * snapshot. Trade ids follow a sequence (as trading systems issue them) or, with "random", are
- * hashes with no order at all.
+ * trades sent again with a corrected quantity; the providers and customers snapshot. Trade ids
+ * follow a sequence (as trading systems issue them) and the corrections are of the previous day;
+ * or, with "random", ids are hashes with no order at all and the corrections re-send trades of
+ * any earlier day, most of them into another trade month than the one curated holds them in.
  */
 export async function dailyExport(day: number, dir: string, keys: KeyOrder): Promise<string> {
   fs.mkdirSync(dir, { recursive: true });
@@ -57,7 +58,10 @@ export async function dailyExport(day: number, dir: string, keys: KeyOrder): Pro
     const first = day * DAILY_TRADES;
     const fresh = trade("n", "CASE WHEN n % 10 = 0 THEN 1 + n % 3 ELSE 0 END", "CAST((n * 13) % 200000 / 10.0 AS DECIMAL(18,1))");
     const corrected = trade("n", "CASE WHEN n % 10 = 0 THEN 2 + n % 3 ELSE 1 END", "CAST((n * 17) % 200000 / 10.0 AS DECIMAL(18,1))");
-    const corrections = day === 0 ? "" : ` UNION ALL SELECT * FROM (${corrected} FROM range(${first - DAILY_TRADES}, ${first - DAILY_TRADES + DAILY_CORRECTIONS}) t(n))`;
+    // Sequential ids: the previous day's first trades. Random ids: trades of any earlier day,
+    // spread over the whole lake, sent again with this week's trade date (most move partition).
+    const resent = keys === "sequential" ? `range(${first - DAILY_TRADES}, ${first - DAILY_TRADES + DAILY_CORRECTIONS}) t(n)` : `(SELECT (j * 7919 + ${day} * 104729) % ${first} AS n FROM range(${DAILY_CORRECTIONS}) r(j)) t`;
+    const corrections = day === 0 ? "" : ` UNION ALL SELECT * FROM (${corrected} FROM ${resent})`;
     await connection.run(`COPY (SELECT * FROM (${fresh} FROM range(${first}, ${first + DAILY_TRADES}) t(n))${corrections}) TO ${csv("transacciones.csv")}`);
     await connection.run(
       `COPY (SELECT 'P' || lpad(CAST(i + 1 AS VARCHAR), 4, '0') AS proveedor_id, 'Generadora ' || i AS nombre_proveedor, ['Eólica','Solar','Hidroeléctrica','Nuclear','Térmica'][i % 5 + 1] AS tipo_energia, ` +

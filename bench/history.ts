@@ -25,8 +25,10 @@ export interface HistoryFigures {
   readonly ratio: { readonly loadWall: Stat; readonly loadCpu: Stat; readonly checkWall: Stat; readonly checkCpu: Stat; readonly loadPeak: Stat; readonly checkPeak: Stat };
   /** Files one load wrote per dataset, in the lake with history (max over runs). */
   readonly filesWritten: Record<string, number>;
-  /** Curated merge of transactions in the lake with history: partitions touched, files rewritten and written. */
+  /** Curated partitions of transactions the load wrote, in the lake with history (max over runs). */
   readonly curatedPartitions: number;
+  /** Curated files of transactions whose rows the merge read (the key indexes' candidates; max over runs). */
+  readonly curatedFilesRead: number;
 }
 
 export interface Figures {
@@ -42,7 +44,7 @@ const figures = (samples: readonly Sample[]): Figures => ({
 });
 
 interface LoadDetail {
-  readonly datasets: readonly { readonly name: string; readonly filesWritten: number; readonly curated: { readonly partitions: readonly string[]; readonly mode: string } }[];
+  readonly datasets: readonly { readonly name: string; readonly filesWritten: number; readonly curated: { readonly partitions: readonly string[]; readonly mode: string; readonly filesRead: number } }[];
 }
 
 /** Measures at each depth of `depths` (ascending), growing one lake from the first load on. */
@@ -77,10 +79,12 @@ export async function benchHistory(work: string, depths: readonly number[], runs
     const perRun = (f: (i: number) => number): Stat => stat(samples.load.map((_, i) => f(i)));
     const filesWritten: Record<string, number> = {};
     let curatedPartitions = 0;
+    let curatedFilesRead = 0;
     for (const sample of samples.load) {
       for (const d of (sample.detail as unknown as LoadDetail).datasets) {
         filesWritten[d.name] = Math.max(filesWritten[d.name] ?? 0, d.filesWritten);
         if (d.name === "transactions") curatedPartitions = Math.max(curatedPartitions, d.curated.partitions.length);
+        if (d.name === "transactions") curatedFilesRead = Math.max(curatedFilesRead, d.curated.filesRead);
         if (d.curated.mode !== "incremental") throw new Error(`history bench: the load of ${d.name} rebuilt curated; a daily load must merge`);
       }
     }
@@ -100,6 +104,7 @@ export async function benchHistory(work: string, depths: readonly number[], runs
       },
       filesWritten,
       curatedPartitions,
+      curatedFilesRead,
     };
     log(
       `history (${keys} keys): ${depth} prior loads: load ${figure.ratio.loadCpu.median.toFixed(2)}x CPU, ${figure.ratio.loadWall.median.toFixed(2)}x wall; ` +

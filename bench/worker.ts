@@ -51,8 +51,8 @@ async function load(task: Extract<WorkerTask, { kind: "load" }>, started: bigint
       name: d.name,
       rows: d.rows,
       curated: d.curated,
-      // Files this load wrote for the dataset: processed parts, one quarantine file, curated files.
-      filesWritten: processedFilesOfLoad(task.lake, d.name, task.loadDate).length + 1 + d.curated.filesWritten,
+      // Files this load wrote for the dataset: processed parts, one quarantine file, curated files and key indexes.
+      filesWritten: processedFilesOfLoad(task.lake, d.name, task.loadDate).length + 1 + d.curated.filesWritten + d.curated.keyIndexesWritten,
     })),
   };
 }

@@ -89,6 +89,7 @@ export async function checkLoad(options: CheckLoadOptions): Promise<QualityRepor
         rows: await layerCounts(connection, lakeDir, options.contracts.find((c) => c.name === record.dataset), record),
         rules: result?.rules ?? [],
         queries: result?.queries ?? 0,
+        curation: record.curated === undefined ? null : { mode: record.curated.mode, reason: record.curated.reason ?? null },
       });
     }
     return buildReport({ engine: "duckdb", loadDate, lake: lakeDir, durationSeconds: (Date.now() - started) / 1000, datasets });

@@ -5,7 +5,8 @@ import { Contract } from "../model/contracts";
 import { listParquet, readParquet } from "../sql/batch-source";
 import { duckdbReadPath, duckdbWritePath } from "../sql/duckdb-paths";
 import { duckdb as d } from "../sql/dialect";
-import { CURATED_PRECEDENCE, curatedFiles, layerPaths, NULL_PARTITION, PARQUET_WRITE, partFiles, PERIOD_FORMATS, processedFilesOfLoad, processedLoadDates, TARGET_FILE_BYTES } from "./layout";
+import { emptyEntries, entriesOfFiles, KEY_INDEX_FILE, KeyEntries, keyHashesOf, mergeEntries, partsHolding, readKeyIndex, writeKeyIndex } from "./key-index";
+import { CURATED_PRECEDENCE, curatedFiles, curatedPartitionValues, layerPaths, NULL_PARTITION, PARQUET_WRITE, partFiles, PERIOD_FORMATS, processedFilesOfLoad, processedLoadDates, TARGET_FILE_BYTES } from "./layout";
 import { LakeTransaction, SCRATCH_DIR } from "./transaction";
 
 /**
@@ -37,8 +38,13 @@ export interface CuratedMerge {
   readonly replaced: number;
   /** Partition values written (`data.parquet` datasets: none). */
   readonly partitions: readonly string[];
+  /** Curated files whose rows the merge read: those the key indexes name as holding one of the load's keys (a rebuild: every file). */
+  readonly filesRead: number;
+  /** Curated data files written (rewritten or new). */
   readonly filesWritten: number;
   readonly filesRemoved: number;
+  /** Key indexes written, one per partition the load changed (`_keys.idx`, see key-index.ts). */
+  readonly keyIndexesWritten: number;
 }
 
 export interface CurateArgs {
@@ -178,20 +184,90 @@ const partNumber = (file: string): number => Number(/part-(\d+)\.parquet$/.exec(
  * Whether re-running `loadDate` can merge incrementally: every key the earlier run of that date
  * wrote to curated must be in the new run (else the row it superseded has to come back).
  */
-async function rerunNeedsRebuild(connection: DuckDBConnection, c: Curation, lakeDir: string, loadDate: string, existing: readonly string[], incoming: string): Promise<string | undefined> {
+async function rerunNeedsRebuild(connection: DuckDBConnection, c: Curation, lakeDir: string, loadDate: string, curated: CuratedFiles, incoming: string): Promise<string | undefined> {
   const previous = processedFilesOfLoad(lakeDir, c.contract.name, loadDate);
-  if (previous.length === 0 || existing.length === 0) return undefined;
+  if (previous.length === 0 || curated.all.length === 0) return undefined;
   const dropped = c.table("dropped");
   await connection.run(
     `CREATE OR REPLACE TEMP TABLE ${dropped} AS SELECT DISTINCT ${c.keys} FROM ${readParquet(previous)} AS p ${c.keyJoin("ANTI", "p", `(SELECT ${c.keys} FROM ${incoming})`)}`,
   );
-  const stillCurated = await scalar(
-    connection,
-    `SELECT count(*) FROM ${readParquet(existing)} AS cur ${c.keyJoin("SEMI", "cur", dropped)} WHERE cur."_load_date" = ${d.dateLiteral(loadDate)}`,
-  );
+  const holding = await curated.holding(dropped);
+  const stillCurated =
+    holding.length === 0 ? 0 : await scalar(connection, `SELECT count(*) FROM ${readParquet(holding)} AS cur ${c.keyJoin("SEMI", "cur", dropped)} WHERE cur."_load_date" = ${d.dateLiteral(loadDate)}`);
   await connection.run(`DROP TABLE ${dropped}`);
   if (stillCurated === 0) return undefined;
   return `the re-run of ${loadDate} no longer has ${stillCurated} key(s) whose curated row came from its earlier run; curated rebuilt from every processed partition so the rows they had replaced come back`;
+}
+
+/** A curated period partition: its part files (by number) and its key index. */
+interface Partition {
+  /** Lake path of the partition folder. */
+  readonly dir: string;
+  readonly value: string;
+  readonly files: ReadonlyMap<number, string>;
+  readonly index: KeyEntries;
+  /** The index did not describe the files (missing or stale) and was rebuilt from them: it is written with the load. */
+  readonly indexRebuilt: boolean;
+}
+
+/** The curated files of a dataset, and which of them may hold given keys. */
+interface CuratedFiles {
+  readonly all: readonly string[];
+  readonly partitions: readonly Partition[];
+  /** Curated files that may hold a key of the relation `keys` (its key columns): the key index's answer, or the one file. */
+  holding(keys: string): Promise<string[]>;
+}
+
+async function readCurated(connection: DuckDBConnection, c: Curation, lakeDir: string): Promise<CuratedFiles> {
+  const all = curatedFiles(lakeDir, c.contract);
+  const partition = c.contract.curatedPartition;
+  if (partition === undefined) return { all, partitions: [], holding: async () => [...all] };
+  const partitions: Partition[] = [];
+  for (const value of curatedPartitionValues(lakeDir, c.contract)) {
+    const dir = layerPaths.curatedPartition(c.contract.name, partition, value);
+    const files = new Map(partFiles(path.join(lakeDir, dir)).map((f) => [partNumber(f), f]));
+    if (files.size === 0) continue;
+    const sizes = new Map([...files].map(([n, f]) => [n, fs.statSync(f).size]));
+    const kept = readKeyIndex(path.join(lakeDir, dir, KEY_INDEX_FILE), c.contract, sizes);
+    partitions.push({ dir, value, files, index: kept?.entries ?? (await entriesOfFiles(connection, c.contract, files)), indexRebuilt: kept === undefined });
+  }
+  return {
+    all,
+    partitions,
+    holding: async (keys) => {
+      const probes = await keyHashesOf(connection, c.contract, keys);
+      return partitions.flatMap((p) => [...partsHolding(p.index, probes)].sort((a, b) => a - b).flatMap((n) => p.files.get(n) ?? []));
+    },
+  };
+}
+
+/**
+ * Stages the key index of every partition the merge changed (or whose index was stale), from the
+ * index it had and the key columns of the files written; a partition left without files loses
+ * its index. Returns the lake paths of the indexes written and of those to remove.
+ */
+async function stageKeyIndexes(connection: DuckDBConnection, tx: LakeTransaction, c: Curation, lakeDir: string, curated: CuratedFiles, written: readonly string[], removed: readonly string[]): Promise<{ written: string[]; remove: string[] }> {
+  const byDir = new Map(curated.partitions.map((p) => [p.dir, p]));
+  const changed = new Set([...written, ...removed].map((f) => path.dirname(f)));
+  for (const p of curated.partitions) if (p.indexRebuilt) changed.add(p.dir);
+  const result = { written: [] as string[], remove: [] as string[] };
+  for (const dir of [...changed].sort()) {
+    const before = byDir.get(dir);
+    const writtenHere = new Map(written.filter((f) => path.dirname(f) === dir).map((f) => [partNumber(f), tx.staged(f)]));
+    const dropped = new Set([...writtenHere.keys(), ...removed.filter((f) => path.dirname(f) === dir).map(partNumber)]);
+    const sizes = new Map<number, number>();
+    for (const [n, f] of before?.files ?? []) if (!dropped.has(n)) sizes.set(n, fs.statSync(f).size);
+    for (const [n, f] of writtenHere) sizes.set(n, fs.statSync(f).size);
+    const indexPath = path.join(dir, KEY_INDEX_FILE);
+    if (sizes.size === 0) {
+      if (fs.existsSync(path.join(lakeDir, indexPath))) result.remove.push(indexPath);
+      continue;
+    }
+    const entries = mergeEntries(before?.index ?? emptyEntries(), dropped, await entriesOfFiles(connection, c.contract, writtenHere));
+    writeKeyIndex(tx.staged(indexPath), c.contract, entries, sizes);
+    result.written.push(indexPath);
+  }
+  return result;
 }
 
 /**
@@ -201,7 +277,8 @@ async function rerunNeedsRebuild(connection: DuckDBConnection, c: Curation, lake
 export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
   const { connection, tx, contract, lakeDir, loadDate } = args;
   const c = new Curation(contract);
-  const existing = curatedFiles(lakeDir, contract);
+  const curated = await readCurated(connection, c, lakeDir);
+  const existing = curated.all;
   const before = await rowCount(connection, existing);
   const loadRows = await scalar(connection, `SELECT count(*) FROM ${args.incoming}`);
 
@@ -209,7 +286,7 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
   const reason =
     stray.length > 0
       ? `curated/${contract.name} holds files of another partitioning (${path.relative(lakeDir, stray[0])}); curated_partition changed, so curated is rebuilt from every processed partition`
-      : await rerunNeedsRebuild(connection, c, lakeDir, loadDate, existing, args.incoming);
+      : await rerunNeedsRebuild(connection, c, lakeDir, loadDate, curated, args.incoming);
   if (reason !== undefined) return rebuild(args, c, [...existing, ...stray], reason, before + loadRows);
 
   // The load's rows are not copied: only the few rows that lose are listed, by source line, and
@@ -224,13 +301,17 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
     (await scalar(connection, `SELECT count(*) FROM ${table}`)) === 0 ? source : `(SELECT i.* FROM ${source} AS i ANTI JOIN ${table} AS m ON ${on})`;
   let incoming = await withoutLosers(args.incoming, losers, `i."_source_file" = m."_source_file" AND i."_row" = m."_row"`);
 
-  // Where the load's keys live now: the semi-join prunes curated row groups by their key ranges.
+  // Where the load's keys live now: the key indexes name the candidate files, whose key columns
+  // are then joined with the load's keys themselves.
+  const loadKeys = c.table("keys");
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${loadKeys} AS SELECT ${c.keys} FROM ${incoming}`);
+  const candidates = await curated.holding(loadKeys);
   const hits = c.table("hits");
   await connection.run(
     `CREATE OR REPLACE TEMP TABLE ${hits} AS SELECT filename AS "_file", ${c.keys}, "_load_date" FROM ` +
-      (existing.length === 0
+      (candidates.length === 0
         ? `(SELECT CAST(NULL AS VARCHAR) AS filename, * FROM ${args.incoming} WHERE FALSE)`
-        : `(SELECT * FROM read_parquet([${existing.map(duckdbReadPath).join(", ")}], filename = true, union_by_name = true, hive_partitioning = false)) AS cur ${c.keyJoin("SEMI", "cur", `(SELECT ${c.keys} FROM ${incoming})`)}`),
+        : `(SELECT * FROM read_parquet([${candidates.map(duckdbReadPath).join(", ")}], filename = true, union_by_name = true, hive_partitioning = false)) AS cur ${c.keyJoin("SEMI", "cur", loadKeys)}`),
   );
   // A backfilled older load loses to the newer rows curated already holds.
   const newer = c.table("newer");
@@ -276,10 +357,20 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
   const rewritten = new Set(written.map((f) => path.join(lakeDir, f)));
   const unchanged = existing.filter((f) => !rewrite.includes(f) && !rewritten.has(f));
   const rows = await rowCount(connection, [...unchanged, ...written.map((f) => tx.staged(f))]);
-  await connection.run(`DROP TABLE ${losers}; DROP TABLE ${hits}; DROP TABLE ${newer}`);
+  await connection.run(`DROP TABLE ${losers}; DROP TABLE ${hits}; DROP TABLE ${newer}; DROP TABLE ${loadKeys}`);
+  const indexes = contract.curatedPartition === undefined ? { written: [] as string[], remove: [] as string[] } : await stageKeyIndexes(connection, tx, c, lakeDir, curated, written, remove);
   return {
-    merge: { mode: "incremental", rows, replaced: before + loadRows - rows, partitions: [...partitions].sort(), filesWritten: written.length, filesRemoved: remove.length },
-    remove,
+    merge: {
+      mode: "incremental",
+      rows,
+      replaced: before + loadRows - rows,
+      partitions: [...partitions].sort(),
+      filesRead: candidates.length,
+      filesWritten: written.length,
+      filesRemoved: remove.length,
+      keyIndexesWritten: indexes.written.length,
+    },
+    remove: [...remove, ...indexes.remove],
   };
 }
 
@@ -306,9 +397,24 @@ async function rebuild(args: CurateArgs, c: Curation, existing: readonly string[
   }
   const rows = await rowCount(connection, written.map((f) => tx.staged(f)));
   await connection.run(`DROP TABLE ${all}`);
-  const remove = existing.map((f) => path.relative(lakeDir, f));
+  const indexes = contract.curatedPartition === undefined ? { written: [] as string[] } : await stageKeyIndexes(connection, tx, c, lakeDir, { all: [], partitions: [], holding: async () => [] }, written, []);
+  const datasetDir = layerPaths.curatedDataset(contract.name);
+  const staleIndexes = (fs.existsSync(path.join(lakeDir, datasetDir)) ? fs.readdirSync(path.join(lakeDir, datasetDir)) : [])
+    .map((folder) => path.join(datasetDir, folder, KEY_INDEX_FILE))
+    .filter((f) => fs.existsSync(path.join(lakeDir, f)) && !indexes.written.includes(f));
+  const remove = [...existing.map((f) => path.relative(lakeDir, f)), ...staleIndexes];
   return {
-    merge: { mode: "rebuild", reason, rows, replaced: rowsIn - rows, partitions, filesWritten: written.length, filesRemoved: remove.filter((f) => !written.includes(f)).length },
+    merge: {
+      mode: "rebuild",
+      reason,
+      rows,
+      replaced: rowsIn - rows,
+      partitions,
+      filesRead: existing.length,
+      filesWritten: written.length,
+      filesRemoved: remove.filter((f) => !written.includes(f) && !indexes.written.includes(f)).length,
+      keyIndexesWritten: indexes.written.length,
+    },
     remove,
   };
 }

@@ -75,20 +75,26 @@ export function processedLoadDates(lakeDir: string, dataset: string): string[] {
     .sort();
 }
 
-/** Every curated file of a dataset: its one file, or the part files of every period partition. */
-export function curatedFiles(lakeDir: string, contract: Contract): string[] {
-  if (contract.curatedPartition === undefined) {
-    const file = path.join(lakeDir, layerPaths.curatedFile(contract.name));
-    return fs.existsSync(file) ? [file] : [];
-  }
+/** Values of a dataset's curated period partitions (folder names `<name>=<value>`), in order. */
+export function curatedPartitionValues(lakeDir: string, contract: Contract): string[] {
   const dir = path.join(lakeDir, layerPaths.curatedDataset(contract.name));
-  if (!fs.existsSync(dir)) return [];
+  if (contract.curatedPartition === undefined || !fs.existsSync(dir)) return [];
   const prefix = `${contract.curatedPartition.name}=`;
   return fs
     .readdirSync(dir)
     .filter((d) => d.startsWith(prefix))
     .sort()
-    .flatMap((d) => partFiles(path.join(dir, d)));
+    .map((d) => d.slice(prefix.length));
+}
+
+/** Every curated file of a dataset: its one file, or the part files of every period partition. */
+export function curatedFiles(lakeDir: string, contract: Contract): string[] {
+  const partition = contract.curatedPartition;
+  if (partition === undefined) {
+    const file = path.join(lakeDir, layerPaths.curatedFile(contract.name));
+    return fs.existsSync(file) ? [file] : [];
+  }
+  return curatedPartitionValues(lakeDir, contract).flatMap((value) => partFiles(path.join(lakeDir, layerPaths.curatedPartition(contract.name, partition, value))));
 }
 
 export function todayUtc(): string {

@@ -1,5 +1,5 @@
 import { athenaRunCost } from "./cost";
-import type { DatasetReport, GlueDatasetResult, QualityReport, QueryRun, RowCounts, RuleResult, RuleStatus, RunStatus, Severity } from "./types";
+import type { CurationNote, DatasetReport, GlueDatasetResult, QualityReport, QueryRun, RowCounts, RuleResult, RuleStatus, RunStatus, Severity } from "./types";
 
 /** failed / total, 0 when nothing was looked at (an empty batch fails no row). */
 export function failedRatio(failed: number, total: number): number {
@@ -66,6 +66,8 @@ export interface DatasetParts {
   readonly queryRuns?: readonly QueryRun[];
   /** The Glue Data Quality result looked up for this dataset (AWS). @default null */
   readonly glue?: GlueDatasetResult | null;
+  /** How curated took the load, as the load recorded it. @default null */
+  readonly curation?: CurationNote | null;
 }
 
 export interface ReportParts {
@@ -87,7 +89,7 @@ export function buildReport(parts: ReportParts): QualityReport {
       const rows: RowCounts = { ...d.rows, reconciled: d.rows.raw === d.rows.processed + d.rows.quarantined };
       return {
         name: d.name, files: [...d.files], rows, status: runStatus([{ rules: d.rules, rows }]), rules: [...d.rules], queries: d.queries,
-        query_runs: [...(d.queryRuns ?? [])], glue_data_quality: d.glue ?? null,
+        query_runs: [...(d.queryRuns ?? [])], glue_data_quality: d.glue ?? null, curation: d.curation ?? null,
       };
     });
   return {

@@ -127,6 +127,12 @@ export function queryRunCells(run: QueryRun): string[] {
 }
 
 /** "raw = processed + quarantined" spelled out with the numbers, true or not. */
+/** "curated rebuilt from every processed partition: <why>" when the load rebuilt curated, else null. */
+export function curationText(dataset: { curation?: { mode: string; reason: string | null } | null }): string | null {
+  const c = dataset.curation;
+  return c === undefined || c === null || c.mode !== "rebuild" ? null : `curated rebuilt from every processed partition: ${c.reason ?? "reason not recorded"}`;
+}
+
 export function reconciliationText(rows: { raw: number; processed: number; quarantined: number; reconciled: boolean }): string {
   const sum = `${formatCount(rows.processed)} processed + ${formatCount(rows.quarantined)} quarantined`;
   return rows.reconciled

@@ -1,6 +1,6 @@
 import {
   columnsText, failingFirst, formatCount, formatDuration, formatPercent, formatThreshold, glueDatasetText, queryRunCells,
-  readAndCostText, reconciliationText, sampleLocation, statusWord, verdictText,
+  curationText, readAndCostText, reconciliationText, sampleLocation, statusWord, verdictText,
 } from "./format";
 import { HistoryRow, historySummary } from "./trend";
 import type { DatasetReport, QualityReport, RuleResult, RuleStatus, RunStatus } from "./types";
@@ -48,6 +48,7 @@ main { padding: 20px 32px 32px; display: grid; gap: 20px; }
 .card-head .summary { color: var(--muted); margin-left: auto; }
 .files { color: var(--muted); font-size: 12px; margin: 4px 0 12px; overflow-wrap: anywhere; }
 .glue { font-size: 13px; margin: 0 0 12px; }
+.curation { font-size: 13px; margin: 0 0 12px; color: var(--warn); }
 .queries { font-size: 12px; margin-top: 12px; overflow-wrap: anywhere; }
 .layout { display: grid; grid-template-columns: 390px minmax(0, 1fr); gap: 28px; }
 @media (max-width: 960px) { .layout { grid-template-columns: minmax(0, 1fr); } header.banner { flex-wrap: wrap; } .tally { margin-left: 0; } }
@@ -212,6 +213,7 @@ function datasetCard(dataset: DatasetReport, history: readonly HistoryRow[], sca
       : "");
   const files = dataset.files.length === 0 ? "no raw files" : dataset.files.map(esc).join(" · ");
   const glue = glueDatasetText(dataset);
+  const curation = curationText(dataset);
   const queries =
     dataset.query_runs.length === 0
       ? ""
@@ -224,6 +226,7 @@ function datasetCard(dataset: DatasetReport, history: readonly HistoryRow[], sca
     `<span class="summary">${notPassed.length} of ${plural(dataset.rules.length, "rule")} did not pass · ${plural(dataset.queries, "query", "queries")}</span></div>` +
     `<p class="files">${files}</p>` +
     (glue === null ? "" : `<p class="glue">${esc(glue)}</p>`) +
+    (curation === null ? "" : `<p class="curation">${esc(curation)}</p>`) +
     `<div class="layout"><div>` +
     `<div class="layers">${layer("raw", r.raw)}${layer("processed", r.processed)}${layer("quarantined", r.quarantined)}${layer("curated", r.curated)}</div>` +
     `<p class="recon ${r.reconciled ? "ok" : "bad"}"><span aria-hidden="true">${r.reconciled ? "✓" : "✗"}</span> ${esc(reconciliationText(r))}</p>` +

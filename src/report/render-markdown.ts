@@ -1,6 +1,6 @@
 import {
   columnsText, failedOfTotal, failingFirst, formatCount, formatDuration, formatPercent, formatThreshold, glueDatasetText,
-  queryRunCells, readAndCostText, reconciliationText, ruleDetail, statusWord, verdictText,
+  curationText, queryRunCells, readAndCostText, reconciliationText, ruleDetail, statusWord, verdictText,
 } from "./format";
 import type { QualityReport, RuleResult } from "./types";
 
@@ -59,6 +59,8 @@ export function renderMarkdown(report: QualityReport): string {
     if (!dataset.rows.reconciled) out.push(`**${escapeMarkdown(reconciliationText(dataset.rows))}.**`, "");
     const glue = glueDatasetText(dataset);
     if (glue !== null) out.push(`${escapeMarkdown(glue)}.`, "");
+    const curation = curationText(dataset);
+    if (curation !== null) out.push(`**${escapeMarkdown(curation)}.**`, "");
     const ordered = failingFirst(dataset.rules);
     const notPassed = ordered.filter((r) => r.status !== "pass");
     const passed = ordered.filter((r) => r.status === "pass");

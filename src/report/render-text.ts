@@ -1,6 +1,6 @@
 import {
   columnsText, failedOfTotal, failingFirst, formatCount, formatDuration, formatPercent, formatThreshold, glueDatasetText,
-  queryRunCells, readAndCostText, reconciliationText, ruleDetail, statusWord, verdictText,
+  curationText, queryRunCells, readAndCostText, reconciliationText, ruleDetail, statusWord, verdictText,
 } from "./format";
 import { terminalSafeDeep } from "../model/text";
 import type { QualityReport, RuleStatus, RunStatus } from "./types";
@@ -50,6 +50,8 @@ export function renderText(untrusted: QualityReport, options: TextOptions = {}):
     if (!r.reconciled) out.push(`  ${paint("fail", reconciliationText(r))}`);
     const glue = glueDatasetText(dataset);
     if (glue !== null) out.push(`  ${glue}`);
+    const curation = curationText(dataset);
+    if (curation !== null) out.push(`  ${paint("warn", curation)}`);
     if (dataset.query_runs.length > 0) {
       out.push(...textTable(["query", "purpose", "state", "scanned", "est. cost", "time"], dataset.query_runs.map(queryRunCells), [false, false, false, true, true, true]).map((l) => `  ${l}`));
     }

@@ -102,6 +102,15 @@ export interface DatasetReport {
   readonly query_runs: readonly QueryRun[];
   /** The Glue Data Quality result of this load's transform run; null where there is none to look for (local runs). */
   readonly glue_data_quality: GlueDatasetResult | null;
+  /** How curated took this load (local lakes); absent or null where the load did not record it. */
+  readonly curation?: CurationNote | null;
+}
+
+/** How the load merged into curated: incrementally (the partitions its keys touch), or rebuilt from every processed partition, and why. */
+export interface CurationNote {
+  readonly mode: "incremental" | "rebuild";
+  /** Why curated was rebuilt; null for an incremental merge. */
+  readonly reason: string | null;
 }
 
 export interface QueryRun {

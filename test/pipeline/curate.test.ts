@@ -1,10 +1,12 @@
 import { expect } from "chai";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { checkLoad } from "../../src/app/check-load";
 import { loadContracts } from "../../src/model/contracts";
 import { loadRuleSets } from "../../src/model/rules";
 import { loadSummaryText } from "../../src/cli/commands/run";
+import { renderMarkdown } from "../../src/report/render-markdown";
 import { runLoad } from "../../src/pipeline/load";
 import { listFiles, query, tempDir, writeFiles } from "../support/lake";
 
@@ -53,7 +55,11 @@ describe("curated: merged incrementally, one row per key", () => {
     expect(second.curated.partitions).to.deep.equal(["2024-05"]);
     const after = mtimes(lake);
     for (const [file, mtime] of Object.entries(before)) expect(after[file], `${file} untouched`).to.equal(mtime);
-    expect(Object.keys(after)).to.deep.equal(["trade_month=2024-03/part-0.parquet", "trade_month=2024-04/part-0.parquet", "trade_month=2024-05/part-0.parquet"]);
+    expect(Object.keys(after)).to.deep.equal([
+      "trade_month=2024-03/_keys.idx", "trade_month=2024-03/part-0.parquet",
+      "trade_month=2024-04/_keys.idx", "trade_month=2024-04/part-0.parquet",
+      "trade_month=2024-05/_keys.idx", "trade_month=2024-05/part-0.parquet",
+    ]);
   });
 
   it("keeps a key once when a later load moves it to another period, and adds a file per load to a period", async () => {
@@ -68,11 +74,16 @@ describe("curated: merged incrementally, one row per key", () => {
     ]);
     // The March file is rewritten without T1; April gains a file for this load.
     expect(moved.curated).to.include({ mode: "incremental", rows: 4, replaced: 1, filesWritten: 2, filesRemoved: 0 });
-    expect(listFiles(path.join(lake, "curated/transactions"))).to.deep.equal(["trade_month=2024-03/part-0.parquet", "trade_month=2024-04/part-0.parquet", "trade_month=2024-04/part-1.parquet"]);
+    expect(listFiles(path.join(lake, "curated/transactions"))).to.deep.equal([
+      "trade_month=2024-03/_keys.idx", "trade_month=2024-03/part-0.parquet",
+      "trade_month=2024-04/_keys.idx", "trade_month=2024-04/part-0.parquet", "trade_month=2024-04/part-1.parquet",
+    ]);
 
-    // A period emptied by the move disappears.
+    // A period emptied by the move disappears, its key index with it.
     await load(lake, "2024-05-03", { "transactions.csv": trades([["T2", 2, "2024-04-10"]]) });
-    expect(listFiles(path.join(lake, "curated/transactions"))).to.deep.equal(["trade_month=2024-04/part-0.parquet", "trade_month=2024-04/part-1.parquet", "trade_month=2024-04/part-2.parquet"]);
+    expect(listFiles(path.join(lake, "curated/transactions"))).to.deep.equal([
+      "trade_month=2024-04/_keys.idx", "trade_month=2024-04/part-0.parquet", "trade_month=2024-04/part-1.parquet", "trade_month=2024-04/part-2.parquet",
+    ]);
     expect((await curated(lake)).map((r) => [r.id, r.month])).to.deep.equal([["T1", "2024-04"], ["T2", "2024-04"], ["T3", "2024-04"], ["T4", "2024-04"]]);
   });
 
@@ -119,6 +130,93 @@ describe("curated: merged incrementally, one row per key", () => {
     ]);
     const record = JSON.parse(fs.readFileSync(path.join(lake, "quality/2024-05-02/load-transactions.json"), "utf8")) as { curated: { mode: string } };
     expect(record.curated.mode).to.equal("rebuild");
+    // The quality report of the load says so too.
+    const report = await checkLoad({ lakeDir: lake, loadDate: "2024-05-02", contracts, ruleSets: loadRuleSets(contracts) });
+    const dataset = report.datasets.find((d) => d.name === "transactions");
+    expect(dataset?.curation).to.deep.include({ mode: "rebuild" });
+    expect(dataset?.curation?.reason).to.match(/re-run of 2024-05-02 no longer has 1 key/);
+    expect(renderMarkdown(report)).to.match(/curated rebuilt from every processed partition: the re-run of 2024-05-02/);
+    const earlier = await checkLoad({ lakeDir: lake, loadDate: "2024-05-01", contracts, ruleSets: loadRuleSets(contracts) });
+    expect(earlier.datasets.find((d) => d.name === "transactions")?.curation).to.deep.equal({ mode: "incremental", reason: null });
+  });
+
+  it("finds a load's keys through the partitions' key indexes whatever their order, reading only the files that hold them", async () => {
+    const lake = tempDir("lake");
+    // Ids with no order (hashes): every file's min/max range spans every other file's.
+    const id = (n: number): string => `T${crypto.createHash("md5").update(String(n)).digest("hex")}`;
+    const months = ["2024-01-15", "2024-02-15", "2024-03-15"];
+    for (let day = 0; day < 3; day++) {
+      const rows = Array.from({ length: 30 }, (_, i): [string, number, string] => [id(day * 30 + i), day, months[i % 3]]);
+      await load(lake, `2024-04-0${day + 1}`, { "transactions.csv": trades(rows) });
+    }
+    const files = listFiles(path.join(lake, "curated/transactions")).filter((f) => f.endsWith(".parquet"));
+    expect(files).to.have.length(9);
+    const before = mtimes(lake);
+
+    // New keys only: no curated file is read or rewritten, one file and one index written.
+    const fresh = transactionsOf(await load(lake, "2024-04-04", { "transactions.csv": trades(Array.from({ length: 30 }, (_, i): [string, number, string] => [id(1000 + i), 9, "2024-03-20"])) }));
+    expect(fresh.curated).to.include({ mode: "incremental", filesRead: 0, filesWritten: 1, filesRemoved: 0, keyIndexesWritten: 1, replaced: 0, rows: 120 });
+
+    // One key of the first load re-sent with a trade date in another month: only its file is read and rewritten, and it moves.
+    const resent = id(1); // first load, month index 1 -> February
+    const moved = transactionsOf(await load(lake, "2024-04-05", { "transactions.csv": trades([[resent, 7, "2024-03-02"], [id(2000), 7, "2024-03-02"]]) }));
+    expect(moved.curated).to.include({ mode: "incremental", filesRead: 1, filesWritten: 2, filesRemoved: 0, keyIndexesWritten: 2, replaced: 1, rows: 121 });
+    expect(moved.curated.partitions).to.deep.equal(["2024-02", "2024-03"]);
+    const after = mtimes(lake);
+    const rewritten = Object.keys(before).filter((f) => after[f] !== before[f]);
+    expect(rewritten).to.deep.equal(["trade_month=2024-02/_keys.idx", "trade_month=2024-02/part-0.parquet", "trade_month=2024-03/_keys.idx"]);
+    const rows = await curated(lake);
+    expect(rows).to.have.length(121);
+    expect(new Set(rows.map((r) => r.id)).size).to.equal(121);
+    expect(rows.find((r) => r.id === resent)).to.deep.equal({ id: resent, q: 7, load: "2024-04-05", month: "2024-03" });
+  });
+
+  it("rebuilds a missing, stale or foreign key index from its partition's files, and merges correctly through it", async () => {
+    const lake = tempDir("lake");
+    await load(lake, "2024-05-01", { "transactions.csv": trades([["T1", 1, "2024-03-05"], ["T2", 2, "2024-04-05"]]) });
+    await load(lake, "2024-05-02", { "transactions.csv": trades([["T3", 3, "2024-03-06"]]) });
+    const march = path.join(lake, "curated/transactions/trade_month=2024-03/_keys.idx");
+    const april = path.join(lake, "curated/transactions/trade_month=2024-04/_keys.idx");
+    fs.rmSync(march);
+    fs.writeFileSync(april, "not an index\n");
+    const result = transactionsOf(await load(lake, "2024-05-03", { "transactions.csv": trades([["T1", 9, "2024-03-05"], ["T2", 8, "2024-04-05"], ["T3", 7, "2024-03-06"]]) }));
+    expect(result.curated).to.include({ mode: "incremental", replaced: 3, rows: 3 });
+    expect((await curated(lake)).map((r) => [r.id, r.q, r.month])).to.deep.equal([["T1", 9, "2024-03"], ["T2", 8, "2024-04"], ["T3", 7, "2024-03"]]);
+    expect(fs.readFileSync(march).subarray(0, 60).toString()).to.match(/^\{"format":"energy-lake curated key index"/);
+    expect(fs.readFileSync(april).subarray(0, 60).toString()).to.match(/^\{"format":"energy-lake curated key index"/);
+    // A part file the index does not list (written by hand) makes it stale: the key in it is found.
+    const extra = path.join(lake, "curated/transactions/trade_month=2024-04/part-7.parquet");
+    await query(`COPY (SELECT * REPLACE ('T4' AS transaction_id) FROM read_parquet('${lake}/curated/transactions/trade_month=2024-04/part-*.parquet', hive_partitioning = false) LIMIT 1) TO '${extra}' (FORMAT parquet)`);
+    await load(lake, "2024-05-04", { "transactions.csv": trades([["T4", 5, "2024-03-01"]]) });
+    expect((await curated(lake)).map((r) => [r.id, r.q, r.month])).to.deep.equal([["T1", 9, "2024-03"], ["T2", 8, "2024-04"], ["T3", 7, "2024-03"], ["T4", 5, "2024-03"]]);
+  });
+
+  it("keeps one row per key, the latest load winning, over random sequences of loads, re-sends, moves, backfills and re-runs", async () => {
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const lake = tempDir("lake");
+    const pool = Array.from({ length: 25 }, (_, i) => `K${crypto.createHash("sha1").update(String(i)).digest("hex").slice(0, 8)}`);
+    const months = ["2024-01-10", "2024-02-10", "2024-03-10", ""];
+    /** The rows of each load date's latest run, in file order. */
+    const runs = new Map<string, [string, number, string][]>();
+    for (let step = 0; step < 8; step++) {
+      const date = `2024-06-${String(1 + random(5)).padStart(2, "0")}`;
+      const rows = Array.from({ length: 4 + random(6) }, (): [string, number, string] => [pool[random(pool.length)], step * 100 + random(100), months[random(months.length)]]);
+      // A re-run may drop keys of the earlier run (a rebuild) or keep them all (a merge): both are exercised.
+      const earlier = runs.get(date);
+      const input = earlier !== undefined && random(2) === 0 ? [...earlier.filter(() => random(3) > 0), ...rows] : rows;
+      runs.set(date, input);
+      await load(lake, date, { "transactions.csv": trades(input) });
+      const expected = new Map<string, { q: number; load: string; month: string }>();
+      for (const date of [...runs.keys()].sort()) {
+        for (const [id, q, trade] of runs.get(date) ?? []) expected.set(id, { q, load: date, month: trade === "" ? "__HIVE_DEFAULT_PARTITION__" : trade.slice(0, 7) });
+      }
+      const want = [...expected].map(([id, r]) => ({ id, ...r })).sort((a, b) => (a.id < b.id ? -1 : 1));
+      expect(await curated(lake), `after step ${step} (load of ${date})`).to.deep.equal(want);
+    }
   });
 
   it("keeps small datasets in one file, merged the same way", async () => {
