@@ -39,7 +39,8 @@ export function dayDate(day: number): string {
  * trades sent again with a corrected quantity; the providers and customers snapshot. Trade ids
  * follow a sequence (as trading systems issue them) and the corrections are of the previous day;
  * or, with "random", ids are hashes with no order at all and the corrections re-send trades of
- * any earlier day, most of them into another trade month than the one curated holds them in.
+ * five earlier days drawn from the whole history, most into another trade month than curated
+ * holds them in.
  */
 export async function dailyExport(day: number, dir: string, keys: KeyOrder): Promise<string> {
   fs.mkdirSync(dir, { recursive: true });
@@ -58,9 +59,13 @@ export async function dailyExport(day: number, dir: string, keys: KeyOrder): Pro
     const first = day * DAILY_TRADES;
     const fresh = trade("n", "CASE WHEN n % 10 = 0 THEN 1 + n % 3 ELSE 0 END", "CAST((n * 13) % 200000 / 10.0 AS DECIMAL(18,1))");
     const corrected = trade("n", "CASE WHEN n % 10 = 0 THEN 2 + n % 3 ELSE 1 END", "CAST((n * 17) % 200000 / 10.0 AS DECIMAL(18,1))");
-    // Sequential ids: the previous day's first trades. Random ids: trades of any earlier day,
-    // spread over the whole lake, sent again with this week's trade date (most move partition).
-    const resent = keys === "sequential" ? `range(${first - DAILY_TRADES}, ${first - DAILY_TRADES + DAILY_CORRECTIONS}) t(n)` : `(SELECT (j * 7919 + ${day} * 104729) % ${first} AS n FROM range(${DAILY_CORRECTIONS}) r(j)) t`;
+    // Sequential ids: the previous day's first trades. Random ids: 100 trades of each of five
+    // earlier days drawn from the whole history, sent again with this week's trade date (most
+    // move to another trade month).
+    const resent =
+      keys === "sequential"
+        ? `range(${first - DAILY_TRADES}, ${first - DAILY_TRADES + DAILY_CORRECTIONS}) t(n)`
+        : `(SELECT ((${day} * 7 + (j % 5) * 13) % ${day}) * ${DAILY_TRADES} + (j * 7919) % ${DAILY_TRADES} AS n FROM range(${DAILY_CORRECTIONS}) r(j)) t`;
     const corrections = day === 0 ? "" : ` UNION ALL SELECT * FROM (${corrected} FROM ${resent})`;
     await connection.run(`COPY (SELECT * FROM (${fresh} FROM range(${first}, ${first + DAILY_TRADES}) t(n))${corrections}) TO ${csv("transacciones.csv")}`);
     await connection.run(

@@ -47,7 +47,8 @@ let bundled: string | undefined;
  */
 async function workerScript(): Promise<string> {
   if (bundled !== undefined) return bundled;
-  const dir = path.join(__dirname, ".worker");
+  // One folder per bench process, so two benches of one checkout do not rebuild each other's worker.
+  const dir = path.join(__dirname, `.worker-${process.pid}`);
   const outfile = path.join(dir, "worker.js");
   await esbuild.build({
     entryPoints: [path.join(__dirname, "worker.ts")],

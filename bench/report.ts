@@ -7,6 +7,8 @@ import { CODECS, INSIGHT_COLUMNS, INSIGHT_QUERY, StorageFigures } from "./storag
 
 export interface BenchResults {
   readonly mode: "quick" | "full";
+  /** What this run measured (sizes, depths, sections). */
+  readonly plan?: string;
   readonly runs: number;
   readonly sections: readonly string[];
   readonly started: string;
@@ -185,7 +187,7 @@ export function renderMarkdown(r: BenchResults, analysis: string): string {
     "rows, 1 and 30 prior loads; under 3 minutes on a quiet 2-core machine). Both write",
     "bench/results.json, this page and docs/img/benchmarks.svg. Benchmarks are never test assertions.",
     "",
-    `**This page: the ${r.mode} run of ${r.started.slice(0, 16).replace("T", " ")} UTC, ${r.runs} runs per figure, ${int(r.seconds)} s in all.**`,
+    `**This page: the ${r.mode} run of ${r.started.slice(0, 16).replace("T", " ")} UTC, ${r.runs} runs per figure, ${int(r.seconds)} s in all${r.plan === undefined ? "" : `: ${r.plan}`}.**`,
     "",
     "| machine | |",
     "|---|---|",

@@ -17,7 +17,8 @@ import { benchStorage, StorageFigures } from "./storage";
 
 const USAGE =
   "npm run bench [-- --quick] [--runs N] [--work DIR]\n" +
-  "  trying things out (prints the page, writes nothing): [--only pipeline,checks,history,storage] [--rows N] [--depths 1,5]";
+  "  trying things out (prints the page, writes nothing): [--only pipeline,checks,history,storage] [--rows N,M] [--depths 1,5]\n" +
+  "  --write: write the page and bench/results.json from such a run too (the page names the plan)";
 
 export interface BenchPlan {
   readonly mode: "quick" | "full";
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
       rows: { type: "string" },
       depths: { type: "string" },
       work: { type: "string" },
+      write: { type: "boolean", default: false },
     },
   });
   const runs = Number(values.runs);
@@ -73,16 +75,16 @@ async function main(): Promise<void> {
   const unknown = sections.filter((s) => !SECTIONS.includes(s));
   if (unknown.length > 0) throw new Error(`--only: unknown section ${unknown.join(", ")}; sections: ${SECTIONS.join(", ")}\n${USAGE}`);
   const base = PLANS[values.quick ? "quick" : "full"];
-  const rows = values.rows === undefined ? undefined : Number(values.rows);
+  const rows = values.rows?.split(",").map(Number);
   const depths = values.depths?.split(",").map(Number);
-  if ((rows !== undefined && !(rows > 0)) || depths?.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`--rows and --depths take positive whole numbers\n${USAGE}`);
+  if (rows?.some((r) => !Number.isInteger(r) || r < 1) || depths?.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`--rows and --depths take positive whole numbers\n${USAGE}`);
   const plan: BenchPlan = {
     ...base,
     runs,
-    ...(rows === undefined ? {} : { pipelineRows: [rows], checkRows: rows, storageRows: rows }),
+    ...(rows === undefined ? {} : { pipelineRows: rows, checkRows: rows[0], storageRows: rows[0] }),
     ...(depths === undefined ? {} : { historyDepths: depths, randomKeyDepths: base.randomKeyDepths.length > 0 ? depths : [] }),
   };
-  const trial = values.only !== undefined || rows !== undefined || depths !== undefined;
+  const trial = !values.write && (values.only !== undefined || rows !== undefined || depths !== undefined);
   const work = values.work ?? fs.mkdtempSync(path.join(os.tmpdir(), "energy-lake-bench-"));
   fs.mkdirSync(work, { recursive: true });
   const started = new Date();
@@ -112,6 +114,9 @@ async function main(): Promise<void> {
   }
   const results: BenchResults = {
     mode: plan.mode,
+    plan:
+      `pipeline ${plan.pipelineRows.map((n) => n.toLocaleString("en-US")).join(", ")} rows; checks ${plan.checkRows.toLocaleString("en-US")}; ` +
+      `history at ${plan.historyDepths.join(", ")} prior loads (sequential ids)${plan.randomKeyDepths.length > 0 ? ` and ${plan.randomKeyDepths.join(", ")} (random ids, re-sent trades)` : ""}; storage ${plan.storageRows.toLocaleString("en-US")}; sections ${sections.join(", ")}`,
     runs,
     sections,
     started: started.toISOString(),
@@ -128,7 +133,20 @@ async function main(): Promise<void> {
     return;
   }
   const root = path.join(__dirname, "..");
-  fs.writeFileSync(path.join(root, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  const resultsFile = path.join(root, "bench", "results.json");
+  if (values.only !== undefined && fs.existsSync(resultsFile)) {
+    // A run of some sections (--only ... --write) keeps the other sections' figures of the kept results.
+    const kept = JSON.parse(fs.readFileSync(resultsFile, "utf8")) as BenchResults;
+    Object.assign(results, {
+      sections: [...new Set([...kept.sections, ...sections])],
+      plan: `${kept.plan ?? kept.mode}; then ${results.plan}`,
+      ...(sections.includes("pipeline") ? {} : { pipeline: kept.pipeline }),
+      ...(sections.includes("checks") ? {} : { checks: kept.checks }),
+      ...(sections.includes("history") ? {} : { history: kept.history }),
+      ...(sections.includes("storage") ? {} : { storage: kept.storage }),
+    });
+  }
+  fs.writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   fs.writeFileSync(path.join(root, "docs", "img", "benchmarks.svg"), renderChart(results));
   fs.writeFileSync(path.join(root, "docs", "benchmarks.md"), renderMarkdown(results, analysis));
   log(`wrote bench/results.json, docs/benchmarks.md and docs/img/benchmarks.svg (${results.seconds} s)`);
