@@ -81,7 +81,7 @@ export function verdicts(r: BenchResults): Verdict[] {
   const random = r.history.filter((h) => h.keys === "random");
   const deepestRandom = random[random.length - 1];
   out.push({
-    target: `the same with random trade ids and 500 trades of any earlier day re-sent${deepestRandom === undefined ? "" : ` (${deepestRandom.priorLoads} prior loads)`}`,
+    target: `the same with random trade ids and 500 trades of five earlier days re-sent${deepestRandom === undefined ? "" : ` (${deepestRandom.priorLoads} prior loads)`}`,
     measured:
       deepestRandom === undefined
         ? "—"
@@ -132,7 +132,7 @@ function checksTable(c: CheckFigures): string {
 
 const KEY_LABELS: Readonly<Record<HistoryFigures["keys"], string>> = {
   sequential: "sequential, corrections of the previous day",
-  random: "random (hashes), re-sent from any earlier day",
+  random: "random (hashes), trades of five earlier days re-sent",
 };
 
 function historyTable(figures: readonly HistoryFigures[]): string {
