@@ -11,7 +11,7 @@ import { positionalColumn, readExport } from "./csv-read";
 import { DiscoveredInputs, discoverInputs, SkippedFile } from "./discover";
 import { isIsoDate } from "../model/text";
 import { CuratedMerge, stageCurated } from "./curate";
-import { layerPaths, partFiles, TARGET_FILE_BYTES } from "./layout";
+import { layerPaths, PARQUET_WRITE, partFiles, TARGET_FILE_BYTES } from "./layout";
 import { CsvLayout, sniffCsv } from "./sniff";
 import { REPORT_FILES, SITE_FILE, siteWithoutLoad } from "../report/history";
 import { LakeLock } from "./lock";
@@ -165,7 +165,7 @@ async function stageDataset(
   const dataColumns = contract.columns.map((c) => d.ident(c.name)).join(", ");
   const processedRows = `SELECT ${dataColumns}, ${d.dateLiteral(loadDate)} AS _load_date, _source_file, _row FROM (${typed}) WHERE _reason IS NULL`;
   await connection.run(
-    `COPY (${processedRows}) TO ${duckdbWritePath(processedDir)} (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES ${TARGET_FILE_BYTES}, FILENAME_PATTERN 'part-{i}')`,
+    `COPY (${processedRows}) TO ${duckdbWritePath(processedDir)} (${PARQUET_WRITE}, FILE_SIZE_BYTES ${TARGET_FILE_BYTES}, FILENAME_PATTERN 'part-{i}')`,
   );
   progress(`${contract.name}: processed written`);
   const rawColumns = contract.columns.map((c) => `${d.ident(`${c.name}__raw`)} AS ${d.ident(c.name)}`).join(", ");
@@ -178,7 +178,7 @@ async function stageDataset(
   fs.mkdirSync(path.dirname(quarantineFile), { recursive: true });
   await connection.run(
     `COPY (SELECT ${rawColumns}, _source_file, _row, _reason, 'value' AS _reason_kind, CAST(NULL AS VARCHAR) AS _raw_line FROM (${typed}) WHERE _reason IS NOT NULL ` +
-      `UNION ALL ${structural.join(" UNION ALL ")} ORDER BY _source_file, _row) TO ${duckdbWritePath(quarantineFile)} (FORMAT parquet, COMPRESSION zstd)`,
+      `UNION ALL ${structural.join(" UNION ALL ")} ORDER BY _source_file, _row) TO ${duckdbWritePath(quarantineFile)} (${PARQUET_WRITE})`,
   );
   progress(`${contract.name}: quarantine written`);
   // Counted back from the files written, so the reconciliation checks the lake, not our own arithmetic.
