@@ -102,8 +102,8 @@ export interface DatasetReport {
   readonly query_runs: readonly QueryRun[];
   /** The Glue Data Quality result of this load's transform run; null where there is none to look for (local runs). */
   readonly glue_data_quality: GlueDatasetResult | null;
-  /** How curated took this load (local lakes); absent or null where the load did not record it. */
-  readonly curation?: CurationNote | null;
+  /** How curated took this load (local lakes); null where the load did not record it (AWS, reports kept before). */
+  readonly curation: CurationNote | null;
 }
 
 /** How the load merged into curated: incrementally (the partitions its keys touch), or rebuilt from every processed partition, and why. */

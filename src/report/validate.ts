@@ -82,6 +82,8 @@ export function upgradeReport(parsed: unknown): unknown {
     datasets: report.datasets.map((d: { rules?: unknown }) => ({
       ...d,
       ...(versionOne ? { query_runs: [], glue_data_quality: null } : {}),
+      // Reports kept before the report said how curated took the load.
+      ...("curation" in d ? {} : { curation: null }),
       rules: Array.isArray(d.rules) ? d.rules.map((r: object) => upgradeRule(versionOne ? { ...r, glue: null } : r)) : d.rules,
     })),
   };
