@@ -135,9 +135,10 @@ class DatasetSuggestions {
     return true;
   }
 
-  unique(column: Column, p: ColumnProfile): void {
+  unique(column: Column, p: ColumnProfile, referencing: boolean): void {
     if (this.contract.key.length === 1 && this.contract.key[0] === column.name) return;
-    if (!identifierLike(column, p) || p.characters.space > 0 || p.characters.digits === 0 || p.rows < 2) return;
+    // A column naming another dataset's keys repeats them as soon as one counterparty trades twice, however unique a small load looks.
+    if (referencing || !identifierLike(column, p) || p.characters.space > 0 || p.characters.digits === 0 || p.rows < 2) return;
     this.add(column.name, "unique", "unique", "warn", { columns: [column.name] },
       `Present and unique within each load in the ${this.observed}, like a key (${p.shapes.top.slice(0, 3).map((s) => s.shape).join(", ")}); a warning, because the contract's key is ${this.contract.key.join(", ")}`);
   }
@@ -223,7 +224,7 @@ export function suggestRules(profile: LakeProfile, contracts: readonly Contract[
       s.ranges(column, p);
       const references = d.reference_candidates.filter((r) => r.column === column.name);
       const listedValues = s.values(column, p, references.length > 0);
-      s.unique(column, p);
+      s.unique(column, p, references.length > 0);
       if (!listedValues) s.pattern(column, p);
       for (const r of references) {
         s.references(r, r.form === "conditional" ? contract.columns.find((c) => c.name === r.condition) : undefined);

@@ -113,7 +113,7 @@ describe("rules suggested from a profile", () => {
     expect(rules.has("providers.capacity_mw.range"), "12 values are too few to bound").to.equal(false);
   });
 
-  it("bounds no identifier, takes no measured number for one, and lists no values of a column that references another dataset", () => {
+  it("bounds no identifier, takes no measured number for one, and lists no values of a column that references another dataset, nor calls it unique", () => {
     const rows = 500;
     const counterparties = Array.from({ length: 5 }, (_, i) => ({ value: `P00${i + 1}`, count: 100 }));
     const rules = suggested(lakeProfile(dataset("transactions", rows, [
@@ -125,6 +125,11 @@ describe("rules suggested from a profile", () => {
     expect(rules.get("transactions.quantity_kwh.range")).to.deep.include({ max: 630 });
     expect(rules.has("transactions.quantity_kwh.unique")).to.equal(false);
     expect(rules.has("transactions.counterparty_id.accepted_values")).to.equal(false);
+    // Unique in a small load (every counterparty traded once) is still a reference, not a key.
+    const fewTrades = suggested(lakeProfile(dataset("transactions", 12, [column("counterparty_id", 12, { key_candidate: true, shapes: shapes("letters", ["C999999", 7], ["P9999", 5]) })],
+      { reference_candidates: [{ form: "all", column: "counterparty_id", rows: 12, target: { dataset: "customers", column: "customer_id", found: 12 } }] })));
+    expect(fewTrades.has("transactions.counterparty_id.unique")).to.equal(false);
+    expect(fewTrades.has("transactions.counterparty_id.references")).to.equal(true);
     // An integer key of a contract of another shape: not bounded above, since the next load's ids are larger.
     const readings = parseContract("/model/readings.json", {
       name: "readings", version: "1.0.0", description: "Meter readings.", file_names: ["readings"], key: ["reading_id"],
