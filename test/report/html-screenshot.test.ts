@@ -37,8 +37,8 @@ function chromium(profile: string, args: readonly string[]): Promise<string> {
 /** Skips (or, on CI, fails) a browser test on a machine without chromium, saying how to install it. */
 function requireChromium(context: Mocha.Context, what: string): void {
   if (fs.existsSync(CHROMIUM)) return;
-  const install = "apt-get install -y chromium";
-  if (process.env.CI !== undefined) throw new Error(`${CHROMIUM} is not installed; the ${what} test needs it: ${install}`);
+  const install = "apt-get install -y chromium (Debian's package; or set CHROMIUM to the browser's path)";
+  if (process.env.CI !== undefined && !["", "0", "false"].includes(process.env.CI)) throw new Error(`${CHROMIUM} is not installed; the ${what} test needs it: ${install}`);
   console.warn(`  ${CHROMIUM} is not installed, so the ${what} is not checked in a browser; to check it: ${install}`);
   context.skip();
 }
