@@ -177,6 +177,28 @@ describe("rules suggested from a profile", () => {
     expect(rules.get("providers.row_count_band")?.description).to.include("8 to 12, median 10");
   });
 
+  it("asks completeness of an optional column from its lowest load, less a margin, and nothing of one too sparse to bound", () => {
+    const rows = 200;
+    const twoLoads = (present: [number, number]) => [
+      { load_date: "2026-04-30", rows: 100, present: present[0], distinct: present[0] },
+      { load_date: "2026-05-01", rows: 100, present: present[1], distinct: present[1] },
+    ];
+    const rules = suggested({ ...lakeProfile(dataset("transactions", rows, [
+      column("energy_type", rows, { present: 170, enum: true, typed: 170, loads: twoLoads([90, 80]) }),
+      column("transaction_date", rows, { present: rows, type: "date", typed: rows, min: "2025-01-01", max: "2025-12-31" }),
+    ], { loads: [
+      { load_date: "2026-04-30", files: 1, records: 100, unparsable: 0, rows: 100, key_present: 100, key_distinct: 100 },
+      { load_date: "2026-05-01", files: 1, records: 100, unparsable: 0, rows: 100, key_present: 100, key_distinct: 100 },
+    ] })), load_dates: ["2026-04-30", "2026-05-01"] });
+    expect(rules.get("transactions.energy_type.completeness")).to.deep.include({ min_ratio: 0.75, severity: "warn" });
+    expect(rules.get("transactions.energy_type.completeness")?.description).to.include("(lowest load 80%, highest 90%)");
+    expect(rules.has("transactions.energy_type.not_null")).to.equal(false);
+    // Optional but present in every row: not_null, as a warning since the contract does not require it.
+    expect(rules.get("transactions.transaction_date.not_null")).to.deep.include({ severity: "warn" });
+    const sparse = suggested(lakeProfile(dataset("transactions", 100, [column("energy_type", 100, { present: 4, enum: true, typed: 4, loads: [{ load_date: "2026-05-01", rows: 100, present: 4, distinct: 2 }] })])));
+    expect(sparse.has("transactions.energy_type.completeness")).to.equal(false);
+  });
+
   it("writes one rule per line, like the shipped files", () => {
     const [file] = suggestRules(lakeProfile(dataset("providers", 10, [column("provider_id", 10)])), contracts);
     const text = ruleFileJson(file, "../quality-rules/rules.schema.json");
