@@ -130,7 +130,11 @@ export function renderProfileMarkdown(profile: LakeProfile): string {
 }
 
 const PROFILE_STYLE = `
+main > .card { min-width: 0; }
+.card-head { flex-wrap: wrap; }
+.columns-wrap { overflow-x: auto; }
 table.columns { border-collapse: collapse; width: 100%; font-size: 13px; margin-top: 12px; }
+table.columns td.values { min-width: 180px; max-width: 340px; }
 table.columns th, table.columns td { text-align: left; padding: 6px 8px; border-top: 1px solid var(--line); vertical-align: top; }
 table.columns th { color: var(--muted); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
 table.columns td.n { text-align: right; white-space: nowrap; }
@@ -140,7 +144,7 @@ table.columns .what { color: var(--muted); font-size: 12px; }
 .fill { display: flex; height: 10px; width: 120px; border-radius: 3px; overflow: hidden; background: var(--track); margin-top: 3px; }
 .fill .present { background: var(--pass); } .fill .blank { background: var(--warn); } .fill .null { background: #afb8c1; }
 .chips { display: flex; flex-wrap: wrap; gap: 4px; }
-.chips code { background: var(--track); border-radius: 4px; padding: 0 4px; font: 12px/1.6 ui-monospace, "DejaVu Sans Mono", monospace; white-space: pre; }
+.chips code { background: var(--track); border-radius: 4px; padding: 0 4px; font: 12px/1.6 ui-monospace, "DejaVu Sans Mono", monospace; white-space: pre-wrap; overflow-wrap: anywhere; }
 .chips code small { color: var(--muted); }
 .facts { margin: 8px 0 0; padding-left: 18px; font-size: 14px; }
 .bad { color: var(--fail); font-weight: 600; }
@@ -169,8 +173,8 @@ function columnRow(c: ColumnProfile, files: number): string {
     `<td class="n">${esc(formatPercent(c.rows === 0 ? 0 : c.present / c.rows))}${fillBar(c)}<div class="what">${esc(formatCount(c.nulls))} null · ${esc(formatCount(c.blanks))} blank</div></td>` +
     `<td class="n">${esc(formatCount(c.distinct))}</td><td class="n">${conform}</td>` +
     `<td>${esc(rangeValue(c.min, c.masked))}<br>${esc(rangeValue(c.max, c.masked))}</td><td class="n">${esc(lengthText(c))}</td>` +
-    `<td>${chips(shapes, 6)}${c.shapes.distinct > 6 ? `<div class="what">${esc(formatCount(c.shapes.distinct))} shapes (${c.shapes.level === "letters" ? "letters kept" : "letters as A/a"})</div>` : ""}</td>` +
-    `<td>${chips(c.top_values, 6)}${c.spellings !== null ? `<div class="what">as received:</div>${chips(c.spellings, 6)}` : ""}${nonconforming}</td></tr>`
+    `<td class="values">${chips(shapes, 6)}${c.shapes.distinct > 6 ? `<div class="what">${esc(formatCount(c.shapes.distinct))} shapes (${c.shapes.level === "letters" ? "letters kept" : "letters as A/a"})</div>` : ""}</td>` +
+    `<td class="values">${chips(c.top_values, 6)}${c.spellings !== null && c.spellings.length > 0 ? `<div class="what">as received:</div>${chips(c.spellings, 6)}` : ""}${nonconforming}</td></tr>`
   );
 }
 
@@ -178,8 +182,8 @@ function datasetSection(d: DatasetProfile): string {
   return (
     `<section class="card" id="dataset-${esc(d.name)}"><div class="card-head"><h2>${esc(d.name)}</h2><span class="summary">${esc(loadsText(d))}</span></div>` +
     `<ul class="facts">${candidateLines(d).map((l) => `<li>${esc(l)}</li>`).join("")}</ul>` +
-    `<table class="columns"><thead><tr><th>column</th><th>present</th><th>distinct</th><th>conform</th><th>min / max</th><th>length</th><th>shapes</th><th>top values</th></tr></thead>` +
-    `<tbody>${d.columns.map((c) => columnRow(c, fileCount(d))).join("")}</tbody></table></section>`
+    `<div class="columns-wrap"><table class="columns"><thead><tr><th>column</th><th>present</th><th>distinct</th><th>conform</th><th>min / max</th><th>length</th><th>shapes</th><th>top values</th></tr></thead>` +
+    `<tbody>${d.columns.map((c) => columnRow(c, fileCount(d))).join("")}</tbody></table></div></section>`
   );
 }
 

@@ -41,6 +41,8 @@ function loadTrends(history: readonly QualityReport[]): Map<string, Trend> {
 }
 
 const SITE_STYLE = `
+main > .card { min-width: 0; }
+.loads-wrap { overflow-x: auto; }
 table.loads { border-collapse: collapse; width: 100%; font-size: 14px; }
 table.loads th, table.loads td { text-align: left; padding: 8px 10px; border-top: 1px solid var(--line); vertical-align: top; }
 table.loads th { color: var(--muted); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
@@ -123,8 +125,8 @@ export function renderSite(history: readonly QualityReport[], options: SiteOptio
 <main>
 ${latest === undefined ? `<p class="none">No quality reports in this lake yet: run a load (lake run).</p>` : datasetTrends(historySummary(byDate))}
 <section class="card"><div class="card-head"><h2>Loads</h2><span class="summary">newest first · trend against the load before</span></div>
-<table class="loads"><thead><tr><th>load</th><th>status</th><th>datasets</th><th>failed rules</th><th>warned</th><th>rows</th><th>quarantined</th><th>trend</th><th>open</th></tr></thead>
-<tbody>${rows}</tbody></table></section>
+<div class="loads-wrap"><table class="loads"><thead><tr><th>load</th><th>status</th><th>datasets</th><th>failed rules</th><th>warned</th><th>rows</th><th>quarantined</th><th>trend</th><th>open</th></tr></thead>
+<tbody>${rows}</tbody></table></div></section>
 </main>
 <footer>Failed rules: error-severity rules that failed or could not be evaluated, with failing rows / rows checked. Trend: status, then failed rules, warned rules, failed rows, quarantined rows, against the load before.</footer>
 </body>

@@ -21,10 +21,10 @@ const HEIGHT = 2000;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** Runs headless chromium on a page with a fresh profile and nothing fetched from the network; resolves with its stdout. */
-function chromium(profile: string, args: readonly string[]): Promise<string> {
+function chromium(profile: string, args: readonly string[], width = WIDTH): Promise<string> {
   const flags = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", `--user-data-dir=${profile}`, `--window-size=${WIDTH},${HEIGHT}`, ...args,
+    "--disable-component-update", "--disable-sync", `--user-data-dir=${profile}`, `--window-size=${width},${HEIGHT}`, ...args,
   ];
   return new Promise((resolve, reject) => {
     execFile(CHROMIUM, flags, { timeout: 90_000, killSignal: "SIGKILL", maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
@@ -41,6 +41,26 @@ function requireChromium(context: Mocha.Context, what: string): void {
   if (process.env.CI !== undefined && !["", "0", "false"].includes(process.env.CI)) throw new Error(`${CHROMIUM} is not installed; the ${what} test needs it: ${install}`);
   console.warn(`  ${CHROMIUM} is not installed, so the ${what} is not checked in a browser; to check it: ${install}`);
   context.skip();
+}
+
+/**
+ * How many pixels wider than the window a page lays out, at a screenshot's width and at a laptop's
+ * half screen: measured by a copy of the page with a script that writes the overflow into the DOM
+ * (the pages themselves have no script).
+ */
+async function horizontalOverflow(page: string): Promise<number[]> {
+  const measured = page.replace(/\.html$/, ".measured.html");
+  const probe = `<script>document.body.setAttribute("data-overflow", String(document.documentElement.scrollWidth - document.documentElement.clientWidth));</script>`;
+  fs.writeFileSync(measured, fs.readFileSync(page, "utf8").replace("</body>", `${probe}</body>`));
+  const overflows: number[] = [];
+  for (const width of [WIDTH, 800]) {
+    const dom = await chromium(`${measured}.profile-${width}`, ["--dump-dom", `file://${measured}`], width);
+    const found = /data-overflow="(-?\d+)"/.exec(dom);
+    if (found === null) throw new Error(`${measured}: the overflow probe did not run`);
+    overflows.push(Number(found[1]));
+  }
+  fs.rmSync(measured);
+  return overflows;
 }
 
 /** Checks a PNG screenshot of the window's size with something drawn on it, and keeps it in docs/img/. */
@@ -90,6 +110,10 @@ describe("HTML report in a headless browser", function () {
     }
     expect(dom.match(/<section class="card/g)).to.have.length(3);
   });
+
+  it("fits the window's width, at 1280 and at 800 pixels", async () => {
+    expect(await horizontalOverflow(path.join(work, "report.html"))).to.deep.equal([0, 0]);
+  });
 });
 
 describe("quality site and data profile in a headless browser", function () {
@@ -113,7 +137,7 @@ describe("quality site and data profile in a headless browser", function () {
     if (lake !== undefined) fs.rmSync(lake, { recursive: true, force: true });
   });
 
-  it("lists every load with its status, failed rules and trend, and every link it shows opens a file of the lake", async () => {
+  it("lists every load with its status, failed rules and trend, every link it shows opens a file of the lake, and it fits the window", async () => {
     const site = path.join(lake, "quality", "index.html");
     const dom = await chromium(path.join(lake, "profile-site-dom"), ["--dump-dom", `file://${site}`]);
     for (const text of ["Data quality · every load", "Latest load 2026-11-20: FAIL", "transactions_key_unique", "Failed rows per load from 2026-11-18 to 2026-11-20: 8, 51, 33"]) {
@@ -129,9 +153,10 @@ describe("quality site and data profile in a headless browser", function () {
     const shot = path.join(lake, "site.png");
     await chromium(path.join(lake, "profile-site-shot"), [`--screenshot=${shot}`, `file://${steady}`]);
     expectScreenshot(shot, "quality-site.png");
+    expect(await horizontalOverflow(site), "quality site wider than the window").to.deep.equal([0, 0]);
   });
 
-  it("renders the data profile: a card per dataset, a row per column, personal data masked", async () => {
+  it("renders the data profile: a card per dataset, a row per column, personal data masked, as wide as the window", async () => {
     const page = path.join(lake, "quality", "2026-11-20", "profile.html");
     const dom = await chromium(path.join(lake, "profile-dom"), ["--dump-dom", `file://${page}`]);
     expect(dom.match(/<section class="card/g)).to.have.length(3);
@@ -145,5 +170,7 @@ describe("quality site and data profile in a headless browser", function () {
     const shot = path.join(lake, "profile.png");
     await chromium(path.join(lake, "profile-shot"), [`--screenshot=${shot}`, `file://${steady}`]);
     expectScreenshot(shot, "data-profile.png");
+    // Long shapes and values wrap inside their cells; the table scrolls inside its card rather than widening the page.
+    expect(await horizontalOverflow(page), "data profile wider than the window").to.deep.equal([0, 0]);
   });
 });
