@@ -34,8 +34,12 @@ export const PATTERN_MAX_LENGTH = 64;
 export const RANGE_MIN_VALUES = 30;
 /** Completeness bounds sit this far below the lowest ratio observed. */
 export const COMPLETENESS_MARGIN = 0.05;
-/** Loads needed before a row count band is suggested; fewer give only "at least one row". */
+/** A completeness baseline allows the ratio this share (relative) below the lowest of the earlier loads. */
+export const BASELINE_COMPLETENESS_DROP = 0.1;
+/** Loads needed before a row count band has fixed bounds, and earlier loads a baseline needs before it is compared. */
 export const BAND_MIN_LOADS = 3;
+/** Earlier loads a suggested baseline is taken over (DQDL: last(10)). */
+export const BASELINE_LOADS = 10;
 const DAY_MS = 86_400_000;
 
 /** Rounds to two significant digits, away from the observed values (down for a lower bound, up for an upper). */
@@ -85,14 +89,23 @@ class DatasetSuggestions {
       const seen = rows.length === 1 ? `The load seen had ${formatCount(rows[0])} rows` : `Every one of the ${rows.length} loads seen had rows (${formatCount(Math.min(...rows))} to ${formatCount(Math.max(...rows))})`;
       this.add(undefined, "row_count", "row_count", "error", { min: 1 }, `${seen}; a load without any is a failed export`);
     }
-    if (rows.length < BAND_MIN_LOADS) return;
+    // The baseline follows the volumes of the loads checked with this rule from now on; the fixed
+    // band (from the loads already in the lake) judges until enough of them are kept.
+    const baseline = { loads: BASELINE_LOADS, min_loads: BAND_MIN_LOADS, statistic: "median", min_factor: 0.5, max_factor: 2 };
+    const followed = `and against the median of the last ${BASELINE_LOADS} loads checked with this rule whose dataset did not fail (from ${BAND_MIN_LOADS} of them): under half or over twice it is unusual. A warning: volumes change`;
+    if (rows.length < BAND_MIN_LOADS) {
+      const seen = rows.length === 1 ? `The load seen had ${formatCount(rows[0])} rows` : `The ${rows.length} loads seen had ${rows.map(formatCount).join(" and ")} rows`;
+      this.add(undefined, "row_count_band", "row_count", "warn", { baseline },
+        `${seen}, too few loads for a band (${BAND_MIN_LOADS} needed): the row count is judged only ${followed}; skipped, saying so, until then`);
+      return;
+    }
     const sorted = [...rows].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)];
     const min = Math.floor(sorted[0] / 2);
     const max = Math.ceil(sorted[sorted.length - 1] * 2);
-    this.add(undefined, "row_count_band", "row_count", "warn", { min, max },
+    this.add(undefined, "row_count_band", "row_count", "warn", { min, max, baseline },
       `Rows per load over the last ${rows.length} loads (${this.history[0].load_date} to ${this.history[this.history.length - 1].load_date}): ${formatCount(sorted[0])} to ${formatCount(sorted[sorted.length - 1])}, median ${formatCount(median)}; ` +
-        `a load under half the fewest or over twice the most is unusual. A warning: volumes change`);
+        `judged against half the fewest and twice the most, ${followed}`);
   }
 
   presence(column: Column, p: ColumnProfile): void {
@@ -107,9 +120,10 @@ class DatasetSuggestions {
     const lowest = Math.min(...ratios);
     const minRatio = Math.floor((lowest - COMPLETENESS_MARGIN) * 100) / 100;
     if (minRatio <= 0) return;
-    this.add(column.name, "completeness", "completeness", "warn", { column: column.name, min_ratio: minRatio },
+    const baseline = { loads: BASELINE_LOADS, min_loads: BAND_MIN_LOADS, statistic: "min", min_factor: 1 - BASELINE_COMPLETENESS_DROP };
+    this.add(column.name, "completeness", "completeness", "warn", { column: column.name, min_ratio: minRatio, baseline },
       `Present in ${formatPercent(p.present / p.rows)} of the ${this.observed}` + (ratios.length > 1 ? ` (lowest load ${formatPercent(lowest)}, highest ${formatPercent(Math.max(...ratios))})` : "") +
-        `; fewer than ${formatPercent(minRatio)} is unusual`);
+        `; fewer than ${formatPercent(minRatio)} is unusual, and so is a ratio under ${formatPercent(1 - BASELINE_COMPLETENESS_DROP)} of the lowest of the last ${BASELINE_LOADS} loads checked with this rule whose dataset did not fail (from ${BAND_MIN_LOADS} of them)`);
   }
 
   type(column: Column, p: ColumnProfile): void {

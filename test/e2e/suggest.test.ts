@@ -102,7 +102,10 @@ for (const shape of SHAPES) describe(`rules suggested from a clean load (${shape
   it("pass on another clean load of the same shape, where the shipped rules fail no error-severity rule either", async () => {
     await generateAndLoad(lake, "2026-01-06", 202, "none", shape);
     const report = await checkLoad({ lakeDir: lake, loadDate: "2026-01-06", contracts, ruleSets: loadRuleSets(contracts, rulesDir) });
-    expect(notPassing(report)).to.deep.equal([]);
+    // The row count bands follow earlier loads checked with them: none yet, so they say so and skip.
+    const waiting = report.datasets.flatMap((d) => d.rules).filter((r) => r.status === "skipped" && /^baseline not compared: 0 earlier loads/.test(r.message ?? "")).map((r) => r.id);
+    expect(waiting).to.deep.equal(["customers.row_count_band", "providers.row_count_band", "transactions.row_count_band"]);
+    expect(notPassing(report).filter((r) => !waiting.includes(r.split(" ")[0]))).to.deep.equal([]);
     const withShipped = await checkLoad({ lakeDir: lake, loadDate: "2026-01-06", contracts, ruleSets: shipped });
     const blocking = withShipped.datasets.flatMap((d) => d.rules).filter((r) => r.severity === "error" && r.status !== "pass").map((r) => `${r.id} ${r.failed}/${r.total}`);
     expect(blocking).to.deep.equal([]);

@@ -167,13 +167,17 @@ describe("rules suggested from a profile", () => {
     expect(rule?.description).to.include("when transaction_type is sell, 59 of 60 (98.33%) name a customers.customer_id");
   });
 
-  it("suggests at least one row per load, and a row count band from three loads of history or more", () => {
+  it("suggests at least one row per load, and a row count band on a baseline of earlier loads, with fixed bounds from three loads of history or more", () => {
     const profile = lakeProfile(dataset("providers", 10, [column("provider_id", 10)]));
-    expect(suggested(profile).has("providers.row_count_band")).to.equal(false);
+    const baseline = { loads: 10, min_loads: 3, statistic: "median", min_factor: 0.5, max_factor: 2 };
+    const fromOne = suggested(profile).get("providers.row_count_band");
+    expect(fromOne).to.deep.include({ kind: "row_count", severity: "warn", baseline });
+    expect(fromOne).to.not.have.any.keys("min", "max");
+    expect(fromOne?.description).to.match(/^The load seen had 10 rows, too few loads for a band \(3 needed\)/);
     const history = new Map([["providers", [{ load_date: "2026-04-29", rows: 8 }, { load_date: "2026-04-30", rows: 12 }, { load_date: "2026-05-01", rows: 10 }]]]);
     const rules = suggested(profile, history);
     expect(rules.get("providers.row_count")).to.deep.include({ min: 1, severity: "error" });
-    expect(rules.get("providers.row_count_band")).to.deep.include({ min: 4, max: 24, severity: "warn" });
+    expect(rules.get("providers.row_count_band")).to.deep.include({ min: 4, max: 24, severity: "warn", baseline });
     expect(rules.get("providers.row_count_band")?.description).to.include("8 to 12, median 10");
   });
 
@@ -190,7 +194,7 @@ describe("rules suggested from a profile", () => {
       { load_date: "2026-04-30", files: 1, records: 100, unparsable: 0, rows: 100, key_present: 100, key_distinct: 100 },
       { load_date: "2026-05-01", files: 1, records: 100, unparsable: 0, rows: 100, key_present: 100, key_distinct: 100 },
     ] })), load_dates: ["2026-04-30", "2026-05-01"] });
-    expect(rules.get("transactions.energy_type.completeness")).to.deep.include({ min_ratio: 0.75, severity: "warn" });
+    expect(rules.get("transactions.energy_type.completeness")).to.deep.include({ min_ratio: 0.75, severity: "warn", baseline: { loads: 10, min_loads: 3, statistic: "min", min_factor: 0.9 } });
     expect(rules.get("transactions.energy_type.completeness")?.description).to.include("(lowest load 80%, highest 90%)");
     expect(rules.has("transactions.energy_type.not_null")).to.equal(false);
     // Optional but present in every row: not_null, as a warning since the contract does not require it.
