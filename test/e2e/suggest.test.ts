@@ -9,7 +9,7 @@ import { loadRuleSets, validateRuleFiles } from "../../src/model/rules";
 import { runLoad } from "../../src/pipeline/load";
 import { QualityReport } from "../../src/report/types";
 import { ExportShape, OTHER_SHAPES, respellExport } from "../support/export-shapes";
-import { tempDir } from "../support/lake";
+import { keepReport, tempDir } from "../support/lake";
 
 const contracts = loadContracts();
 const shipped = loadRuleSets(contracts);
@@ -32,9 +32,9 @@ const SHAPES: readonly TriedShape[] = [
   { name: OTHER_SHAPES[1].name, style: "company", respell: OTHER_SHAPES[1], customerIdPattern: "CLI-[0-9]+" },
 ];
 
-async function generateAndLoad(lake: string, loadDate: string, seed: number, defects: string, shape: TriedShape): Promise<GroundTruth> {
+async function generateAndLoad(lake: string, loadDate: string, seed: number, defects: string, shape: TriedShape, rows = 3000): Promise<GroundTruth> {
   const input = tempDir("suggest-input");
-  const truth = await generate({ rows: 3000, seed, defects: parseDefectSpec(defects), outDir: input, style: shape.style });
+  const truth = await generate({ rows, seed, defects: parseDefectSpec(defects), outDir: input, style: shape.style });
   fs.rmSync(path.join(input, "manifest.json"));
   if (shape.respell !== undefined) respellExport(input, shape.respell);
   await runLoad({ inputDir: input, lakeDir: lake, loadDate, contracts });
@@ -130,5 +130,34 @@ for (const shape of SHAPES) describe(`rules suggested from a clean load (${shape
     // No other error-severity rule fails: the clean rows of the defective load stay clean.
     const otherErrors = [...results.values()].filter((r) => r.severity === "error" && r.status !== "pass" && !expected.has(r.id)).map((r) => `${r.id} ${r.failed}/${r.total}`);
     expect(otherErrors).to.deep.equal([]);
+  });
+});
+
+describe("a suggested row count band, once loads checked with it are kept", function () {
+  this.timeout(300_000);
+  let lake: string;
+  let rulesDir: string;
+
+  after(() => {
+    for (const dir of [lake, rulesDir]) if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("judges a load against the median of the earlier ones, and warns on a load a fifth of their size", async () => {
+    lake = tempDir("suggest-baseline");
+    rulesDir = tempDir("suggested-baseline-rules");
+    const company = SHAPES[0];
+    await generateAndLoad(lake, "2026-03-01", 1, "none", company, 2000);
+    writeRuleFiles(rulesDir, (await suggestRuleFiles({ lakeDir: lake, contracts, ruleSets: shipped })).files.map((f) => f.file));
+    const ruleSets = loadRuleSets(contracts, rulesDir);
+    for (const [day, seed] of [["02", 2], ["03", 3], ["04", 4]] as const) {
+      await generateAndLoad(lake, `2026-03-${day}`, seed, "none", company, 2000);
+      await keepReport(lake, await checkLoad({ lakeDir: lake, loadDate: `2026-03-${day}`, contracts, ruleSets }));
+    }
+    await generateAndLoad(lake, "2026-03-05", 5, "none", company, 400);
+    const report = await checkLoad({ lakeDir: lake, loadDate: "2026-03-05", contracts, ruleSets });
+    const band = report.datasets.find((d) => d.name === "transactions")?.rules.find((r) => r.id === "transactions.row_count_band");
+    expect(band).to.deep.include({ status: "warn", severity: "warn" });
+    expect(band?.message).to.match(/^400 is outside the baseline: at least 1,000 and at most 4,000 \(median 2,000 of 3 earlier loads, 2026-03-02 to 2026-03-04\)/);
+    expect(report.datasets.flatMap((d) => d.rules).filter((r) => r.severity === "error" && r.status !== "pass").map((r) => r.id)).to.deep.equal([]);
   });
 });
