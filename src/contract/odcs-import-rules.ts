@@ -336,8 +336,8 @@ class QualityReader {
       if (property !== DQDL_PROPERTY && property !== ATHENA_SQL_PROPERTY) this.findings.notImported(p.path, `custom property "${property ?? ""}" of a quality rule has no counterpart in energy-lake`);
       p.consume(...Object.keys(p.value));
     }
+    // The implementation is the whole rule, as in a rule file: its column is not guessed from where it sits.
     const { id, ...body } = rule;
-    if (this.column !== undefined && body.column === undefined && body.kind !== "unique" && body.kind !== "row_count") body.column = this.column;
     if (this.column !== undefined && typeof body.column === "string" && body.column !== this.column) {
       this.findings.changed(this.node.at("implementation"), `the rule checks column "${body.column}" although it sits under property ${this.column}; it is imported as written`);
     }
