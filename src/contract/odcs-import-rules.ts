@@ -21,6 +21,11 @@ export interface RuleContext {
   readonly columnTypes: ReadonlyMap<string, ColumnType>;
   /** ODCS property name -> our column name. */
   readonly columnOf: ReadonlyMap<string, string>;
+  /**
+   * Declares values that mean "no value" in a column (the contract's null markers), when the
+   * contract format has them; returns whether it could.
+   */
+  readonly declareMissing: (column: string, values: readonly string[]) => boolean;
 }
 
 const RULE_ID = /^[a-z][a-z0-9_.-]*$/;
@@ -175,8 +180,11 @@ class QualityReader {
     if (args) {
       const missing = args.get("missingValues");
       const counted = Array.isArray(missing) ? missing.filter((v) => v !== null && !(typeof v === "string" && v.trim() === "")) : [];
-      if (counted.length > 0) {
-        this.findings.changed(args.at("missingValues"), `only empty values are missing in energy-lake; ${JSON.stringify(counted)} are not counted as missing (declare them as null markers of the contract if exports use them for "no value")`);
+      const markers = counted.map(String);
+      if (markers.length > 0 && this.ctx.declareMissing(column, markers)) {
+        this.findings.changed(args.at("missingValues"), `${JSON.stringify(markers)} become null markers of column ${column}: missing for every rule and for typing, not only for this one`);
+      } else if (markers.length > 0) {
+        this.findings.changed(args.at("missingValues"), `only empty values are missing in energy-lake; ${JSON.stringify(markers)} are not counted as missing`);
       }
       args.finish({}, `not an argument of ${metric}`);
     }

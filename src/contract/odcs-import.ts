@@ -432,7 +432,7 @@ class SchemaObjectImporter {
       this.property(p, columnFields, i);
       p.finish(PROPERTY_REASONS, "has no counterpart in an energy-lake column");
     });
-    const ctx: RuleContext = { dataset, columnTypes: this.columnTypes, columnOf: this.columnOf };
+    const ctx: RuleContext = { dataset, columnTypes: this.columnTypes, columnOf: this.columnOf, declareMissing: (column, values) => this.declareMissing(columnFields, column, values) };
     schemaNode.children("properties").forEach((p) => {
       const column = this.columnOf.get(String(p.value.name ?? ""));
       if (column === undefined) return;
@@ -491,6 +491,15 @@ class SchemaObjectImporter {
       ruleOrder: Array.isArray(order) ? order.map(String) : undefined,
       fieldOrigins: this.fieldOrigins,
     };
+  }
+
+  /** Missing-value spellings of an ODCS rule as the column's null markers, where the contract format declares them. */
+  private declareMissing(columnFields: ReadonlySet<string>, column: string, values: readonly string[]): boolean {
+    const target = this.columns.find((c) => c.name === column);
+    if (!columnFields.has("null_markers") || !target) return false;
+    const declared = Array.isArray(target.null_markers) ? (target.null_markers as Json[]) : [];
+    target.null_markers = [...declared, ...values.filter((v) => !declared.includes(v))];
+    return true;
   }
 
   private mergeFormats(contract: JsonObject, field: string, formats: ReadonlySet<string>, node: OdcsNode): void {
