@@ -255,7 +255,9 @@ class DatasetExporter {
       .filter(([field]) => !MAPPED_CONTRACT_FIELDS.includes(field))
       .map(([field, value]) => ({ property: snakeToCamel(field), value }));
     const ruleSetFields = Object.fromEntries(Object.entries(rules ?? {}).filter(([field]) => !MAPPED_RULE_FILE_FIELDS.includes(field)));
-    if (Object.keys(ruleSetFields).length > 0) custom.push({ property: RULE_SET_PROPERTY, value: ruleSetFields, description: "Fields of the energy-lake rule file of this dataset." });
+    // A rule file without rules is still a file: the property says it exists.
+    const emptyRuleFile = rules !== undefined && ((rules.rules ?? []) as Json[]).length === 0;
+    if (Object.keys(ruleSetFields).length > 0 || emptyRuleFile) custom.push({ property: RULE_SET_PROPERTY, value: ruleSetFields, description: "Fields of the energy-lake rule file of this dataset." });
     const fileOrder = ((rules?.rules ?? []) as JsonObject[]).map((r) => String(r.id));
     if (JSON.stringify(DatasetExporter.placementOrder(placed, columnNames)) !== JSON.stringify(fileOrder)) {
       custom.push({ property: RULE_ORDER_PROPERTY, value: fileOrder, description: "The quality rules in the order energy-lake runs and reports them." });

@@ -225,8 +225,12 @@ class QualityReader {
       if (!Array.isArray(valid)) {
         this.findings.notImported((args as OdcsNode).at("validValues"), "expected a list of values");
       } else {
-        // Absent values are never "invalid" in energy-lake (not_null reports them): listing them changes nothing.
-        const values = valid.filter((v) => !(v === null || (typeof v === "string" && v.trim() === "")));
+        // Absent values (null, blank text) are never "invalid" in energy-lake (not_null reports them): listing them changes nothing.
+        const absent = (v: Json): boolean => v === null || (typeof v === "string" && v.trim() === "");
+        const values = valid.filter((v) => !absent(v));
+        if (values.length < valid.length) {
+          this.findings.changed((args as OdcsNode).at("validValues"), `${valid.filter(absent).map((v) => JSON.stringify(v)).join(", ")} left out of the accepted values: an absent value is never invalid in energy-lake (a not_null rule reports it)`);
+        }
         this.add("accepted_values", this.withThreshold({ column, values }, tolerance), `${column} is one of the accepted values`, "accepted_values");
       }
     }

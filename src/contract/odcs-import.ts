@@ -103,8 +103,11 @@ function samePhysicalType(physical: string, type: ColumnType): boolean {
   return PHYSICAL_SYNONYMS[type.kind]?.test(p) ?? false;
 }
 
-/** A name as a contract identifier: snake_case, accents dropped, at most 63 characters, starting with a letter. */
+const IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/;
+
+/** A name as a contract identifier: snake_case, accents dropped, at most 63 characters, starting with a letter. One already is kept as it is. */
 export function toIdentifier(name: string): string {
+  if (IDENTIFIER.test(name)) return name;
   let s = name
     .normalize("NFD")
     .replace(/\p{Mn}/gu, "")
@@ -140,6 +143,8 @@ interface ImportedDataset {
   contract: JsonObject;
   rules: ImportedRule[];
   readonly ruleSetFields: JsonObject;
+  /** The document carries the rule file's own fields (so it had one, even without rules). */
+  readonly hasRuleFile: boolean;
   readonly ruleOrder: string[] | undefined;
   /** Contract fields that came from custom properties -> where: dropped (and reported) if the contract refuses them. */
   readonly fieldOrigins: Map<string, string>;
@@ -488,6 +493,7 @@ class SchemaObjectImporter {
       contract,
       rules: [...schemaRules, ...this.propertyRules.filter((r) => !this.duplicatesKnownReference(r, [...schemaRules, ...this.propertyRules]))].concat(this.uniqueRules([...schemaRules, ...this.propertyRules], dataset)),
       ruleSetFields,
+      hasRuleFile: isJsonObject(special.get(RULE_SET_PROPERTY)),
       ruleOrder: Array.isArray(order) ? order.map(String) : undefined,
       fieldOrigins: this.fieldOrigins,
     };
@@ -715,7 +721,7 @@ export function importOdcs(sources: readonly OdcsSource[], options: ImportOption
     validateRules(d, all, options.outDir);
   }
   return {
-    datasets: valid.map((d) => ({ dataset: d.dataset, contract: d.contract, rules: d.rules.length > 0 || Object.keys(d.ruleSetFields).length > 0 ? ruleDocument(d) : undefined })),
+    datasets: valid.map((d) => ({ dataset: d.dataset, contract: d.contract, rules: d.rules.length > 0 || d.hasRuleFile ? ruleDocument(d) : undefined })),
     findings: documentFindings.flatMap((f) => f.list),
   };
 }
