@@ -1,7 +1,7 @@
 import { glueType } from "../aws/catalog";
 import { StackOutputs } from "../aws/stack-outputs";
 import { Contract, parseColumnType } from "../model/contracts";
-import { RuleSet } from "../model/rules";
+import { isSchemaRule, RuleSet } from "../model/rules";
 import { compileDqdlRules } from "../quality/dqdl";
 import { compileChecks } from "../quality/sql";
 import { AthenaTables, athenaTarget } from "../sql/batch-source";
@@ -184,11 +184,14 @@ class DatasetExporter {
     const typed = this.ruleSet?.rules.find((r) => r.id === rule.id);
     const derived: JsonObject[] = [];
     const dqdl = this.dqdl.get(String(rule.id));
-    if (dqdl) derived.push({ property: DQDL_PROPERTY, value: dqdl.join("\n"), description: "The rule in Glue Data Quality (DQDL), as the Glue job evaluates it." });
-    if (typed && this.ruleSet) {
+    if (dqdl !== undefined && dqdl.length > 0) derived.push({ property: DQDL_PROPERTY, value: dqdl.join("\n"), description: "The rule in Glue Data Quality (DQDL), as the Glue job evaluates it." });
+    // A rule judged from the load's file headers (schema kinds) runs no SQL of its own.
+    if (typed && this.ruleSet && !isSchemaRule(typed)) {
       // Without failing-row samples: the statements count what the rule counts, as the verification step does.
-      const sql = compileChecks({ ...this.ruleSet, rules: [typed] }, this.contracts, athenaTarget(this.options.athenaTables), "?", { sampleSize: 0 }).queries.map((q) => q.sql);
-      derived.push({ property: ATHENA_SQL_PROPERTY, value: sql.join(";\n\n"), description: "The Athena statements counting the rule's failures on one load (each ? is the load date)." });
+      const sql = compileChecks({ ...this.ruleSet, rules: [typed] }, this.contracts, athenaTarget(this.options.athenaTables), "?", { sampleSize: 0 })
+        .queries.filter((q) => q.rules.includes(typed.id))
+        .map((q) => q.sql);
+      if (sql.length > 0) derived.push({ property: ATHENA_SQL_PROPERTY, value: sql.join(";\n\n"), description: "The Athena statements counting the rule's failures on one load (each ? is the load date)." });
     }
     return qualityItem(rule, "", { type: "custom", engine: ENGINE, implementation: rule, ...(derived.length > 0 ? { customProperties: derived } : {}) });
   }

@@ -11,7 +11,7 @@ import { foldValue, headerKey } from "../../src/model/text";
  * against the schemas, so a field or kind it does not know is noticed.
  */
 
-const RULE_KINDS = ["not_null", "unique", "type", "accepted_values", "range", "pattern", "references", "row_count", "freshness", "completeness"];
+const RULE_KINDS = ["not_null", "unique", "type", "accepted_values", "range", "pattern", "references", "row_count", "freshness", "completeness", "reconciliation", "column_present", "known_columns"];
 
 const TEXTS = [
   "Plain words.",
@@ -47,6 +47,7 @@ interface GeneratedColumn {
   readonly name: string;
   readonly type: string;
   readonly canonical: readonly string[];
+  required: boolean;
 }
 
 class ModelGenerator {
@@ -122,6 +123,13 @@ class ModelGenerator {
     return this.rng.chance(0.4) ? { threshold: this.rng.pick([0, 0.001, 0.05, 0.07, 0.123456, 0.5, 1]) } : {};
   }
 
+  /** A bound from earlier loads (history-aware rules). */
+  private baseline(): JsonObject {
+    const loads = this.rng.pick([1, 3, 7, 30]);
+    const factors = this.rng.pick<JsonObject>([{ min_factor: 0.5 }, { max_factor: 2 }, { min_factor: 0.8, max_factor: 1.25 }]);
+    return { baseline: { loads, ...(this.rng.chance(0.5) ? { min_loads: this.rng.between(1, loads) } : {}), statistic: this.rng.pick(["median", "mean", "min", "max"]), ...factors } };
+  }
+
   private columns(datasetIndex: number): { documents: JsonObject[]; columns: GeneratedColumn[] } {
     const taken = new Set<string>();
     const headers = new Set<string>();
@@ -158,7 +166,7 @@ class ModelGenerator {
         column.values = values;
       }
       documents.push(column);
-      columns.push({ name, type, canonical });
+      columns.push({ name, type, canonical, required: column.required === true });
     }
     return { documents, columns };
   }
@@ -166,7 +174,10 @@ class ModelGenerator {
   private contract(dataset: string, datasetIndex: number): { contract: JsonObject; columns: GeneratedColumn[] } {
     const { documents, columns } = this.columns(datasetIndex);
     const keyColumns = this.sample(columns, 1, 2);
-    for (const k of keyColumns) (documents.find((d) => d.name === k.name) as JsonObject).required = true;
+    for (const k of keyColumns) {
+      (documents.find((d) => d.name === k.name) as JsonObject).required = true;
+      k.required = true;
+    }
     const contract: JsonObject = {};
     if (this.rng.chance(0.3)) contract.$schema = "./contract.schema.json";
     contract.name = dataset;
@@ -191,7 +202,7 @@ class ModelGenerator {
     const body = (): JsonObject | undefined => {
       switch (kind) {
         case "not_null":
-          return { column: this.rng.pick(columns).name, ...this.threshold(), ...this.where(columns) };
+          return { column: this.rng.pick(columns).name, ...this.threshold(), ...this.where(columns), ...(this.rng.chance(0.3) ? this.baseline() : {}) };
         case "unique":
           return { columns: this.sample(columns, 1, 3).map((c) => c.name), ...this.threshold(), ...this.where(columns) };
         case "type": {
@@ -228,14 +239,29 @@ class ModelGenerator {
         }
         case "row_count": {
           const min = this.rng.pick([0, 1, 10]);
-          return this.rng.pick<JsonObject>([{ min }, { max: 5000000 }, { min, max: min + this.rng.int(1000) }]);
+          return this.rng.pick<JsonObject>([{ min }, { max: 5000000 }, { min, max: min + this.rng.int(1000) }, this.baseline(), { min, ...this.baseline() }]);
         }
         case "freshness": {
           const temporal = of(["date", "timestamp"]);
           return temporal.length === 0 ? undefined : { column: this.rng.pick(temporal).name, max_age_days: this.rng.pick([0, 1, 30, 400]), ...this.where(columns) };
         }
         case "completeness":
-          return { column: this.rng.pick(columns).name, min_ratio: this.rng.pick([0, 0.5, 0.95, 0.999, 1]), ...this.where(columns) };
+          return {
+            column: this.rng.pick(columns).name,
+            ...this.rng.pick<JsonObject>([{ min_ratio: this.rng.pick([0, 0.5, 0.95, 0.999, 1]) }, this.baseline(), { min_ratio: 0.9, ...this.baseline() }]),
+            ...this.where(columns),
+          };
+        case "reconciliation": {
+          const numeric = of(["integer", "decimal"]);
+          return numeric.length === 0 ? undefined : { columns: this.sample(numeric, 1, 2).map((c) => c.name) };
+        }
+        case "column_present": {
+          // A required column's absence already fails the load.
+          const optional = columns.filter((c) => !c.required);
+          return optional.length === 0 ? undefined : { column: this.rng.pick(optional).name };
+        }
+        case "known_columns":
+          return {};
         default:
           throw new Error(`the generator has no rule of kind ${kind}`);
       }

@@ -8,7 +8,7 @@ import { importOdcs } from "../../src/contract/odcs-import";
 import { odcsSchemaProblems } from "../../src/contract/odcs-schema";
 import { CONTRACT_SCHEMA_FILE, PROJECT_ROOT } from "../../src/model/contracts";
 import { RULES_SCHEMA_FILE } from "../../src/model/rules";
-import { compileDqdl } from "../../src/quality/dqdl";
+import { compileDqdl, compileDqdlRules } from "../../src/quality/dqdl";
 import { compileAthenaVerification, compileChecks } from "../../src/quality/sql";
 import { duckdbTarget } from "../../src/sql/batch-source";
 import { tempDir } from "../support/lake";
@@ -76,8 +76,8 @@ function compiled(documents: readonly DatasetDocuments[]): string[] {
   return ruleSets.flatMap((r) => [
     ...compileChecks(r, contracts, duckdbTarget("/lake"), "2026-01-05").queries.map((q) => q.sql),
     ...compileAthenaVerification(r, contracts, { processedDatabase: "p", quarantineDatabase: "q", curatedDatabase: "c" }, "?"),
-    // Glue refuses an empty ruleset, and so does compileDqdl.
-    ...(r.rules.length > 0 ? [compileDqdl(r, contracts)] : []),
+    // Glue refuses an empty ruleset, and so does compileDqdl (schema kinds have no DQDL form).
+    ...(compileDqdlRules(r, contracts).some((c) => c.dqdl.length > 0) ? [compileDqdl(r, contracts)] : []),
   ]);
 }
 
@@ -138,7 +138,14 @@ describe("ODCS round trip: export then import is the identity", function () {
       const seed = `generated model ${i + 1}`;
       const typed = typedModel(documents);
       const exported = exportYaml(documents, typed.contracts, typed.ruleSets);
-      for (const e of exported) expect(odcsSchemaProblems(parse(e.text)), `${seed} ${e.file}`).to.deep.equal([]);
+      for (const e of exported) {
+        const document = parse(e.text) as JsonObject;
+        expect(odcsSchemaProblems(document), `${seed} ${e.file}`).to.deep.equal([]);
+        // What a custom rule says it compiles to is never an empty text.
+        const schema = (document.schema as JsonObject[])[0];
+        const items = [...((schema.quality ?? []) as JsonObject[]), ...(schema.properties as JsonObject[]).flatMap((p) => (p.quality ?? []) as JsonObject[])];
+        for (const derived of items.flatMap((q) => (q.customProperties ?? []) as JsonObject[])) expect(derived.value, `${seed} ${e.file} ${String(derived.property)}`).to.be.a("string").and.not.equal("");
+      }
       const back = importOdcs(exported, { outDir: "/nowhere" });
       expect(back.findings, seed).to.deep.equal([]);
       expectSameDocuments(documents, back.datasets, seed);
