@@ -1,11 +1,14 @@
 import Ajv2019 from "ajv/dist/2019";
 import { expect } from "chai";
 import * as fs from "fs";
+import * as path from "path";
 import { parse } from "yaml";
 import { StackOutputs } from "../../src/aws/stack-outputs";
 import { isJsonObject, JsonObject } from "../../src/contract/documents";
 import { exportOdcs, stackServersFrom } from "../../src/contract/odcs-export";
+import { MAPPED_COLUMN_FIELDS, MAPPED_CONTRACT_FIELDS, MAPPED_RULE_FILE_FIELDS, RULE_ORDER_PROPERTY, RULE_SET_PROPERTY } from "../../src/contract/odcs-mapping";
 import { ODCS_SCHEMA_FILE } from "../../src/contract/odcs-schema";
+import { PROJECT_ROOT } from "../../src/model/contracts";
 import { deepCopy, EXPORT_OPTIONS, exportYaml, shippedModel, typedModel } from "./helpers";
 
 // The official schema, compiled here independently of src/contract/odcs-schema.ts.
@@ -143,5 +146,15 @@ describe("ODCS export", () => {
     expect(drift).to.deep.include({ type: "custom", engine: "energy-lake", implementation: { id: "providers.schema_drift", kind: "schema_drift", severity: "warn", description: "d", mode: "strict" } });
     expect(validateOdcs(document)).to.equal(true);
     expect(isJsonObject(document)).to.equal(true);
+  });
+
+  it("docs/contracts.md places every field export maps itself, and the custom properties it adds", () => {
+    const docs = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "contracts.md"), "utf8");
+    const section = docs.slice(docs.indexOf("### Every field of the model"), docs.indexOf("### The document"));
+    const rows = section.split("\n").filter((line) => line.startsWith("| `"));
+    const documented = (field: string): boolean => rows.some((row) => row.split("|")[1].includes(`\`${field}\``));
+    const undocumented = [...MAPPED_CONTRACT_FIELDS, ...MAPPED_COLUMN_FIELDS, ...MAPPED_RULE_FILE_FIELDS].filter((f) => !documented(f));
+    expect(undocumented, "fields without a row in docs/contracts.md#every-field-of-the-model").to.deep.equal([]);
+    for (const property of [RULE_SET_PROPERTY, RULE_ORDER_PROPERTY]) expect(section, property).to.include(`\`${property}\``);
   });
 });
