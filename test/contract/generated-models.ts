@@ -39,6 +39,7 @@ const WORDS = ["meter", "reading", "kwh", "tariff", "zone", "grid", "plant", "of
 const TYPES = ["string", "string", "integer", "decimal(18,3)", "decimal(38,0)", "decimal(9,9)", "decimal(1,0)", "date", "timestamp", "boolean"];
 const DATE_FORMATS = ["yyyy-MM-dd", "dd/MM/yyyy", "dd.MM.yyyy", "MM-dd-yyyy", "yyyy/MM/dd", "dd MM yyyy"];
 const TIMESTAMP_FORMATS = ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "dd/MM/yyyy HH:mm", "dd.MM.yyyy HH:mm:ss", "yyyy/MM/dd HH:mm"];
+const NULL_MARKERS = ["NULL", "n/a", "#N/D", "yes", "-", "—", "null: none"];
 const STATUSES = ["proposed", "draft", "active", "deprecated", "retired"];
 /** RE2 patterns whose structure the ODCS anchoring must survive: alternation, groups, classes holding ), escapes, anchors. */
 const PATTERNS = ["[A-Z]{2}[0-9]+", "a|b", "(x)(y)|z", "^x.*", "[)(]+", "\\)\\(", "\\$[0-9]+", "[^|]+", "(?:ab)+c?", ".*", "\\d{3}-\\d{4}", "[a-z]+$", "(a|b)(c|d)"];
@@ -146,6 +147,7 @@ class ModelGenerator {
       if (this.rng.chance(0.6)) column.description = this.text();
       if (this.rng.chance(0.5)) column.required = this.rng.chance(0.7);
       if (this.rng.chance(0.4)) column.pii = this.rng.chance(0.7);
+      if (this.rng.chance(0.2)) column.null_markers = this.sample(NULL_MARKERS, 0, 2);
       if (this.rng.chance(0.5)) {
         const aliases = [`${this.rng.pick(["Ñ", "É", " ", "-", ""])}${name} alt ${datasetIndex}`, `${name.toUpperCase()}-${i}X`, `Tipo Energía ${i}`, `yes ${i}`].filter((a) => !headers.has(headerKey(a)));
         const chosen = this.sample(aliases, 1, 3);
@@ -191,6 +193,12 @@ class ModelGenerator {
       contract.curated_partition = { column: this.rng.pick(temporal).name, granularity: this.rng.pick(["year", "month", "day"]), name: this.rng.pick(["trade_month", "period", "load_year"]) };
       if (columns.some((c) => c.name === (contract.curated_partition as JsonObject).name)) delete contract.curated_partition;
     }
+    if (this.rng.chance(0.4)) contract.null_markers = this.sample(NULL_MARKERS, 0, 3);
+    if (this.rng.chance(0.4)) {
+      const decimal = this.rng.pick([".", ","]);
+      contract.decimal_separator = decimal;
+      if (this.rng.chance(0.5)) contract.grouping_separator = this.rng.pick([",", ".", " ", "'", ""].filter((g) => g !== decimal));
+    } else if (this.rng.chance(0.2)) contract.grouping_separator = this.rng.pick([" ", "'", ""]);
     if (this.rng.chance(0.4)) contract.date_formats = this.sample(DATE_FORMATS, 1, 3);
     if (this.rng.chance(0.4)) contract.timestamp_formats = this.sample(TIMESTAMP_FORMATS, 1, 3);
     contract.columns = documents;
