@@ -70,7 +70,7 @@ describe("ODCS import of documents written elsewhere", function () {
       ["/schema/0/properties/2/quality/3/mustBeLessThan", "not-imported", /ratio of the rows checked, not a number of rows/],
       ["/schema/0/properties/2/quality/0/mustBeLessThan", "changed", /read as at most 2%/],
       ["/schema/0/quality/0/mustBeBetween", "changed", /bounds excluded: 101 to 99999 rows/],
-      ["/schema/0/properties/2/quality/1/arguments/missingValues", "changed", /\["N\/A","-"\] are not counted as missing/],
+      ["/schema/0/properties/2/quality/1/arguments/missingValues", "changed", /\["N\/A","-"\] become null markers of column/],
       ["/schema/0/properties/5/relationships/1", "not-imported", /composite keys have no counterpart/],
       ["/schema/0/properties/5/relationships/0", "error", /no contract "supply_points"/],
       ["/schema/0/properties/11/quality/0", "error", /look-around is not supported/],
