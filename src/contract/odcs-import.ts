@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { glueType } from "../aws/catalog";
-import { ColumnType, Contract, CONTRACT_SCHEMA_FILE, CONTRACT_STATUSES, contractProblems, parseColumnType, parseContract } from "../model/contracts";
+import { ColumnType, Contract, CONTRACT_SCHEMA_FILE, CONTRACT_STATUSES, contractProblems, DEFAULT_NULL_MARKERS, parseColumnType, parseContract } from "../model/contracts";
 import { ruleFileProblems } from "../model/rules";
 import { headerKey } from "../model/text";
 import { DatasetDocuments, isJsonObject, Json, JsonObject } from "./documents";
@@ -152,6 +152,8 @@ interface ImportedDataset {
 
 class SchemaObjectImporter {
   private readonly columns: JsonObject[] = [];
+  /** Missing-value spellings per column, added to its null markers once the contract's own are known. */
+  private readonly missingMarkers = new Map<JsonObject, string[]>();
   private readonly columnOf = new Map<string, string>();
   private readonly columnTypes = new Map<string, ColumnType>();
   private readonly key: { column: string; position: number; order: number }[] = [];
@@ -476,6 +478,7 @@ class SchemaObjectImporter {
     if (key === undefined) return undefined;
     contract.key = key;
     Object.assign(contract, custom);
+    this.applyMissingMarkers(contract);
     if (this.dateFormats.size > 0) this.mergeFormats(contract, "date_formats", this.dateFormats, schemaNode);
     if (this.timestampFormats.size > 0) this.mergeFormats(contract, "timestamp_formats", this.timestampFormats, schemaNode);
     contract.columns = this.columns;
@@ -503,9 +506,17 @@ class SchemaObjectImporter {
   private declareMissing(columnFields: ReadonlySet<string>, column: string, values: readonly string[]): boolean {
     const target = this.columns.find((c) => c.name === column);
     if (!columnFields.has("null_markers") || !target) return false;
-    const declared = Array.isArray(target.null_markers) ? (target.null_markers as Json[]) : [];
-    target.null_markers = [...declared, ...values.filter((v) => !declared.includes(v))];
+    this.missingMarkers.set(target, [...(this.missingMarkers.get(target) ?? []), ...values]);
     return true;
+  }
+
+  /** A column's markers replace the contract's, so a column given missing values keeps what it had: its own markers, else the contract's, else the defaults. */
+  private applyMissingMarkers(contract: JsonObject): void {
+    const inherited = Array.isArray(contract.null_markers) ? (contract.null_markers as Json[]) : DEFAULT_NULL_MARKERS;
+    for (const [column, values] of this.missingMarkers) {
+      const declared = Array.isArray(column.null_markers) ? (column.null_markers as Json[]) : inherited;
+      column.null_markers = [...declared, ...values.filter((v, i) => !declared.includes(v) && values.indexOf(v) === i)];
+    }
   }
 
   private mergeFormats(contract: JsonObject, field: string, formats: ReadonlySet<string>, node: OdcsNode): void {

@@ -100,6 +100,8 @@ describe("ODCS import of documents written elsewhere", function () {
     expect(column("meter_id")).to.deep.equal({ name: "meter_id", type: "string", required: true, aliases: ["meterId"] });
     expect(column("customer_email")).to.deep.equal({ name: "customer_email", type: "string", pii: true, aliases: ["email", "correo"] });
     expect(column("kwh")).to.include({ type: "decimal(12,3)", required: true });
+    // Its missing values join the defaults it inherits (a column's markers replace the contract's).
+    expect(column("kwh")?.null_markers).to.deep.equal(["NULL", "null", "N/A", "-"]);
     const rule = (id: string) => (meters.rules?.rules as JsonObject[]).find((r) => r.id === id);
     expect(rule("kwh_nulls")).to.include({ kind: "not_null", threshold: 0.02, severity: "warn" });
     expect(rule("meter_readings.row_count")).to.include({ min: 101, max: 99999 });
