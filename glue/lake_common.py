@@ -331,11 +331,12 @@ def partition_changes(affected, written, registered):
 # What a load read and wrote, for the state machine and the quality step.
 
 
-def load_record(dataset, load_date, files, skipped, counts, warnings):
+def load_record(dataset, load_date, files, skipped, counts, warnings, numbers):
     """The load record (the local quality/<D>/load-<dataset>.json) with the counts of the layers.
 
     `files`: per export, what read_export found; `counts`: raw (records the reader read, counted
-    independently of the writes), processed and quarantined (counted back from the files written).
+    independently of the writes), processed and quarantined (counted back from the files written);
+    `numbers`: the decimal separator the load read numbers with (decide_numbers).
     """
     return {
         "dataset": dataset,
@@ -360,8 +361,47 @@ def load_record(dataset, load_date, files, skipped, counts, warnings):
         "rows_processed": counts["processed"],
         "rows_quarantined": counts["quarantined"],
         "reconciled": counts["raw"] == counts["processed"] + counts["quarantined"],
+        "numbers": numbers,
         "warnings": warnings,
     }
+
+
+def decide_numbers(plan, evidence):
+    """The decimal separator a load reads numbers with, decided as the local load decides it (src/model/contracts.ts decideNumbers).
+
+    `evidence`: per source file, {"_source_file", "point", "comma"}: how many decimal values of its
+    first records only a decimal point, and only a decimal comma, reads (the plan's
+    decimal_evidence_sql); None when the plan has no such query. Returns (the load record's
+    `numbers`, warnings): the contract's separator; else the one every file that shows one shows;
+    else undecided, and values that read both ways are quarantined as ambiguous.
+    """
+    declared = plan["numbers"]["decimal"]
+    if declared is not None:
+        return {"decimal_separator": declared, "from": "contract"}, []
+    undecided = {"decimal_separator": None, "from": "undecided"}
+    if evidence is None:
+        return undecided, []
+    files = sorted(evidence, key=lambda f: f["_source_file"])
+    mixed = [f for f in files if f["point"] > 0 and f["comma"] > 0]
+    shown = {"," if f["comma"] > 0 else "." for f in files if f["point"] + f["comma"] > 0 and f not in mixed}
+    fix = f"declare decimal_separator in contract {plan['contract_file'].rsplit('/', 1)[-1]}"
+    warnings = [
+        f"{f['_source_file']}: {f['point']} value(s) read only with a decimal point and {f['comma']} only with a decimal comma; values that read both ways are quarantined as ambiguous; {fix}"
+        for f in mixed
+    ]
+    if mixed or len(shown) != 1:
+        if len(shown) > 1:
+            warnings.append(f"{plan['name']}: the files of this load disagree on the decimal separator; values that read both ways are quarantined as ambiguous; {fix}")
+        return undecided, warnings
+    return {"decimal_separator": shown.pop(), "from": "values"}, warnings
+
+
+def typed_view_for(plan, numbers):
+    """The typed view SQL and row problems SQL that read the load's numbers as decided: (typed_view_sql, row_problems_sql)."""
+    reading = plan["readings"].get(numbers["decimal_separator"] or "") if numbers["from"] == "values" else None
+    if reading is None:
+        return plan["typed_view_sql"], plan["row_problems_sql"]
+    return reading["typed_view_sql"], reading["row_problems_sql"]
 
 
 def read_load_record(s3, bucket, dataset, load_date):
@@ -460,9 +500,11 @@ def run_transform(s3, buckets, plan, load_date, run, spark, is_alive):
 
     `run`: {"job", "run_id"}, the Glue job run. `spark` does the Spark work:
       stage(files, staging): reads the exports [(key, name)] (export_records, on the executors),
-        types their rows by the plan's typed view, writes processed Parquet under
-        s3://<processed>/<staging>processed/ and quarantine under s3://<quarantine>/<staging>quarantine/,
-        and returns the files' summaries (the "file" records);
+        decides how the load writes numbers (decide_numbers over the plan's decimal_evidence_sql),
+        types the rows by the typed view of that reading (typed_view_for), writes processed Parquet
+        under s3://<processed>/<staging>processed/ and quarantine under
+        s3://<quarantine>/<staging>quarantine/, and returns {"files": the files' summaries (the
+        "file" records), "numbers" and "warnings": what decide_numbers returned};
       count(bucket, prefix): the rows of the Parquet files under prefix, read back;
       evaluate(): Glue Data Quality on the load's typed rows, as (rules, unmatched) from rule_outcomes.
     """
@@ -489,12 +531,13 @@ def _transform(s3, buckets, plan, load_date, run_id, spark, lock):
                 f"s3://{buckets.raw}/{prefix} holds no export, but {' and '.join(earlier)} hold an earlier run of this load; "
                 "upload the load's exports again to re-run it, or delete those folders to empty the load"
             )
-        return {**record, "files": [], "raw_files": [], "rows_raw": 0, "rows_processed": 0, "rows_quarantined": 0, "reconciled": True, "warnings": [], "nothing_loaded": "no export files for this load"}
+        return {**record, "files": [], "raw_files": [], "rows_raw": 0, "rows_processed": 0, "rows_quarantined": 0, "reconciled": True, "numbers": decide_numbers(plan, None)[0], "warnings": [], "nothing_loaded": "no export files for this load"}
     check_headers(s3, buckets.raw, files, plan)
 
     staging = staging_prefix("transform", dataset, run_id)
     try:
-        summaries = sorted(spark.stage(files, staging), key=lambda f: f["raw_path"])
+        staged = spark.stage(files, staging)
+        summaries = sorted(staged["files"], key=lambda f: f["raw_path"])
         counts = {
             # Raw: what the reader read; processed and quarantined: what the files hold. A row lost in between fails reconciliation.
             "raw": sum(f["records"] for f in summaries),
@@ -512,7 +555,8 @@ def _transform(s3, buckets, plan, load_date, run_id, spark, lock):
         raise
     discard_staging(s3, buckets, staging)
 
-    record.update(load_record(dataset, load_date, summaries, skipped, counts, [w for f in summaries for w in f["warnings"]]))
+    warnings = [w for f in summaries for w in f["warnings"]] + staged["warnings"]
+    record.update(load_record(dataset, load_date, summaries, skipped, counts, warnings, staged["numbers"]))
     if plan["ruleset"]:
         record["rules"], record["unmatched_results"] = spark.evaluate()
         record["rules_failed"] = sum(1 for r in record["rules"] if r["status"] != "pass" and r["severity"] == "error")

@@ -121,7 +121,11 @@ class SparkWork:
         summaries = records.filter(lambda r: r[0] == "file").map(lambda r: r[1]).collect()
         batch = spark.createDataFrame(records.filter(lambda r: r[0] == "row").map(lambda r: r[1]), T.StructType(META + STRING_COLUMNS))
         batch.createOrReplaceTempView(plan["batch_view"])
-        self.typed = spark.sql(plan["typed_view_sql"]).withColumn("_reason", F.expr(plan["row_problems_sql"])).cache()
+        # Numbers read as the load's values write them, decided as locally; the typed view of that reading.
+        evidence = None if plan["decimal_evidence_sql"] is None else [r.asDict() for r in spark.sql(plan["decimal_evidence_sql"]).collect()]
+        numbers, number_warnings = lc.decide_numbers(plan, evidence)
+        typed_view_sql, row_problems_sql = lc.typed_view_for(plan, numbers)
+        self.typed = spark.sql(typed_view_sql).withColumn("_reason", F.expr(row_problems_sql)).cache()
 
         processed = self.typed.filter(F.col("_reason").isNull()).select(*COLUMNS, LOAD_DATE_VALUE.alias("_load_date"), "_source_file", "_row")
         value_rows = self.typed.filter(F.col("_reason").isNotNull()).select(
@@ -136,7 +140,7 @@ class SparkWork:
             .option("compression", "zstd").option("maxRecordsPerFile", lc.MAX_ROWS_PER_FILE).parquet(f"s3://{PROCESSED}/{staging}processed/")
         value_rows.unionByName(structure_rows).repartition(1).sortWithinPartitions("_source_file", "_row").write.mode("overwrite") \
             .option("compression", "zstd").parquet(f"s3://{QUARANTINE}/{staging}quarantine/")
-        return summaries
+        return {"files": summaries, "numbers": numbers, "warnings": number_warnings}
 
     def count(self, bucket, prefix):
         return spark.read.parquet(f"s3://{bucket}/{prefix}").count() if lc.staged_parquet(s3, bucket, prefix) else 0

@@ -11,8 +11,9 @@ import lake_common as lc
 
 
 class StdlibWork:
-    def __init__(self, s3, buckets, plan, rows_per_file=2, lose_rows=0, during_stage=None):
-        self.s3, self.buckets, self.plan = s3, buckets, plan
+    def __init__(self, s3, buckets, plan, rows_per_file=2, lose_rows=0, during_stage=None, evidence=None):
+        """`evidence`: what the plan's decimal_evidence_sql would give (Spark SQL, not run here)."""
+        self.s3, self.buckets, self.plan, self.evidence = s3, buckets, plan, evidence
         self.rows_per_file, self.lose_rows, self.during_stage = rows_per_file, lose_rows, during_stage
         self.staged = 0
 
@@ -31,7 +32,8 @@ class StdlibWork:
             self.s3.put_object(Bucket=bucket, Key=f"{staging}{part}/_SUCCESS", Body=b"")
         if self.during_stage is not None:
             self.during_stage()
-        return found["file"]
+        numbers, warnings = lc.decide_numbers(self.plan, self.evidence)
+        return {"files": found["file"], "numbers": numbers, "warnings": warnings}
 
     def write(self, bucket, key, rows):
         self.s3.put_object(Bucket=bucket, Key=key, Body="".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))

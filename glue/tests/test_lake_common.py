@@ -194,10 +194,10 @@ class Publishing(unittest.TestCase):
 class Outcomes(unittest.TestCase):
     def test_the_load_record_reconciles_counts_taken_apart(self):
         files = [{"source": "s3://raw/k", "raw_path": "raw/k", "encoding": "utf-8", "delimiter": ",", "headers": ["a"], "ignored_headers": [], "records": 10, "unparsable": 2, "warnings": []}]
-        good = lc.load_record("customers", "2026-01-05", files, [], {"raw": 10, "processed": 7, "quarantined": 3}, [])
+        good = lc.load_record("customers", "2026-01-05", files, [], {"raw": 10, "processed": 7, "quarantined": 3}, [], {"decimal_separator": None, "from": "undecided"})
         self.assertTrue(good["reconciled"])
         self.assertEqual(good["files"][0]["records"], 10)
-        lost = lc.load_record("customers", "2026-01-05", files, [], {"raw": 10, "processed": 6, "quarantined": 3}, [])
+        lost = lc.load_record("customers", "2026-01-05", files, [], {"raw": 10, "processed": 6, "quarantined": 3}, [], {"decimal_separator": None, "from": "undecided"})
         self.assertFalse(lost["reconciled"], "a row lost between reading and writing shows")
 
     def test_rule_outcomes_map_by_label_then_position(self):

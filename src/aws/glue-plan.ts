@@ -1,10 +1,10 @@
 import * as path from "path";
-import { Contract, PROJECT_ROOT } from "../model/contracts";
+import { Contract, contractForLoad, NUMBER_EVIDENCE_RECORDS, PROJECT_ROOT } from "../model/contracts";
 import { RuleSet } from "../model/rules";
 import { headerKey } from "../model/text";
 import { compileDqdlRules, DqdlReferenceSource, dqdlFrameColumns, dqdlReferenceSources } from "../quality/dqdl";
 import { spark } from "../sql/dialect";
-import { rowProblemsSql, typedViewSql } from "../sql/typed-view";
+import { decimalEvidenceSql, rowProblemsSql, typedViewSql } from "../sql/typed-view";
 import { LakeNames } from "./naming";
 
 /** The view name the Glue job registers the mapped batch under before running the typed view. */
@@ -30,6 +30,15 @@ export interface GlueDatasetPlan {
   readonly typed_view_sql: string;
   /** Expression over the typed view: why a row cannot be typed, NULL when it can. */
   readonly row_problems_sql: string;
+  /** The contract's decimal separator; null: each load decides it from its values, as the local load does. */
+  readonly numbers: { readonly decimal: "." | "," | null };
+  /**
+   * Per source file of `batch_input`, how many decimal values of its first records only a decimal
+   * point reads and only a comma reads (decimalEvidenceSql); null when there is nothing to decide.
+   */
+  readonly decimal_evidence_sql: string | null;
+  /** The typed view and row problems for a load whose values showed the decimal separator (the key); empty when there is nothing to decide. */
+  readonly readings: Readonly<Record<string, { readonly typed_view_sql: string; readonly row_problems_sql: string }>>;
   /** Glue Data Quality ruleset evaluated on the checked frame; null when the dataset has no rules. */
   readonly ruleset: string | null;
   /** The checked frame's columns (dqdlFrameColumns): the typed view's typed values and presence flags, and the load date. */
@@ -38,6 +47,12 @@ export interface GlueDatasetPlan {
   readonly dq_rules: readonly { readonly rule_id: string; readonly severity: string; readonly dqdl: readonly string[] }[];
   /** Reference frames EvaluateDataQuality needs (additional_data_sources), built from processed data. */
   readonly dq_references: readonly DqdlReferenceSource[];
+}
+
+/** The first NUMBER_EVIDENCE_RECORDS records of each source file of the batch, what the local load decides numbers from. */
+function firstRecordsOfEachFile(): string {
+  const numbered = `SELECT *, row_number() OVER (PARTITION BY ${spark.ident("_source_file")} ORDER BY ${spark.ident("_row")}) AS ${spark.ident("_nth")} FROM ${GLUE_BATCH_VIEW}`;
+  return `(SELECT * FROM (${numbered}) AS numbered WHERE ${spark.ident("_nth")} <= ${NUMBER_EVIDENCE_RECORDS})`;
 }
 
 function contractFile(file: string): string {
@@ -56,6 +71,7 @@ export function compileGluePlan(contracts: readonly Contract[], ruleSets: readon
     const ruleSet = ruleSets.find((r) => r.dataset === contract.name);
     const headers: Record<string, string> = {};
     for (const column of contract.columns) for (const h of [column.name, ...column.aliases]) headers[headerKey(h)] = column.name;
+    const evidence = decimalEvidenceSql(spark, contract, firstRecordsOfEachFile());
     datasets[contract.name] = {
       name: contract.name,
       contract_file: contractFile(contract.file),
@@ -68,6 +84,14 @@ export function compileGluePlan(contracts: readonly Contract[], ruleSets: readon
       curated_partition: contract.curatedPartition ?? null,
       typed_view_sql: typedViewSql(spark, contract, GLUE_BATCH_VIEW),
       row_problems_sql: rowProblemsSql(spark, contract),
+      numbers: { decimal: contract.numbers.decimal ?? null },
+      decimal_evidence_sql: evidence ?? null,
+      readings: evidence === undefined ? {} : Object.fromEntries(
+        ([".", ","] as const).map((decimal) => {
+          const reading = contractForLoad(contract, { decimal_separator: decimal, from: "values" });
+          return [decimal, { typed_view_sql: typedViewSql(spark, reading, GLUE_BATCH_VIEW), row_problems_sql: rowProblemsSql(spark, reading) }];
+        }),
+      ),
       ruleset: ruleSet === undefined || ruleSet.rules.length === 0 ? null : names.ruleset(contract.name),
       dq_frame_columns: dqdlFrameColumns(contract),
       dq_rules: ruleSet === undefined ? [] : compileDqdlRules(ruleSet, contracts).map((r) => ({ rule_id: r.ruleId, severity: r.severity, dqdl: r.dqdl })),

@@ -92,6 +92,37 @@ export function contractForLoad(contract: Contract, numbers: NumberRecord | unde
   return { ...contract, numbers: { ...contract.numbers, decimal: numbers.decimal_separator } };
 }
 
+/** How many records of each file the decimal separator is decided from. */
+export const NUMBER_EVIDENCE_RECORDS = 100_000;
+
+/** Of one source file's first records: how many decimal values only a decimal point reads, and only a decimal comma (decimalEvidenceSql). */
+export interface NumberEvidence {
+  readonly file: string;
+  readonly point: number;
+  readonly comma: number;
+}
+
+/**
+ * The decimal separator of a dataset's load: the contract's; else the one its values show (a
+ * value only a decimal comma reads, like 1234,5, and none only a point reads, in every file that
+ * shows one); else undecided, and values that read two ways are quarantined. `files` undefined:
+ * nothing to decide from (no decimal column). The Glue transform decides the same way
+ * (glue/lake_common.py decide_numbers).
+ */
+export function decideNumbersFromEvidence(contract: Contract, files: readonly NumberEvidence[] | undefined): { record: NumberRecord; warnings: string[] } {
+  if (contract.numbers.decimal !== undefined) return { record: { decimal_separator: contract.numbers.decimal, from: "contract" }, warnings: [] };
+  if (files === undefined) return { record: { decimal_separator: null, from: "undecided" }, warnings: [] };
+  const mixed = files.filter((f) => f.point > 0 && f.comma > 0);
+  const shown = new Set(files.filter((f) => f.point + f.comma > 0 && !mixed.includes(f)).map((f) => (f.comma > 0 ? "," : ".")));
+  const fix = `declare decimal_separator in contract ${path.basename(contract.file)}`;
+  const warnings = mixed.map((f) => `${f.file}: ${f.point} value(s) read only with a decimal point and ${f.comma} only with a decimal comma; values that read both ways are quarantined as ambiguous; ${fix}`);
+  if (mixed.length > 0 || shown.size !== 1) {
+    if (shown.size > 1) warnings.push(`${contract.name}: the files of this load disagree on the decimal separator; values that read both ways are quarantined as ambiguous; ${fix}`);
+    return { record: { decimal_separator: null, from: "undecided" }, warnings };
+  }
+  return { record: { decimal_separator: [...shown][0] as "." | ",", from: "values" }, warnings };
+}
+
 /** The thousands separator of numbers written with `decimal`: the declared one, else the other of "." and ",". */
 export const groupingFor = (numbers: NumberFormat, decimal: "." | ","): string => numbers.grouping ?? (decimal === "." ? "," : ".");
 

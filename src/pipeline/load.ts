@@ -2,7 +2,7 @@ import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import * as fs from "fs";
 import * as path from "path";
 import { environmentError, LakeInputError } from "../errors";
-import { Contract, contractForLoad, NumberRecord } from "../model/contracts";
+import { Contract, contractForLoad, decideNumbersFromEvidence, NUMBER_EVIDENCE_RECORDS, NumberEvidence, NumberRecord } from "../model/contracts";
 import { readParquet } from "../sql/batch-source";
 import { duckdbReadPath, duckdbWritePath } from "../sql/duckdb-paths";
 import { duckdb as d } from "../sql/dialect";
@@ -220,32 +220,20 @@ export interface LoadRecord {
   readonly numbers?: NumberRecord;
 }
 
-/** How many records of each file the decimal separator is decided from. */
-export const NUMBER_EVIDENCE_RECORDS = 100_000;
-
 /**
- * The decimal separator of a dataset's load: the contract's; else the one its values show (a
- * value only a decimal comma reads, like 1234,5, and none only a point reads, in every file that
- * shows one); else undecided, and values that read two ways are quarantined.
+ * The decimal separator of a dataset's load: the contract's; else the one its values show
+ * (decideNumbersFromEvidence over the first NUMBER_EVIDENCE_RECORDS records of each file).
  */
 async function decideNumbers(connection: DuckDBConnection, contract: Contract, staged: readonly StagedFile[]): Promise<{ record: NumberRecord; warnings: string[] }> {
-  if (contract.numbers.decimal !== undefined) return { record: { decimal_separator: contract.numbers.decimal, from: "contract" }, warnings: [] };
-  const files: { file: string; point: number; comma: number }[] = [];
+  if (contract.numbers.decimal !== undefined) return decideNumbersFromEvidence(contract, undefined);
+  const files: NumberEvidence[] = [];
   for (const file of staged) {
     // The first records of each file show its convention; the rest are read by it (a value that does not fit is quarantined, with its reason).
     const evidence = decimalEvidenceSql(d, contract, `(SELECT * FROM ${batchSql(contract, [file])} LIMIT ${NUMBER_EVIDENCE_RECORDS})`);
-    if (evidence === undefined) return { record: { decimal_separator: null, from: "undecided" }, warnings: [] };
+    if (evidence === undefined) return decideNumbersFromEvidence(contract, undefined);
     files.push(...(await connection.runAndReadAll(evidence)).getRowObjectsJson().map((r) => ({ file: String(r._source_file), point: Number(r.point), comma: Number(r.comma) })));
   }
-  const mixed = files.filter((f) => f.point > 0 && f.comma > 0);
-  const shown = new Set(files.filter((f) => f.point + f.comma > 0 && !mixed.includes(f)).map((f) => (f.comma > 0 ? "," : ".")));
-  const fix = `declare decimal_separator in contract ${path.basename(contract.file)}`;
-  const warnings = mixed.map((f) => `${f.file}: ${f.point} value(s) read only with a decimal point and ${f.comma} only with a decimal comma; values that read both ways are quarantined as ambiguous; ${fix}`);
-  if (mixed.length > 0 || shown.size !== 1) {
-    if (shown.size > 1) warnings.push(`${contract.name}: the files of this load disagree on the decimal separator; values that read both ways are quarantined as ambiguous; ${fix}`);
-    return { record: { decimal_separator: null, from: "undecided" }, warnings };
-  }
-  return { record: { decimal_separator: [...shown][0] as "." | ",", from: "values" }, warnings };
+  return decideNumbersFromEvidence(contract, files);
 }
 
 function writeLoadRecord(tx: LakeTransaction, dataset: string, loadDate: string, files: readonly FileLoad[], curated: CuratedMerge, numbers: NumberRecord): void {
