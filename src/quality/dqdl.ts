@@ -1,3 +1,4 @@
+import { LakeInputError } from "../errors";
 import { Column, Contract, columnOf } from "../model/contracts";
 import { Condition, FilterValue, ReferencesRule, Rule, RuleSet } from "../model/rules";
 import { spark } from "../sql/dialect";
@@ -423,7 +424,7 @@ const commentLine = (text: string): string => `# ${text.trim().replace(/\s*[\r\n
 export function compileDqdl(ruleSet: RuleSet, contracts: readonly Contract[]): string {
   const compiled = compileDqdlRules(ruleSet, contracts);
   const count = compiled.reduce((n, r) => n + r.dqdl.length, 0);
-  if (count === 0) throw new Error(`${ruleSet.file}: a DQDL ruleset needs at least one rule; Glue refuses an empty one`);
+  if (count === 0) throw new LakeInputError(`${ruleSet.file}: a DQDL ruleset needs at least one rule Glue evaluates, and Glue refuses an empty one${compiled.length > 0 ? ` (no DQDL form: ${compiled.map((r) => r.ruleId).join(", ")})` : ""}; add one (not_null, unique, accepted_values, range, pattern, row_count, ...)`);
   const lines: string[] = [];
   let written = 0;
   for (const rule of compiled) {

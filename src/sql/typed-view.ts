@@ -174,12 +174,14 @@ export function typedViewSql(d: Dialect, contract: Contract, source: string, onl
       `${typedValueSql(d, contract, c, clean, d.ident(c.name + FOLDED_SUFFIX))} AS ${d.ident(c.name)}`,
     ];
   });
-  const meta = [d.ident("_source_file"), d.ident("_row"), ...carried.map((c) => d.ident(c))].join(", ");
+  const meta = [d.ident("_source_file"), d.ident("_row"), ...carried.map((c) => d.ident(c))];
+  // A rule set may need no column at all (only header rules): then the list is the metadata alone.
+  const select = (list: readonly string[]): string => `SELECT ${[...meta, ...list].join(", ")} FROM`;
   return (
-    `SELECT ${meta}, ${typed.join(", ")} FROM ` +
-    `(SELECT ${meta}, ${cleaned.join(", ")} FROM ` +
-    `(SELECT ${meta}, ${marked.join(", ")} FROM ` +
-    `(SELECT ${meta}, ${trimmed.join(", ")} FROM ${source} AS batch) AS trimmed) AS marked) AS cleaned`
+    `${select(typed)} ` +
+    `(${select(cleaned)} ` +
+    `(${select(marked)} ` +
+    `(${select(trimmed)} ${source} AS batch) AS trimmed) AS marked) AS cleaned`
   );
 }
 

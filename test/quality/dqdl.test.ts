@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { LakeInputError } from "../../src/errors";
 import { SparkSQL } from "dt-sql-parser";
 import * as fs from "fs";
 import * as path from "path";
@@ -326,7 +327,10 @@ describe("DQDL compiler: what each rule means to Glue", () => {
 
   it("refuses to write an empty ruleset, which Glue rejects", () => {
     const empty = parseRuleSet("/rules/providers.json", { dataset: "providers", rules: [] }, contracts);
-    expect(() => compileDqdl(empty, contracts)).to.throw(/at least one rule/);
+    expect(() => compileDqdl(empty, contracts)).to.throw(LakeInputError, /providers\.json: a DQDL ruleset needs at least one rule/);
+    // Rules Glue does not evaluate make an empty ruleset too: bad input (exit 2), not an internal error.
+    const headersOnly = parseRuleSet("/rules/providers.json", { dataset: "providers", rules: [{ id: "known", kind: "known_columns", ...base }] }, contracts);
+    expect(() => compileDqdl(headersOnly, contracts)).to.throw(LakeInputError, /\(no DQDL form: known\); add one/);
   });
 });
 

@@ -183,6 +183,13 @@ describe("check SQL compiler", () => {
     expect(compiled.rules.map((r) => r.scoped)).to.deep.equal([false, true, false]);
   });
 
+  it("compiles a rule set that reads no column (header rules only) to statements both engines accept", async () => {
+    const rules = ruleSet("providers", [{ id: "k", kind: "known_columns", ...base }]);
+    // Without samples not even the key is read.
+    for (const query of compileChecks(rules, contracts, athenaTarget(tables), "?", { sampleSize: 0 }).queries) expect(trinoErrors(query.sql), query.sql).to.deep.equal([]);
+    for (const query of compileChecks(rules, contracts, duckdbTarget(lake), LOAD_DATE, { sampleSize: 0 }).queries) await connection.run(query.sql);
+  });
+
   it("derives SQL names from rule ids: without the dataset prefix, plain, never a column's or another rule's", () => {
     const rules = ruleSet("transactions", [
       { id: "transactions.price.not_null", kind: "not_null", column: "price", ...base },
