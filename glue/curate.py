@@ -42,12 +42,7 @@ OUTPUT_COLUMNS = [*plan["columns"], "_load_date", "_source_file", "_row"]
 PARTITION = plan["curated_partition"]
 
 
-def run_is_alive(holder):
-    try:
-        state = glue_api.get_job_run(JobName=holder["job"], RunId=holder["run_id"])["JobRun"]["JobRunState"]
-    except glue_api.exceptions.EntityNotFoundException:
-        return False
-    return state in lc.LIVE_RUN_STATES
+run_is_alive = lc.glue_run_liveness(glue_api)
 
 
 def latest_per_key(frame):

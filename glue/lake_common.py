@@ -41,6 +41,19 @@ MAX_ROWS_PER_FILE = 1_000_000
 LIVE_RUN_STATES = {"STARTING", "RUNNING", "STOPPING", "WAITING"}
 
 
+def glue_run_liveness(glue_api):
+    """Whether a lock's holder (its job and run id) may still write, asked of Glue; a run Glue no longer knows is dead."""
+
+    def run_is_alive(holder):
+        try:
+            state = glue_api.get_job_run(JobName=holder["job"], RunId=holder["run_id"])["JobRun"]["JobRunState"]
+        except glue_api.exceptions.EntityNotFoundException:
+            return False
+        return state in LIVE_RUN_STATES
+
+    return run_is_alive
+
+
 def check_load_date(value):
     """A real calendar date written YYYY-MM-DD, or ValueError saying how to pass one."""
     if LOAD_DATE.match(value):

@@ -47,12 +47,7 @@ META = [T.StructField("_source_file", T.StringType()), T.StructField("_row", T.L
 LOAD_DATE_VALUE = F.to_date(F.lit(LOAD_DATE))
 
 
-def run_is_alive(holder):
-    try:
-        state = glue_api.get_job_run(JobName=holder["job"], RunId=holder["run_id"])["JobRun"]["JobRunState"]
-    except glue_api.exceptions.EntityNotFoundException:
-        return False
-    return state in lc.LIVE_RUN_STATES
+run_is_alive = lc.glue_run_liveness(glue_api)
 
 
 def read_export(item):

@@ -214,5 +214,27 @@ class Outcomes(unittest.TestCase):
         self.assertEqual([(r["rule_id"], r["status"]) for r in positional], [("a", "pass"), ("b", "missing")])
 
 
+class RunLiveness(unittest.TestCase):
+    """The lock holders' liveness both jobs ask Glue for: live states may still write, an ended or unknown run may not."""
+
+    class FakeGlue:
+        class exceptions:
+            class EntityNotFoundException(Exception):
+                pass
+
+        def __init__(self, states):
+            self.states = states
+
+        def get_job_run(self, JobName, RunId):
+            if RunId not in self.states:
+                raise self.exceptions.EntityNotFoundException(RunId)
+            return {"JobRun": {"JobRunState": self.states[RunId]}}
+
+    def test_live_ended_and_unknown_runs(self):
+        alive = lc.glue_run_liveness(self.FakeGlue({"r1": "RUNNING", "r2": "WAITING", "r3": "SUCCEEDED", "r4": "FAILED"}))
+        verdicts = {run: alive({"job": "transform", "run_id": run}) for run in ["r1", "r2", "r3", "r4", "gone"]}
+        self.assertEqual(verdicts, {"r1": True, "r2": True, "r3": False, "r4": False, "gone": False})
+
+
 if __name__ == "__main__":
     unittest.main()
