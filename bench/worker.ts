@@ -39,12 +39,13 @@ async function load(task: Extract<WorkerTask, { kind: "load" }>, started: bigint
     lakeDir: task.lake,
     loadDate: task.loadDate,
     contracts: loadContracts(),
-    // The last dataset's processed and quarantine written: CSV -> processed + quarantine done, curated next.
+    // The last dataset's quarantine written (after its processed): CSV -> processed + quarantine done, curated next.
     onProgress: (message) => {
       const at = { wall: seconds(started), cpu: cpuSeconds(cpuStart) };
-      if (/: processed and quarantine written$/.test(message)) marks.toProcessed = at;
+      if (/: quarantine written$/.test(message)) marks.toProcessed = at;
     },
   });
+  if (marks.toProcessed === undefined) throw new Error(`the load reported no "<dataset>: quarantine written" step; bench/worker.ts must follow the progress messages of src/pipeline/load.ts`);
   return {
     marks,
     datasets: result.datasets.map((d) => ({
