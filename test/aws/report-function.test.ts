@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { awsLakeFromOutputs } from "../../src/aws/athena-check";
@@ -9,7 +8,7 @@ import { reportFunctionBundle, reportFunctionPackage, REPORT_FUNCTION_HANDLER } 
 import { loadDateOfMarker, lockKey, reportFunctionEnvironment, resolveTrigger } from "../../src/aws/report-function";
 import { StackOutputs } from "../../src/aws/stack-outputs";
 import { LakeInputError } from "../../src/errors";
-import { loadContracts, PROJECT_ROOT } from "../../src/model/contracts";
+import { loadContracts } from "../../src/model/contracts";
 import { loadRuleSets } from "../../src/model/rules";
 import type { QualityReport } from "../../src/report/types";
 import { validateReport } from "../../src/report/validate";
@@ -17,23 +16,13 @@ import { mockRun, one } from "../pulumi/stacks";
 import { FakeSfn } from "../support/fake-sfn";
 import { deniedRequests } from "../support/iam-check";
 import { FakeStack } from "../support/fake-stack";
-import { tempDir } from "../support/lake";
+import { sampleLoadAndDevOutputs, tempDir } from "../support/lake";
 
 const contracts = loadContracts();
 const ruleSets = loadRuleSets(contracts);
 const LOAD_DATE = "2026-01-05";
-const LAKE_BIN = path.join(PROJECT_ROOT, "bin", "lake");
 const EXECUTION = "arn:aws:states:eu-west-1:123456789012:execution:energy-lake-dev-load:first";
 const SECOND = "arn:aws:states:eu-west-1:123456789012:execution:energy-lake-dev-load:second";
-
-function lake(args: string[]): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(LAKE_BIN, args);
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (status) => resolve({ status, stderr }));
-  });
-}
 
 const figures = (report: QualityReport): Record<string, { failed: number; total: number; status: string }> =>
   Object.fromEntries(report.datasets.flatMap((d) => d.rules.map((r) => [r.id, { failed: r.failed, total: r.total, status: r.status }])));
@@ -63,15 +52,9 @@ describe("the report function (its esbuild bundle run against fake Athena, Glue,
 
   before(async () => {
     dir = tempDir("report-function");
-    lakeDir = path.join(dir, "lake");
-    const outputsFile = path.join(dir, "out.json");
-    const [run, plan] = await Promise.all([
-      lake(["run", "--input", path.join(PROJECT_ROOT, "data", "sample"), "--lake", lakeDir, "--load-date", LOAD_DATE, "--format", "json"]),
-      lake(["plan", "--stack", "dev", "--outputs", outputsFile]),
-    ]);
-    expect(plan.status, plan.stderr).to.equal(0);
-    expect(run.status, run.stderr).to.equal(1);
-    local = JSON.parse(fs.readFileSync(path.join(lakeDir, "quality", LOAD_DATE, "report.json"), "utf8")) as QualityReport;
+    const sample = await sampleLoadAndDevOutputs(dir, LOAD_DATE);
+    ({ lakeDir, local } = sample);
+    const outputsFile = sample.outputsFile;
     outputs = StackOutputs.read(outputsFile);
     stack = await FakeStack.start(lakeDir, outputs, contracts);
     sfn = await FakeSfn.start();

@@ -1,6 +1,5 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { writeReportToS3 } from "../../src/aws/lake-objects";
@@ -11,25 +10,11 @@ import type { QualityReport } from "../../src/report/types";
 import { validateReport } from "../../src/report/validate";
 import { FakeStack } from "../support/fake-stack";
 import { documentedActions } from "../support/iam-check";
-import { tempDir } from "../support/lake";
+import { lakeAsync, sampleLoadAndDevOutputs, tempDir } from "../support/lake";
 
 const contracts = loadContracts();
 const ruleSets = loadRuleSets(contracts);
 const LOAD_DATE = "2026-01-05";
-const LAKE_BIN = path.join(PROJECT_ROOT, "bin", "lake");
-
-/** Runs `lake ...` as a user would, without blocking this process (the fakes answer it). */
-function lake(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(LAKE_BIN, args, { env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
 function figures(report: QualityReport): Record<string, { failed: number; total: number }> {
   return Object.fromEntries(report.datasets.flatMap((d) => d.rules.map((r) => [r.id, { failed: r.failed, total: r.total }])));
 }
@@ -44,15 +29,7 @@ describe("lake check --engine athena against a stack (the issue's bar: same fail
 
   before(async () => {
     dir = tempDir("athena-check");
-    lakeDir = path.join(dir, "lake");
-    outputsFile = path.join(dir, "out.json");
-    const [run, plan] = await Promise.all([
-      lake(["run", "--input", path.join(PROJECT_ROOT, "data", "sample"), "--lake", lakeDir, "--load-date", LOAD_DATE, "--format", "json"]),
-      lake(["plan", "--stack", "dev", "--outputs", outputsFile]),
-    ]);
-    expect(plan.status, plan.stderr).to.equal(0);
-    expect(run.status, run.stderr).to.equal(1);
-    local = JSON.parse(fs.readFileSync(path.join(lakeDir, "quality", LOAD_DATE, "report.json"), "utf8")) as QualityReport;
+    ({ lakeDir, outputsFile, local } = await sampleLoadAndDevOutputs(dir, LOAD_DATE));
     stack = await FakeStack.start(lakeDir, StackOutputs.read(outputsFile), contracts);
     // customers: the transform published no Data Quality result; transactions: Glue disagrees on one rule.
     stack.publishLoad(lakeDir, LOAD_DATE, local, ruleSets, contracts, (dataset) =>
@@ -65,7 +42,7 @@ describe("lake check --engine athena against a stack (the issue's bar: same fail
   after(async () => stack?.close());
 
   it("prints the report of the load with DuckDB's failed and total for every rule, the same verdict and exit code", async () => {
-    const result = await lake(["check", "--engine", "athena", "--stack-outputs", outputsFile, "--load-date", LOAD_DATE, "--format", "json"], stack.env());
+    const result = await lakeAsync(["check", "--engine", "athena", "--stack-outputs", outputsFile, "--load-date", LOAD_DATE, "--format", "json"], stack.env());
     expect(result.stderr).to.equal("");
     expect(result.status).to.equal(1);
     const report = JSON.parse(result.stdout) as QualityReport;
@@ -78,7 +55,7 @@ describe("lake check --engine athena against a stack (the issue's bar: same fail
   });
 
   it("says what every query scanned and cost, and sets Glue's outcome next to each count", async () => {
-    const result = await lake(["check", "--stack-outputs", outputsFile, "--load-date", LOAD_DATE, "--format", "json"], stack.env());
+    const result = await lakeAsync(["check", "--stack-outputs", outputsFile, "--load-date", LOAD_DATE, "--format", "json"], stack.env());
     const report = JSON.parse(result.stdout) as QualityReport;
     const runs = report.datasets.flatMap((d) => d.query_runs);
     expect(runs).to.have.length(report.queries);
@@ -93,14 +70,14 @@ describe("lake check --engine athena against a stack (the issue's bar: same fail
     expect(byName.providers!.rules.every((r) => r.glue?.agrees === true)).to.equal(true);
     expect(byName.transactions!.glue_data_quality).to.deep.include({ status: "found", disagreements: 1 });
     expect(byName.transactions!.rules.find((r) => r.id === "transactions.price.not_null")!.glue).to.deep.include({ status: "fail", agrees: false });
-    const text = await lake(["check", "--stack-outputs", outputsFile, "--load-date", LOAD_DATE], stack.env());
+    const text = await lakeAsync(["check", "--stack-outputs", outputsFile, "--load-date", LOAD_DATE], stack.env());
     expect(text.stdout).to.include("Glue Data Quality disagrees with the counts on 1 rule");
     expect(text.stdout).to.include("no Glue result for this load");
   });
 
   it("reads the load's partitions only, and refuses a load date the stack has not loaded, naming the loads there are", async () => {
     for (const sql of stack.athena.queries) expect(sql.includes(`'${LOAD_DATE}'`) || !sql.includes("WHERE")).to.equal(true);
-    const result = await lake(["check", "--stack-outputs", outputsFile, "--load-date", "2026-01-06"], stack.env());
+    const result = await lakeAsync(["check", "--stack-outputs", outputsFile, "--load-date", "2026-01-06"], stack.env());
     expect(result.status).to.equal(2);
     expect(result.stderr).to.include(`no load on 2026-01-06; loads in this lake: ${LOAD_DATE}`);
   });
@@ -109,11 +86,11 @@ describe("lake check --engine athena against a stack (the issue's bar: same fail
     const docs = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "aws.md"), "utf8");
     const actions = (): string[] => [...new Set(stack.takeIamRequests().map((r) => r.action))];
     stack.takeIamRequests();
-    await lake(["check", "--engine", "athena", "--stack-outputs", outputsFile, "--load-date", LOAD_DATE, "--format", "json"], stack.env());
+    await lakeAsync(["check", "--engine", "athena", "--stack-outputs", outputsFile, "--load-date", LOAD_DATE, "--format", "json"], stack.env());
     const check = actions();
     expect(check).to.include.members(["athena:StartQueryExecution", "athena:GetQueryResults", "glue:GetJobRuns", "glue:ListDataQualityResults", "glue:GetDataQualityResult", "s3:GetObject", "s3:ListBucket"]);
     expect(check.filter((a) => !documentedActions(docs, "`lake check --engine athena").includes(a))).to.deep.equal([]);
-    await lake(["report", "--stack-outputs", outputsFile, "--history"], stack.env());
+    await lakeAsync(["report", "--stack-outputs", outputsFile, "--history"], stack.env());
     const report = actions();
     expect(report).to.include.members(["s3:ListBucket"]);
     expect(report.filter((a) => !documentedActions(docs, "`lake report --stack-outputs").includes(a))).to.deep.equal([]);
@@ -126,13 +103,13 @@ describe("lake check --engine athena against a stack (the issue's bar: same fail
     } finally {
       restore();
     }
-    const one = await lake(["report", "--stack-outputs", outputsFile, "--load-date", LOAD_DATE, "--format", "json"], stack.env());
+    const one = await lakeAsync(["report", "--stack-outputs", outputsFile, "--load-date", LOAD_DATE, "--format", "json"], stack.env());
     expect(one.status, one.stderr).to.equal(0);
     expect(JSON.parse(one.stdout)).to.deep.equal(local);
-    const history = await lake(["report", "--stack-outputs", outputsFile, "--history"], stack.env());
+    const history = await lakeAsync(["report", "--stack-outputs", outputsFile, "--history"], stack.env());
     expect(history.status, history.stderr).to.equal(0);
     expect(history.stdout).to.include(LOAD_DATE);
-    const missing = await lake(["report", "--stack-outputs", outputsFile, "--load-date", "2026-02-01"], stack.env());
+    const missing = await lakeAsync(["report", "--stack-outputs", outputsFile, "--load-date", "2026-02-01"], stack.env());
     expect(missing.status).to.equal(2);
     expect(missing.stderr).to.include(`no report for load 2026-02-01; reports kept: ${LOAD_DATE}`);
   });

@@ -1,8 +1,11 @@
 import { DuckDBInstance } from "@duckdb/node-api";
+import { expect } from "chai";
+import { spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { PROJECT_ROOT } from "../../src/model/contracts";
 import { withLakeLock } from "../../src/pipeline/lock";
 import { saveReport } from "../../src/report/history";
 import { QualityReport } from "../../src/report/types";
@@ -74,4 +77,33 @@ export async function snapshot(lakeDir: string): Promise<Record<string, unknown>
 /** Keeps a report in a lake as `lake run` does: under the lake's lock, in one commit. */
 export async function keepReport(lakeDir: string, report: QualityReport): Promise<string[]> {
   return withLakeLock(lakeDir, "test: keep a report", async (lock) => saveReport(lock, report));
+}
+
+/** Runs `bin/lake ...` as a user would, without blocking this process (so fakes in it can answer). */
+export function lakeAsync(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(path.join(PROJECT_ROOT, "bin", "lake"), args, { env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/**
+ * The sample load in a local lake beside the dev stack's outputs (`lake plan --outputs`): what the
+ * AWS-path tests check a deployed load against. The sample has defects on purpose: `lake run` exits 1.
+ */
+export async function sampleLoadAndDevOutputs(dir: string, loadDate: string): Promise<{ lakeDir: string; outputsFile: string; local: QualityReport }> {
+  const lakeDir = path.join(dir, "lake");
+  const outputsFile = path.join(dir, "out.json");
+  const [run, plan] = await Promise.all([
+    lakeAsync(["run", "--input", path.join(PROJECT_ROOT, "data", "sample"), "--lake", lakeDir, "--load-date", loadDate, "--format", "json"]),
+    lakeAsync(["plan", "--stack", "dev", "--outputs", outputsFile]),
+  ]);
+  expect(plan.status, plan.stderr).to.equal(0);
+  expect(run.status, run.stderr).to.equal(1);
+  const local = JSON.parse(fs.readFileSync(path.join(lakeDir, "quality", loadDate, "report.json"), "utf8")) as QualityReport;
+  return { lakeDir, outputsFile, local };
 }
