@@ -39,13 +39,13 @@ async function load(task: Extract<WorkerTask, { kind: "load" }>, started: bigint
     lakeDir: task.lake,
     loadDate: task.loadDate,
     contracts: loadContracts(),
-    // The last dataset's quarantine written (after its processed): CSV -> processed + quarantine done, curated next.
+    // The last of the last dataset's processed and quarantine writes: CSV -> processed + quarantine done, curated next.
     onProgress: (message) => {
       const at = { wall: seconds(started), cpu: cpuSeconds(cpuStart) };
-      if (/: quarantine written$/.test(message)) marks.toProcessed = at;
+      if (/: (processed|quarantine) written$/.test(message)) marks.toProcessed = at;
     },
   });
-  if (marks.toProcessed === undefined) throw new Error(`the load reported no "<dataset>: quarantine written" step; bench/worker.ts must follow the progress messages of src/pipeline/load.ts`);
+  if (marks.toProcessed === undefined) throw new Error(`the load reported no "<dataset>: processed written" or "quarantine written" step; bench/worker.ts must follow the progress messages of src/pipeline/load.ts`);
   return {
     marks,
     datasets: result.datasets.map((d) => ({

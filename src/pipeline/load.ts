@@ -6,7 +6,7 @@ import { Contract, contractForLoad, decideNumbersFromEvidence, NUMBER_EVIDENCE_R
 import { readParquet } from "../sql/batch-source";
 import { duckdbReadPath, duckdbWritePath } from "../sql/duckdb-paths";
 import { duckdb as d } from "../sql/dialect";
-import { decimalEvidenceSql, rowProblemsSql, typedViewSql } from "../sql/typed-view";
+import { ColumnLookup, decimalEvidenceSql, loadRowsSql, lookupTableSql } from "../sql/typed-view";
 import { positionalColumn, readExport } from "./csv-read";
 import { DiscoveredInputs, discoverInputs, SkippedFile } from "./discover";
 import { isIsoDate } from "../model/text";
@@ -151,36 +151,44 @@ async function stageDataset(
 
   // Row order matters only while parsing (it gives line numbers); past it DuckDB may write in parallel.
   await connection.run("SET preserve_insertion_order = false");
-  // Typed once into a temporary table: both the processed and the quarantine writes read it.
-  const typedTable = `typed_${firstIndex}`;
   const numbers = await decideNumbers(connection, contract, staged);
   warnings.push(...numbers.warnings);
   // The contract as this load reads it: with the decimal separator its values showed, when the contract names none.
   const reading = contractForLoad(contract, numbers.record);
-  await connection.run(`CREATE OR REPLACE TEMP TABLE ${typedTable} AS SELECT *, ${rowProblemsSql(d, reading)} AS _reason FROM (${typedViewSql(d, reading, batchSql(contract, staged))}) AS typed`);
-  progress(`${contract.name}: typed`);
-  const typed = `SELECT * FROM ${typedTable}`;
-  const processedDir = tx.staged(layerPaths.processedLoad(contract.name, loadDate));
-  fs.mkdirSync(path.dirname(processedDir), { recursive: true });
-  const dataColumns = contract.columns.map((c) => d.ident(c.name)).join(", ");
-  const processedRows = `SELECT ${dataColumns}, ${d.dateLiteral(loadDate)} AS _load_date, _source_file, _row FROM (${typed}) WHERE _reason IS NULL`;
-  await connection.run(
-    `COPY (${processedRows}) TO ${duckdbWritePath(processedDir)} (${PARQUET_WRITE}, FILE_SIZE_BYTES ${TARGET_FILE_BYTES}, FILENAME_PATTERN 'part-{i}')`,
-  );
-  progress(`${contract.name}: processed written`);
-  const rawColumns = contract.columns.map((c) => `${d.ident(`${c.name}__raw`)} AS ${d.ident(c.name)}`).join(", ");
+  const batch = batchSql(contract, staged);
+  const lookups = await stageLookups(connection, reading, batch, `lookup_${firstIndex}`);
+  // Typed once into a temporary table of the typed columns and the reason: processed and curated
+  // read it; the quarantine takes the text of its few rows from the parsed tables.
+  const typedTable = `typed_${firstIndex}`;
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${typedTable} AS ${loadRowsSql(d, reading, batch, lookups)}`);
+  progress(`${contract.name}: typed${lookups.length === 0 ? "" : ` (${lookups.map((l) => l.column).join(", ")} once per distinct value)`}`);
   const nullColumns = contract.columns.map((c) => `CAST(NULL AS VARCHAR) AS ${d.ident(c.name)}`).join(", ");
   const structural = staged.map(
     ({ rejectsTable, load }) =>
       `SELECT ${nullColumns}, ${d.str(path.basename(load.rawPath))} AS _source_file, CAST(line AS BIGINT) AS _row, reason AS _reason, 'structure' AS _reason_kind, raw_line AS _raw_line FROM ${rejectsTable}`,
   );
+  const rawColumns = contract.columns.map((c) => `b.${d.ident(c.name)}`).join(", ");
   const quarantineFile = tx.staged(path.join(layerPaths.quarantineLoad(contract.name, loadDate), "part-0.parquet"));
   fs.mkdirSync(path.dirname(quarantineFile), { recursive: true });
   await connection.run(
-    `COPY (SELECT ${rawColumns}, _source_file, _row, _reason, 'value' AS _reason_kind, CAST(NULL AS VARCHAR) AS _raw_line FROM (${typed}) WHERE _reason IS NOT NULL ` +
+    `COPY (SELECT ${rawColumns}, b._source_file, b._row, t._reason, 'value' AS _reason_kind, CAST(NULL AS VARCHAR) AS _raw_line ` +
+      `FROM ${batch} AS b JOIN (SELECT _source_file, _row, _reason FROM ${typedTable} WHERE _reason IS NOT NULL) AS t ON b._source_file = t._source_file AND b._row = t._row ` +
       `UNION ALL ${structural.join(" UNION ALL ")} ORDER BY _source_file, _row) TO ${duckdbWritePath(quarantineFile)} (${PARQUET_WRITE})`,
   );
   progress(`${contract.name}: quarantine written`);
+  // The text is no longer needed: freed before the writes that follow.
+  for (const { parsedTable, rejectsTable } of staged) {
+    await connection.run(`DROP TABLE ${parsedTable}; DROP TABLE ${rejectsTable}`);
+  }
+  for (const { table } of lookups) await connection.run(`DROP TABLE ${table}`);
+  const processedDir = tx.staged(layerPaths.processedLoad(contract.name, loadDate));
+  fs.mkdirSync(path.dirname(processedDir), { recursive: true });
+  const dataColumns = contract.columns.map((c) => d.ident(c.name)).join(", ");
+  const processedRows = `SELECT ${dataColumns}, ${d.dateLiteral(loadDate)} AS _load_date, _source_file, _row FROM ${typedTable} WHERE _reason IS NULL`;
+  await connection.run(
+    `COPY (${processedRows}) TO ${duckdbWritePath(processedDir)} (${PARQUET_WRITE}, FILE_SIZE_BYTES ${TARGET_FILE_BYTES}, FILENAME_PATTERN 'part-{i}')`,
+  );
+  progress(`${contract.name}: processed written`);
   // Counted back from the files written, so the reconciliation checks the lake, not our own arithmetic.
   const processedFiles = partFiles(processedDir);
   const processed = processedFiles.length === 0 ? 0 : await scalar(connection, `SELECT count(*) FROM ${readParquet(processedFiles)}`);
@@ -188,9 +196,6 @@ async function stageDataset(
   const curation = await stageCurated({ connection, tx, contract, lakeDir, loadDate, incoming: `(${processedRows})` });
   progress(`${contract.name}: curated ${curation.merge.mode === "incremental" ? "merged" : "rebuilt"} (${curation.merge.filesWritten} files written)`);
   await connection.run(`DROP TABLE ${typedTable}; SET preserve_insertion_order = true`);
-  for (const { parsedTable, rejectsTable } of staged) {
-    await connection.run(`DROP TABLE ${parsedTable}; DROP TABLE ${rejectsTable}`);
-  }
   return { files: staged.map((s) => s.load), warnings, processed, quarantined, curated: curation.merge, remove: curation.remove, numbers: numbers.record };
 }
 
@@ -234,6 +239,33 @@ async function decideNumbers(connection: DuckDBConnection, contract: Contract, s
     files.push(...(await connection.runAndReadAll(evidence)).getRowObjectsJson().map((r) => ({ file: String(r._source_file), point: Number(r.point), comma: Number(r.comma) })));
   }
   return decideNumbersFromEvidence(contract, files);
+}
+
+/** A column is typed once per distinct value when its first records show at most one distinct text in this many. */
+const LOOKUP_RATIO = 20;
+/** Records of each batch whose distinct values decide which columns are typed by lookup. */
+const LOOKUP_SAMPLE_RECORDS = 100_000;
+
+/**
+ * Lookup tables (see lookupTableSql) for the columns worth typing once per distinct value: those
+ * whose typing is more than a trim (values maps, booleans, numbers, dates, timestamps) and whose
+ * first records repeat few values. Only a cost decision: a lookup types each value exactly as
+ * the typed view does.
+ */
+async function stageLookups(connection: DuckDBConnection, contract: Contract, batch: string, prefix: string): Promise<ColumnLookup[]> {
+  const candidates = contract.columns.filter((c) => c.type.kind !== "string" || c.valueMap.size > 0);
+  if (candidates.length === 0) return [];
+  const distinct = candidates.map((c, i) => `approx_count_distinct(${d.ident(c.name)}) AS d${i}`).join(", ");
+  const [sample] = (await connection.runAndReadAll(`SELECT count(*) AS n, ${distinct} FROM (SELECT * FROM ${batch} LIMIT ${LOOKUP_SAMPLE_RECORDS})`)).getRows();
+  const sampled = Number(sample[0]);
+  const lookups: ColumnLookup[] = [];
+  for (const [i, c] of candidates.entries()) {
+    if (sampled === 0 || Number(sample[i + 1]) * LOOKUP_RATIO > sampled) continue;
+    const table = `${prefix}_${i}`;
+    await connection.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${lookupTableSql(d, contract, c.name, batch)}`);
+    lookups.push({ column: c.name, table });
+  }
+  return lookups;
 }
 
 function writeLoadRecord(tx: LakeTransaction, dataset: string, loadDate: string, files: readonly FileLoad[], curated: CuratedMerge, numbers: NumberRecord): void {

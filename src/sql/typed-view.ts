@@ -186,35 +186,95 @@ export function typedViewSql(d: Dialect, contract: Contract, source: string, onl
 }
 
 /**
+ * Why one value of `column` cannot be typed ("price: 'N/A' is not a decimal(18,4)"), NULL when it
+ * can. Non-NULL exactly when {@link columnFailsSql} holds.
+ */
+function columnProblemSql(d: Dialect, contract: Contract, c: Column): string {
+  const contractFile = path.basename(contract.file);
+  const present = d.ident(presentName(c.name));
+  const raw = d.ident(rawName(c.name));
+  // A reason quotes at most REASON_VALUE_CHARS of the value: a 5 MB value must not make a 5 MB reason.
+  const quoted = `CASE WHEN length(${raw}) > ${REASON_VALUE_CHARS} THEN concat(substr(${raw}, 1, ${REASON_VALUE_CHARS}), ${d.str("…")}) ELSE ${raw} END`;
+  const says = (text: string): string => `concat(${d.str(`${c.name}: '`)}, ${quoted}, ${d.str(`' ${text}`)})`;
+  const bad = `${present} AND ${d.ident(c.name)} IS NULL`;
+  const trimmed = d.trimWhitespace(raw);
+  const why: string[] = [];
+  if (c.type.kind === "decimal") {
+    const ambiguous = ambiguousNumberSql(d, contract.numbers, trimmed);
+    if (ambiguous !== undefined) {
+      why.push(`WHEN ${bad} AND ${ambiguous} THEN ${says(`reads two ways (a decimal or a thousands separator?); declare decimal_separator in contract ${contractFile}`)}`);
+    }
+    why.push(`WHEN ${bad} AND ${tooManyDecimalsSql(d, contract.numbers, trimmed)} THEN ${says(`has more decimals than the ${c.type.scale} of ${c.typeName}`)}`);
+  }
+  why.push(`WHEN ${bad} THEN ${says(`is not a valid ${c.typeName}`)}`);
+  if (c.required) {
+    const marker = c.nullMarkers.length === 0 ? "" : ` WHEN NOT ${present} AND ${trimmed} IN (${c.nullMarkers.map((m) => d.str(m)).join(", ")}) THEN concat(${d.str(`${c.name}: required value is missing ('`)}, ${trimmed}, ${d.str("' is a null marker)")})`;
+    why.push(`${marker.trim()} WHEN NOT ${present} THEN ${d.str(`${c.name}: required value is missing`)}`.trim());
+  }
+  return `CASE ${why.join(" ")} END`;
+}
+
+/** True (SQL) when a value of `column` in the typed view cannot be typed: present and unreadable, or required and missing. */
+function columnFailsSql(d: Dialect, c: Column): string {
+  const present = d.ident(presentName(c.name));
+  const bad = `(${present} AND ${d.ident(c.name)} IS NULL)`;
+  return c.required ? `(${bad} OR NOT ${present})` : bad;
+}
+
+/**
  * One text per row listing why it cannot be typed ("price: 'N/A' is not a decimal(18,4)"),
  * NULL when the row is valid. Evaluated over the typed view.
  */
 export function rowProblemsSql(d: Dialect, contract: Contract): string {
-  const contractFile = path.basename(contract.file);
-  const problems = contract.columns.map((c) => {
-    const present = d.ident(presentName(c.name));
-    const raw = d.ident(rawName(c.name));
-    // A reason quotes at most REASON_VALUE_CHARS of the value: a 5 MB value must not make a 5 MB reason.
-    const quoted = `CASE WHEN length(${raw}) > ${REASON_VALUE_CHARS} THEN concat(substr(${raw}, 1, ${REASON_VALUE_CHARS}), ${d.str("…")}) ELSE ${raw} END`;
-    const says = (text: string): string => `concat(${d.str(`${c.name}: '`)}, ${quoted}, ${d.str(`' ${text}`)})`;
-    const bad = `${present} AND ${d.ident(c.name)} IS NULL`;
-    const trimmed = d.trimWhitespace(raw);
-    const why: string[] = [];
-    if (c.type.kind === "decimal") {
-      const ambiguous = ambiguousNumberSql(d, contract.numbers, trimmed);
-      if (ambiguous !== undefined) {
-        why.push(`WHEN ${bad} AND ${ambiguous} THEN ${says(`reads two ways (a decimal or a thousands separator?); declare decimal_separator in contract ${contractFile}`)}`);
-      }
-      why.push(`WHEN ${bad} AND ${tooManyDecimalsSql(d, contract.numbers, trimmed)} THEN ${says(`has more decimals than the ${c.type.scale} of ${c.typeName}`)}`);
-    }
-    why.push(`WHEN ${bad} THEN ${says(`is not a valid ${c.typeName}`)}`);
-    if (c.required) {
-      const marker = c.nullMarkers.length === 0 ? "" : ` WHEN NOT ${present} AND ${trimmed} IN (${c.nullMarkers.map((m) => d.str(m)).join(", ")}) THEN concat(${d.str(`${c.name}: required value is missing ('`)}, ${trimmed}, ${d.str("' is a null marker)")})`;
-      why.push(`${marker.trim()} WHEN NOT ${present} THEN ${d.str(`${c.name}: required value is missing`)}`.trim());
-    }
-    return `CASE ${why.join(" ")} END`;
-  });
-  return `NULLIF(concat_ws('; ', ${problems.join(", ")}), '')`;
+  return `NULLIF(concat_ws('; ', ${contract.columns.map((c) => columnProblemSql(d, contract, c)).join(", ")}), '')`;
+}
+
+/**
+ * A column the load types once per distinct value: `table` holds each distinct text of the
+ * column (`value`) with its typed value (`typed`) and why it cannot be typed (`problem`), from
+ * {@link lookupTableSql}.
+ */
+export interface ColumnLookup {
+  readonly column: string;
+  readonly table: string;
+}
+
+const LOOKUP_SUFFIX = "__lookup";
+const PROBLEM_SUFFIX = "__problem";
+
+/**
+ * The lookup table of one column over `source` (the batch): its distinct texts, each typed by
+ * the typed view and given its problem, so a column of few distinct values (enum spellings,
+ * dates) is typed once per value instead of once per row.
+ */
+export function lookupTableSql(d: Dialect, contract: Contract, column: string, source: string): string {
+  const c = contract.columns.find((x) => x.name === column);
+  if (c === undefined) throw new Error(`lookupTableSql: ${column} is not a column of ${contract.name}`);
+  const distinct = `(SELECT DISTINCT ${d.ident(c.name)}, CAST(NULL AS VARCHAR) AS ${d.ident("_source_file")}, CAST(NULL AS BIGINT) AS ${d.ident("_row")} FROM ${source} AS batch)`;
+  return `SELECT ${d.ident(rawName(c.name))} AS ${d.ident("value")}, ${d.ident(c.name)} AS ${d.ident("typed")}, ${columnProblemSql(d, contract, c)} AS ${d.ident("problem")} FROM (${typedViewSql(d, contract, distinct, [c.name])}) AS typed`;
+}
+
+/**
+ * What the load keeps of a typed batch: `_source_file`, `_row`, each contract column typed, and
+ * `_reason` (as {@link rowProblemsSql}; NULL for a valid row). The text of the values is left
+ * out: the quarantine takes it from the batch for its few rows. Columns in `lookups` are typed by
+ * joining their lookup tables; the reason text is built only for the rows that have one.
+ */
+export function loadRowsSql(d: Dialect, contract: Contract, source: string, lookups: readonly ColumnLookup[] = []): string {
+  const looked = new Map(lookups.map((l) => [l.column, l]));
+  const computed = contract.columns.filter((c) => !looked.has(c.name));
+  const carried = lookups.flatMap((l) => [l.column + LOOKUP_SUFFIX, l.column + PROBLEM_SUFFIX]);
+  const joined =
+    lookups.length === 0
+      ? source
+      : `(SELECT batch.*, ${lookups.map((l, i) => `l${i}.${d.ident("typed")} AS ${d.ident(l.column + LOOKUP_SUFFIX)}, l${i}.${d.ident("problem")} AS ${d.ident(l.column + PROBLEM_SUFFIX)}`).join(", ")} ` +
+        `FROM ${source} AS batch ${lookups.map((l, i) => `LEFT JOIN ${l.table} AS l${i} ON batch.${d.ident(l.column)} IS NOT DISTINCT FROM l${i}.${d.ident("value")}`).join(" ")})`;
+  const view = typedViewSql(d, contract, joined, computed.map((c) => c.name), carried);
+  const problems = contract.columns.map((c) => (looked.has(c.name) ? d.ident(c.name + PROBLEM_SUFFIX) : columnProblemSql(d, contract, c)));
+  const fails = contract.columns.map((c) => (looked.has(c.name) ? `${d.ident(c.name + PROBLEM_SUFFIX)} IS NOT NULL` : columnFailsSql(d, c)));
+  const typed = contract.columns.map((c) => (looked.has(c.name) ? `${d.ident(c.name + LOOKUP_SUFFIX)} AS ${d.ident(c.name)}` : d.ident(c.name)));
+  const reason = `CASE WHEN ${fails.join(" OR ")} THEN concat_ws('; ', ${problems.join(", ")}) END`;
+  return `SELECT ${d.ident("_source_file")}, ${d.ident("_row")}, ${typed.join(", ")}, ${reason} AS ${d.ident("_reason")} FROM (${view}) AS typed`;
 }
 
 /**

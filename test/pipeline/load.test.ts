@@ -51,6 +51,42 @@ describe("pipeline: lake run", () => {
     expect(columns.map((c) => c.name)).to.deep.equal([...contracts.find((c) => c.name === "transactions")!.columns.map((c) => c.name), "_load_date", "_source_file", "_row"]);
   });
 
+  it("types columns of few distinct values once per value, with the same rows, raw text and reasons as row by row", async () => {
+    const header = "transaccion_id;tipo_transaccion;id_cliente_proveedor;cantidad_comprada;precio;tipo_energia;fecha_transaccion\n";
+    // Eight kinds of row, repeated: the type, energy and date columns show few distinct texts, so the load types them by lookup.
+    const kinds = [
+      (n: number) => `T${n};Compra;P1;${n},5;0,12;Eólica;05/03/2024`,
+      (n: number) => `T${n}; VENTA ;C1;${n};1;solar;2024-03-06`,
+      (n: number) => `T${n};N/A;C1;${n};1;solar;2024-03-06`,
+      (n: number) => `T${n};venta;C2;${n};2;carbón;31/02/2024`,
+      (n: number) => `T${n};venta;C2;${n};2;;`,
+      (n: number) => `T${n};trueque;C2;${n};2;HIDRICA;2024-3-7`,
+      (n: number) => `T${n};c;P2;${n};2;Térmica;07/03/2024`,
+      (n: number) => `T${n};venta;C3;${n};2;nuclear;-`,
+    ];
+    const rows = Array.from({ length: 400 }, (_, i) => kinds[i % kinds.length](i + 1));
+    const input = writeFiles(tempDir("in"), { "transacciones.csv": header + rows.join("\n") + "\n" });
+    const lake = tempDir("lake");
+    const messages: string[] = [];
+    const result = await runLoad({ inputDir: input, lakeDir: lake, loadDate: "2024-05-01", contracts, onProgress: (m) => messages.push(m) });
+    expect(messages.some((m) => m.endsWith("transactions: typed (transaction_type, price, energy_type, transaction_date once per distinct value)")), messages.join("\n")).to.equal(true);
+    expect(result.datasets[0].rows).to.deep.include({ raw: 400, processed: 250, quarantined: 150 });
+    const processed = await query(`SELECT transaction_type AS t, energy_type AS e, CAST(transaction_date AS VARCHAR) AS d, count(*) AS n FROM read_parquet('${lake}/processed/transactions/load_date=2024-05-01/*.parquet') GROUP BY ALL ORDER BY ALL`);
+    expect(processed).to.deep.equal([
+      { t: "buy", e: "thermal", d: "2024-03-07", n: "50" },
+      { t: "buy", e: "wind", d: "2024-03-05", n: "50" },
+      { t: "sell", e: "nuclear", d: null, n: "50" },
+      { t: "sell", e: "solar", d: "2024-03-06", n: "50" },
+      { t: "sell", e: null, d: null, n: "50" },
+    ]);
+    const quarantine = await query(`SELECT transaction_type AS t, energy_type AS e, transaction_date AS d, _reason, count(*) AS n FROM read_parquet('${lake}/quarantine/transactions/load_date=2024-05-01/*.parquet') GROUP BY ALL ORDER BY ALL`);
+    expect(quarantine).to.deep.equal([
+      { t: "N/A", e: "solar", d: "2024-03-06", _reason: "transaction_type: required value is missing ('N/A' is a null marker)", n: "50" },
+      { t: "trueque", e: "HIDRICA", d: "2024-3-7", _reason: "transaction_date: '2024-3-7' is not a valid date", n: "50" },
+      { t: "venta", e: "carbón", d: "31/02/2024", _reason: "transaction_date: '31/02/2024' is not a valid date", n: "50" },
+    ]);
+  });
+
   it("keeps the latest row of a key in curated, across loads", async () => {
     const lake = tempDir("lake");
     const header = "transaction_id,transaction_type,counterparty_id,quantity_kwh,price,energy_type,transaction_date\n";
