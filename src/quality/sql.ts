@@ -220,9 +220,10 @@ class Expressions {
     }
   }
 
-  /** A column as text, as received where it was (quarantined rows) or as typed (processed rows); masked when PII. */
+  /** A column as text, as received where it was (quarantined rows) or as typed (processed rows, whose `__raw` is NULL); masked when PII. */
   shownValue(column: Column): string {
-    const value = this.d.ident(rawName(column.name));
+    const typed = column.type.kind === "string" ? this.typed(column.name) : `CAST(${this.typed(column.name)} AS ${this.d.sqlType({ kind: "string" })})`;
+    const value = `COALESCE(${this.d.ident(rawName(column.name))}, ${typed})`;
     return column.pii ? maskSql(value) : value;
   }
 
@@ -447,7 +448,11 @@ export function referenceTargetNames(rule: ReferencesRule): string[] {
   });
 }
 
-/** One query per referenced dataset: the batch LEFT JOINed with the distinct referenced keys. */
+/**
+ * One query per referenced dataset: the batch LEFT JOINed with the distinct referenced keys, each
+ * target a named boolean in `checked`. Only the rows failing one of them are counted and sampled
+ * (the query has no other figure), so a clean batch builds no sample and feeds no aggregate.
+ */
 function referencesQuery(x: Expressions, target: CheckTarget, contracts: readonly Contract[], dataset: string, refs: readonly TargetRef[], loadDate: string, sampleSize: number): CompiledQuery {
   const { d, contract } = x;
   const id = (name: string): string => d.ident(name);
@@ -459,6 +464,7 @@ function referencesQuery(x: Expressions, target: CheckTarget, contracts: readonl
   const ctes: [string, string][] = [["batch", batch]];
   const joins: string[] = [];
   const flags: string[] = [];
+  const flagNames: string[] = [];
   const counts: string[] = [];
   for (const ref of refs) {
     const rule = ref.rule.rule as ReferencesRule;
@@ -476,14 +482,16 @@ function referencesQuery(x: Expressions, target: CheckTarget, contracts: readonl
     const applies = [`${id("batch")}.${id(rule.column)} IS NOT NULL`, ...(t.when ? [`COALESCE(${x.condition(t.when)}, FALSE)`] : []), ...earlier];
     const flag = `${ref.rule.name}__${ref.column}`;
     flags.push(`${applies.join(" AND ")} AND ${id(keys)}.${id("_referenced_key")} IS NULL AS ${id(flag)}`);
-    counts.push(`${d.countIf(id(flag))} AS ${id(resultColumn.targetFailed(ref.rule.name, ref.column))}`);
+    flagNames.push(flag);
+    // No failing row leaves DuckDB's count_if NULL, not 0.
+    counts.push(`COALESCE(${d.countIf(id(flag))}, 0) AS ${id(resultColumn.targetFailed(ref.rule.name, ref.column))}`);
     if (sampleSize > 0) counts.push(`${x.samples(`CASE WHEN ${id(flag)} THEN ${x.rowRecord(rule)} END`, sampleSize)} AS ${id(resultColumn.targetSamples(ref.rule.name, ref.column))}`);
   }
   ctes.push(["checked", selectSql([`${id("batch")}.*`, ...flags], `${id("batch")}\n${joins.join("\n")}`)]);
   return {
     purpose: "references",
     referencedDataset: dataset,
-    sql: withQuery(d, ctes, selectSql(counts, id("checked"))),
+    sql: withQuery(d, ctes, selectSql(counts, id("checked"), [`WHERE ${flagNames.map(id).join(" OR ")}`])),
     rules: rules.map((r) => r.rule.id),
   };
 }
