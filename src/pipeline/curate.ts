@@ -235,6 +235,8 @@ async function readCurated(connection: DuckDBConnection, c: Curation, lakeDir: s
     all,
     partitions,
     holding: async (keys) => {
+      // No curated partition yet (a first load): nothing to look up, and the load's keys are not hashed.
+      if (partitions.length === 0) return [];
       const probes = await keyHashesOf(connection, c.contract, keys);
       return partitions.flatMap((p) => [...partsHolding(p.index, probes)].sort((a, b) => a - b).flatMap((n) => p.files.get(n) ?? []));
     },

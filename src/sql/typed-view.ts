@@ -90,11 +90,13 @@ function numberSql(d: Dialect, numbers: NumberFormat, type: ColumnType, clean: s
     return `CASE WHEN ${d.fullMatch(clean, numberPattern(undefined, grouping, undefined))} THEN ${d.tryCast(canonicalNumber(clean, undefined, grouping), type)} END`;
   }
   const options = readings(numbers);
-  const plain = `WHEN ${d.fullMatch(clean, "[+-]?\\d+")} THEN ${d.tryCast(clean, type)}`;
   if (options.length === 1) {
+    // One shape, plain digits included (they read the same rewritten).
     const [{ decimal, grouping }] = options;
-    return `CASE ${plain} WHEN ${d.fullMatch(clean, numberPattern(decimal, grouping, scale))} THEN ${d.tryCast(canonicalNumber(clean, decimal, grouping), type)} END`;
+    return `CASE WHEN ${d.fullMatch(clean, numberPattern(decimal, grouping, scale))} THEN ${d.tryCast(canonicalNumber(clean, decimal, grouping), type)} END`;
   }
+  // Plain digits fit both readings, and read the same in either.
+  const plain = `WHEN ${d.fullMatch(clean, "[+-]?\\d+")} THEN ${d.tryCast(clean, type)}`;
   const fits = (i: number): string => d.fullMatch(clean, numberPattern(options[i].decimal, options[i].grouping, undefined));
   const branches = options.map(
     (o, i) => `WHEN ${d.fullMatch(clean, numberPattern(o.decimal, o.grouping, scale))} AND NOT ${fits(1 - i)} THEN ${d.tryCast(canonicalNumber(clean, o.decimal, o.grouping), type)}`,

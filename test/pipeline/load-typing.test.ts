@@ -37,6 +37,7 @@ const VALUES: (string | null)[][] = [
   [" ", null, "0", "x", null, "NULL", "-"],
   ["T7", "VENTA", "TRUE", "+3", ",5", "05/03/2024", "2024-03-05 10:00"],
   ["T8", "compra", "falso", "99999999999999999999", "1.234.567,1234", "29/02/2024", "2024-02-30 00:00:00"],
+  ["T\t9 ", " compra", "yes\r", "\t5", " 1,5\t", "\n05/03/2024", "2024-03-05 10:00:00 "],
 ];
 
 const literal = (v: string | null): string => (v === null ? "CAST(NULL AS VARCHAR)" : d.str(v));
@@ -55,6 +56,8 @@ describe("load typing: loadRowsSql and lookups against the typed view", () => {
     // The batch exercises what it should: valid rows, and reasons for several columns at once.
     expect(expected.filter((r) => r._reason === null).length).to.be.greaterThan(0);
     expect(expected.filter((r) => String(r._reason ?? "").includes("; ")).length).to.be.greaterThan(2);
+    // Whitespace (space, tab, CR, LF) is trimmed at the ends only.
+    expect(expected.find((r) => r._row === "10")).to.deep.equal({ _row: "10", id: "T\t9", kind: "buy", active: "true", count: "5", price: "1.5000", day: "2024-03-05", at: "2024-03-05 10:00:00", _reason: null });
     for (const lookups of [[], ["kind", "day"], contract.columns.map((c) => c.name)]) {
       expect(await typedBy(lookups), `lookups: ${lookups.join(", ") || "none"}`).to.deep.equal(expected);
     }
@@ -62,7 +65,7 @@ describe("load typing: loadRowsSql and lookups against the typed view", () => {
 
   it("a lookup table holds each distinct text once, NULL included, with its typed value and problem", async () => {
     const rows = await query(`SELECT value, CAST(typed AS VARCHAR) AS typed, problem FROM (${lookupTableSql(d, contract, "kind", batch)}) ORDER BY value NULLS FIRST`);
-    expect(rows.map((r) => r.value)).to.deep.equal([null, "\tc\r\n", " VENTA ", "Compra", "N/A", "VENTA", "compra", "trueque"]);
+    expect(rows.map((r) => r.value)).to.deep.equal([null, "\tc\r\n", " VENTA ", " compra", "Compra", "N/A", "VENTA", "compra", "trueque"]);
     expect(rows.find((r) => r.value === " VENTA ")).to.deep.equal({ value: " VENTA ", typed: "sell", problem: null });
     expect(rows.find((r) => r.value === "N/A")?.problem).to.equal("kind: required value is missing ('N/A' is a null marker)");
   });
