@@ -5,8 +5,8 @@ import { Contract } from "../model/contracts";
 import { listParquet, readParquet } from "../sql/batch-source";
 import { duckdbReadPath, duckdbWritePath } from "../sql/duckdb-paths";
 import { duckdb as d } from "../sql/dialect";
-import { emptyEntries, entriesOfFiles, KEY_INDEX_FILE, KeyEntries, keyHashesOf, mergeEntries, partsHolding, readKeyIndex, writeKeyIndex } from "./key-index";
-import { CURATED_PRECEDENCE, curatedFiles, curatedPartitionValues, layerPaths, NULL_PARTITION, PARQUET_WRITE, partFiles, PERIOD_FORMATS, processedFilesOfLoad, processedLoadDates, TARGET_FILE_BYTES } from "./layout";
+import { FileKeyIndex, holdsAny, indexOfFile, isKeyIndexFile, KeyHashes, KeyIndexHeader, LEGACY_PARTITION_INDEX, keyHashesOf, keyIndexPath, keyTextSql, readKeyHashes, readKeyIndexHeader, withoutHashes, writeKeyIndex } from "./key-index";
+import { CURATED_PRECEDENCE, curatedFiles, layerPaths, NULL_PARTITION, PARQUET_WRITE, partFiles, PERIOD_FORMATS, processedFilesOfLoad, processedLoadDates, TARGET_FILE_BYTES } from "./layout";
 import { LakeTransaction, SCRATCH_DIR } from "./transaction";
 
 /**
@@ -43,7 +43,9 @@ export interface CuratedMerge {
   /** Curated data files written (rewritten or new). */
   readonly filesWritten: number;
   readonly filesRemoved: number;
-  /** Key indexes written, one per partition the load changed (`_keys.idx`, see key-index.ts). */
+  /** Key indexes whose hashes the merge read: those of the files whose key range (in the index's header) holds one of the load's keys. */
+  readonly keyIndexesRead: number;
+  /** Key indexes written, one per curated file written (`_part-<n>.keys`, see key-index.ts). */
   readonly keyIndexesWritten: number;
 }
 
@@ -199,75 +201,124 @@ async function rerunNeedsRebuild(connection: DuckDBConnection, c: Curation, lake
   return `the re-run of ${loadDate} no longer has ${stillCurated} key(s) whose curated row came from its earlier run; curated rebuilt from every processed partition so the rows they had replaced come back`;
 }
 
-/** A curated period partition: its part files (by number) and its key index. */
-interface Partition {
-  /** Lake path of the partition folder. */
-  readonly dir: string;
-  readonly value: string;
-  readonly files: ReadonlyMap<number, string>;
-  readonly index: KeyEntries;
-  /** The index did not describe the files (missing or stale) and was rebuilt from them: it is written with the load. */
-  readonly indexRebuilt: boolean;
+/** A curated part file and what its key index says of it. */
+interface CuratedPart {
+  readonly file: string;
+  readonly header: KeyIndexHeader;
+  /** The index did not describe the file (missing or stale) and was rebuilt from it: it is written with the load. */
+  readonly rebuilt?: FileKeyIndex;
+  /** Its key hashes, once read. */
+  hashes?: KeyHashes;
 }
 
 /** The curated files of a dataset, and which of them may hold given keys. */
 interface CuratedFiles {
   readonly all: readonly string[];
-  readonly partitions: readonly Partition[];
-  /** Curated files that may hold a key of the relation `keys` (its key columns): the key index's answer, or the one file. */
+  /** The part files of a partitioned dataset, with their indexes (none for a `data.parquet` dataset). */
+  readonly parts: readonly CuratedPart[];
+  /** Curated rows: from the indexes' headers, or the one file's footer. */
+  readonly rows: number;
+  /** Curated files that may hold a key of the relation `keys` (its key columns): the key indexes' answer, or the one file. */
   holding(keys: string): Promise<string[]>;
 }
 
 async function readCurated(connection: DuckDBConnection, c: Curation, lakeDir: string): Promise<CuratedFiles> {
   const all = curatedFiles(lakeDir, c.contract);
-  const partition = c.contract.curatedPartition;
-  if (partition === undefined) return { all, partitions: [], holding: async () => [...all] };
-  const partitions: Partition[] = [];
-  for (const value of curatedPartitionValues(lakeDir, c.contract)) {
-    const dir = layerPaths.curatedPartition(c.contract.name, partition, value);
-    const files = new Map(partFiles(path.join(lakeDir, dir)).map((f) => [partNumber(f), f]));
-    if (files.size === 0) continue;
-    const sizes = new Map([...files].map(([n, f]) => [n, fs.statSync(f).size]));
-    const kept = readKeyIndex(path.join(lakeDir, dir, KEY_INDEX_FILE), c.contract, sizes);
-    partitions.push({ dir, value, files, index: kept?.entries ?? (await entriesOfFiles(connection, c.contract, files)), indexRebuilt: kept === undefined });
+  if (c.contract.curatedPartition === undefined) return { all, parts: [], rows: await rowCount(connection, all), holding: async () => [...all] };
+  const parts: CuratedPart[] = [];
+  for (const file of all) {
+    const header = readKeyIndexHeader(file, c.contract);
+    if (header !== undefined) {
+      parts.push({ file, header });
+      continue;
+    }
+    const rebuilt = await indexOfFile(connection, c.contract, file);
+    parts.push({ file, header: rebuilt.header, rebuilt });
   }
   return {
     all,
-    partitions,
+    parts,
+    rows: parts.reduce((sum, p) => sum + p.header.rows, 0),
     holding: async (keys) => {
-      // No curated partition yet (a first load): nothing to look up, and the load's keys are not hashed.
-      if (partitions.length === 0) return [];
-      const probes = await keyHashesOf(connection, c.contract, keys);
-      return partitions.flatMap((p) => [...partsHolding(p.index, probes)].sort((a, b) => a - b).flatMap((n) => p.files.get(n) ?? []));
+      const { inRange, probes } = await partsInKeyRange(connection, c, parts, keys);
+      return inRange.filter((p) => holdsAny(hashesOf(p), probes)).map((p) => p.file);
     },
   };
 }
 
+/** A part's key hashes, read from its index once per load (a rewritten file's index is derived from them). */
+function hashesOf(part: CuratedPart): KeyHashes {
+  if (part.hashes === undefined) part.hashes = part.rebuilt?.hashes ?? readKeyHashes(part.file, part.header);
+  return part.hashes;
+}
+
 /**
- * Stages the key index of every partition the merge changed (or whose index was stale), from the
- * index it had and the key columns of the files written; a partition left without files loses
- * its index. Returns the lake paths of the indexes written and of those to remove.
+ * The parts whose key range (from their index headers) holds one of the keys of the relation
+ * `keys`, and the sorted hashes of those of the keys that fall in some part's range: one range
+ * join, no curated file read, and keys beyond every range (new trade ids) are not even hashed.
  */
-async function stageKeyIndexes(connection: DuckDBConnection, tx: LakeTransaction, c: Curation, lakeDir: string, curated: CuratedFiles, written: readonly string[], removed: readonly string[]): Promise<{ written: string[]; remove: string[] }> {
-  const byDir = new Map(curated.partitions.map((p) => [p.dir, p]));
-  const changed = new Set([...written, ...removed].map((f) => path.dirname(f)));
-  for (const p of curated.partitions) if (p.indexRebuilt) changed.add(p.dir);
-  const result = { written: [] as string[], remove: [] as string[] };
-  for (const dir of [...changed].sort()) {
-    const before = byDir.get(dir);
-    const writtenHere = new Map(written.filter((f) => path.dirname(f) === dir).map((f) => [partNumber(f), tx.staged(f)]));
-    const dropped = new Set([...writtenHere.keys(), ...removed.filter((f) => path.dirname(f) === dir).map(partNumber)]);
-    const sizes = new Map<number, number>();
-    for (const [n, f] of before?.files ?? []) if (!dropped.has(n)) sizes.set(n, fs.statSync(f).size);
-    for (const [n, f] of writtenHere) sizes.set(n, fs.statSync(f).size);
-    const indexPath = path.join(dir, KEY_INDEX_FILE);
-    if (sizes.size === 0) {
-      if (fs.existsSync(path.join(lakeDir, indexPath))) result.remove.push(indexPath);
-      continue;
-    }
-    const entries = mergeEntries(before?.index ?? emptyEntries(), dropped, await entriesOfFiles(connection, c.contract, writtenHere));
-    writeKeyIndex(tx.staged(indexPath), c.contract, entries, sizes);
+async function partsInKeyRange(connection: DuckDBConnection, c: Curation, parts: readonly CuratedPart[], keys: string): Promise<{ inRange: CuratedPart[]; probes: KeyHashes }> {
+  const ranged = parts.filter((p) => p.header.min !== null && p.header.max !== null);
+  if (ranged.length === 0) return { inRange: [], probes: { hi: new Uint32Array(0), lo: new Uint32Array(0) } };
+  const ranges = c.table("ranges");
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${ranges} ("part" INTEGER, "min" VARCHAR, "max" VARCHAR)`);
+  const appender = await connection.createAppender(ranges);
+  for (const [i, p] of ranged.entries()) {
+    appender.appendInteger(i);
+    appender.appendVarchar(p.header.min ?? "");
+    appender.appendVarchar(p.header.max ?? "");
+    appender.endRow();
+  }
+  appender.closeSync();
+  const keyTexts = `(SELECT ${c.keys}, ${keyTextSql(c.contract)} AS "_key" FROM ${keys})`;
+  const hit = (await connection.runAndReadAll(`SELECT DISTINCT r."part" FROM ${ranges} AS r JOIN ${keyTexts} AS k ON k."_key" BETWEEN r."min" AND r."max" ORDER BY 1`))
+    .getRows()
+    .map((r) => ranged[Number(r[0])]);
+  // The keys inside some range: joined with the ranges merged into disjoint spans, so each key meets one span at most.
+  const spans =
+    `SELECT min("min") AS "low", max("max") AS "high" FROM (SELECT *, count(*) FILTER (WHERE "reach" IS NULL OR "min" > "reach") OVER (ORDER BY "min", "max") AS "span" ` +
+    `FROM (SELECT "min", "max", max("max") OVER (ORDER BY "min", "max" ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS "reach" FROM ${ranges})) GROUP BY "span"`;
+  const probes = hit.length === 0 ? { hi: new Uint32Array(0), lo: new Uint32Array(0) } : await keyHashesOf(connection, c.contract, `(SELECT k.* FROM ${keyTexts} AS k JOIN (${spans}) AS s ON k."_key" BETWEEN s."low" AND s."high")`);
+  await connection.run(`DROP TABLE ${ranges}`);
+  return { inRange: hit, probes };
+}
+
+/**
+ * Stages the key index of every part file written (`derived` gives those of rewritten files; the
+ * others are read from the files) and of every part whose index was stale, and
+ * lists the indexes to remove: those of removed files, and partition-wide indexes of an earlier
+ * version of the lake. Returns lake paths, and the rows of the files written (from their indexes).
+ */
+async function stageKeyIndexes(
+  connection: DuckDBConnection,
+  tx: LakeTransaction,
+  c: Curation,
+  lakeDir: string,
+  curated: CuratedFiles,
+  written: readonly string[],
+  removed: readonly string[],
+  derived: ReadonlyMap<string, FileKeyIndex> = new Map(),
+): Promise<{ written: string[]; remove: string[]; rowsWritten: number }> {
+  const result = { written: [] as string[], remove: [] as string[], rowsWritten: 0 };
+  for (const file of written) {
+    const indexPath = keyIndexPath(file);
+    const index = derived.get(file) ?? (await indexOfFile(connection, c.contract, tx.staged(file)));
+    writeKeyIndex(tx.staged(indexPath), index);
     result.written.push(indexPath);
+    result.rowsWritten += index.header.rows;
+  }
+  const rewritten = new Set(written.map((f) => path.join(lakeDir, f)));
+  for (const part of curated.parts) {
+    if (part.rebuilt === undefined || rewritten.has(part.file) || removed.includes(path.relative(lakeDir, part.file))) continue;
+    const indexPath = keyIndexPath(path.relative(lakeDir, part.file));
+    writeKeyIndex(tx.staged(indexPath), part.rebuilt);
+    result.written.push(indexPath);
+  }
+  for (const file of removed) if (fs.existsSync(path.join(lakeDir, keyIndexPath(file)))) result.remove.push(keyIndexPath(file));
+  // Lakes written before indexes were per file kept one per partition: gone once every part has its own.
+  for (const dir of new Set([...curated.parts.map((p) => path.relative(lakeDir, path.dirname(p.file))), ...written.map((f) => path.dirname(f))])) {
+    const legacy = path.join(dir, LEGACY_PARTITION_INDEX);
+    if (fs.existsSync(path.join(lakeDir, legacy))) result.remove.push(legacy);
   }
   return result;
 }
@@ -281,7 +332,7 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
   const c = new Curation(contract);
   const curated = await readCurated(connection, c, lakeDir);
   const existing = curated.all;
-  const before = await rowCount(connection, existing);
+  const before = curated.rows;
   const loadRows = await scalar(connection, `SELECT count(*) FROM ${args.incoming}`);
 
   const stray = listParquet(path.join(lakeDir, layerPaths.curatedDataset(contract.name))).filter((f) => !existing.includes(f));
@@ -320,13 +371,16 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${newer} AS SELECT ${c.keys} FROM ${hits} WHERE "_load_date" > ${d.dateLiteral(loadDate)}`);
   incoming = await withoutLosers(incoming, newer, contract.key.map((k) => `i.${d.ident(k)} = m.${d.ident(k)}`).join(" AND "));
   await connection.run(`DELETE FROM ${hits} WHERE "_load_date" > ${d.dateLiteral(loadDate)}`);
-  const touchedFiles = (await connection.runAndReadAll(`SELECT DISTINCT "_file" FROM ${hits} ORDER BY 1`)).getRows().map((r) => String(r[0]));
+  const touched = (await connection.runAndReadAll(`SELECT "_file", count(*) FROM ${hits} GROUP BY 1 ORDER BY 1`)).getRows();
+  const touchedFiles = touched.map((r) => String(r[0]));
   const byPath = new Map(existing.map((f) => [f.split(path.sep).join("/"), f]));
   const rewrite = touchedFiles.map((f) => byPath.get(f) ?? f);
 
   const written: string[] = [];
   const remove: string[] = [];
   const partitions = new Set<string>();
+  // Indexes of rewritten files: their old index less the keys the load took out of them.
+  const derived = new Map<string, FileKeyIndex>();
   if (contract.curatedPartition === undefined) {
     // One file: the rows the load does not replace, plus the load's rows.
     const file = layerPaths.curatedFile(contract.name);
@@ -337,11 +391,14 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
     written.push(file);
   } else {
     const removed = new Set<string>();
-    for (const file of rewrite) {
+    for (const [i, file] of rewrite.entries()) {
       const relative = path.relative(lakeDir, file);
       partitions.add(path.basename(path.dirname(relative)).split("=").slice(1).join("="));
       const keep = `SELECT cur.* FROM ${c.fileRows(file)} AS cur ${c.keyJoin("ANTI", "cur", hits)}`;
-      if ((await scalar(connection, `SELECT count(*) FROM (${keep})`)) === 0) {
+      // Its index says how many rows it holds: the file is read only when some are left.
+      const part = curated.parts.find((p) => p.file === file);
+      const left = part === undefined ? await scalar(connection, `SELECT count(*) FROM (${keep})`) : part.header.rows - Number(touched[i][1]);
+      if (left === 0) {
         remove.push(relative);
         removed.add(file);
         continue;
@@ -349,18 +406,24 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
       fs.mkdirSync(path.dirname(tx.staged(relative)), { recursive: true });
       await connection.run(`COPY (${keep}) TO ${duckdbWritePath(tx.staged(relative))} (${PARQUET_WRITE})`);
       written.push(relative);
+      const hashesLeft = part === undefined ? undefined : withoutHashes(hashesOf(part), await keyHashesOf(connection, contract, `(SELECT ${c.keys} FROM ${hits} WHERE "_file" = ${d.str(touchedFiles[i])})`));
+      if (part !== undefined && hashesLeft !== undefined) {
+        derived.set(relative, { header: { ...part.header, bytes: fs.statSync(tx.staged(relative)).size, rows: hashesLeft.hi.length }, hashes: hashesLeft });
+      }
     }
     const periods = (await connection.runAndReadAll(c.periodsOf(incoming))).getRows().map((r) => String(r[0]));
     for (const period of periods) partitions.add(period);
     const taken = (dir: string): Set<number> => new Set(partFiles(path.join(lakeDir, dir)).filter((f) => !removed.has(f)).map(partNumber));
     written.push(...(await writePeriods(connection, tx, c, incoming, periods, taken)));
   }
-  // A file written again (data.parquet, always) is counted from its new version only.
-  const rewritten = new Set(written.map((f) => path.join(lakeDir, f)));
-  const unchanged = existing.filter((f) => !rewrite.includes(f) && !rewritten.has(f));
-  const rows = await rowCount(connection, [...unchanged, ...written.map((f) => tx.staged(f))]);
   await connection.run(`DROP TABLE ${losers}; DROP TABLE ${hits}; DROP TABLE ${newer}; DROP TABLE ${loadKeys}`);
-  const indexes = contract.curatedPartition === undefined ? { written: [] as string[], remove: [] as string[] } : await stageKeyIndexes(connection, tx, c, lakeDir, curated, written, remove);
+  const indexes = contract.curatedPartition === undefined ? undefined : await stageKeyIndexes(connection, tx, c, lakeDir, curated, written, remove, derived);
+  // Counted from the files: those the load left alone by their index headers, those it wrote by theirs (data.parquet, always written again, by its footer).
+  const rewritten = new Set(written.map((f) => path.join(lakeDir, f)));
+  const rows =
+    indexes === undefined
+      ? await rowCount(connection, written.map((f) => tx.staged(f)))
+      : curated.parts.filter((p) => !rewrite.includes(p.file) && !rewritten.has(p.file)).reduce((sum, p) => sum + p.header.rows, 0) + indexes.rowsWritten;
   return {
     merge: {
       mode: "incremental",
@@ -370,9 +433,10 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
       filesRead: candidates.length,
       filesWritten: written.length,
       filesRemoved: remove.length,
-      keyIndexesWritten: indexes.written.length,
+      keyIndexesRead: curated.parts.filter((p) => p.hashes !== undefined && p.rebuilt === undefined).length,
+      keyIndexesWritten: indexes?.written.length ?? 0,
     },
-    remove: [...remove, ...indexes.remove],
+    remove: [...remove, ...(indexes?.remove ?? [])],
   };
 }
 
@@ -399,11 +463,13 @@ async function rebuild(args: CurateArgs, c: Curation, existing: readonly string[
   }
   const rows = await rowCount(connection, written.map((f) => tx.staged(f)));
   await connection.run(`DROP TABLE ${all}`);
-  const indexes = contract.curatedPartition === undefined ? { written: [] as string[] } : await stageKeyIndexes(connection, tx, c, lakeDir, { all: [], partitions: [], holding: async () => [] }, written, []);
+  const indexes = contract.curatedPartition === undefined ? { written: [] as string[] } : await stageKeyIndexes(connection, tx, c, lakeDir, { all: [], parts: [], rows: 0, holding: async () => [] }, written, []);
+  // Every index the rebuild did not write goes with the files it described.
   const datasetDir = layerPaths.curatedDataset(contract.name);
-  const staleIndexes = (fs.existsSync(path.join(lakeDir, datasetDir)) ? fs.readdirSync(path.join(lakeDir, datasetDir)) : [])
-    .map((folder) => path.join(datasetDir, folder, KEY_INDEX_FILE))
-    .filter((f) => fs.existsSync(path.join(lakeDir, f)) && !indexes.written.includes(f));
+  const folders = fs.existsSync(path.join(lakeDir, datasetDir)) ? fs.readdirSync(path.join(lakeDir, datasetDir), { withFileTypes: true }).filter((e) => e.isDirectory()) : [];
+  const staleIndexes = folders
+    .flatMap((folder) => fs.readdirSync(path.join(lakeDir, datasetDir, folder.name)).filter(isKeyIndexFile).map((f) => path.join(datasetDir, folder.name, f)))
+    .filter((f) => !indexes.written.includes(f));
   const remove = [...existing.map((f) => path.relative(lakeDir, f)), ...staleIndexes];
   return {
     merge: {
@@ -415,6 +481,7 @@ async function rebuild(args: CurateArgs, c: Curation, existing: readonly string[
       filesRead: existing.length,
       filesWritten: written.length,
       filesRemoved: remove.filter((f) => !written.includes(f) && !indexes.written.includes(f)).length,
+      keyIndexesRead: 0,
       keyIndexesWritten: indexes.written.length,
     },
     remove,

@@ -7,71 +7,94 @@ import { duckdbReadPath } from "../sql/duckdb-paths";
 import { duckdb as d } from "../sql/dialect";
 
 /**
- * The key index of a curated partition, kept beside it as `_keys.idx` (a name Hive, Spark and
- * Athena skip, as they skip `_SUCCESS`): for every row of the partition, a 64-bit hash of its key
- * and the number of the part file holding it, sorted by hash.
+ * The key index of a curated part file, kept beside it: `part-3.parquet` -> `_part-3.keys` (a
+ * name Hive, Spark and Athena skip, as they skip `_SUCCESS`). It is written with its part file
+ * and never changed after: a load that rewrites a part file writes its index again, a load that
+ * adds part files adds their indexes, so what a load writes follows the load.
  *
  * It answers the merge's question (which curated files hold one of the load's keys?) whatever the
- * order of the keys: each of the load's k keys is a binary search in each index, so finding them
- * costs O(k log n) comparisons and the read of 12 bytes per curated key, and no curated row is
- * read. Min/max statistics of the key column answer it only for keys that grow with time; a
- * re-sent customer, a UUID key or a re-keyed trade make every file's range span the load's.
+ * order of the keys, in two steps:
+ *
+ * - its header line names the smallest and largest key of the file (as text, byte order) and the
+ *   file's rows: files whose key range holds none of the load's keys are ruled out from the
+ *   header alone. Trade ids from a sequence make this rule out every file but the few the load's
+ *   corrections are in, however many files curated has.
+ * - the rest is the file's 64-bit key hashes, sorted: a file whose range does hold some of the
+ *   load's keys is a candidate only if one of their hashes is in it (UUID keys, re-sent customers
+ *   and re-keyed trades make every range span the load's).
  *
  * A hash that matches is a candidate only: the merge then reads the candidate files' key columns
  * and joins on the keys themselves, so a collision costs a file read, never a wrong row. An index
- * that does not describe its partition's files as they are (missing, another key, a part file it
- * does not list, or of another size) is rebuilt from the files.
+ * that does not describe its part file as it is (missing, another key or format, or of another
+ * byte size) is rebuilt from the file.
  */
 
-export const KEY_INDEX_FILE = "_keys.idx";
-
 const FORMAT = "energy-lake curated key index";
-const VERSION = 1;
+const VERSION = 2;
 /** How a key becomes a hash: the same expression over the load's rows and over curated files. */
 const HASH = "upper 64 bits of md5 of the key columns as text, joined by U+001F";
 
-interface Header {
+/** What lakes written before indexes were per file kept: one index per curated partition (removed when met). */
+export const LEGACY_PARTITION_INDEX = "_keys.idx";
+
+/** Whether a file of a curated partition is a key index (of a part file, or of the partition in an older lake). */
+export const isKeyIndexFile = (name: string): boolean => name === LEGACY_PARTITION_INDEX || /^_part-\d+\.keys$/.test(name);
+
+/** The index of a part file, beside it. */
+export function keyIndexPath(partFile: string): string {
+  return path.join(path.dirname(partFile), `_${path.basename(partFile, ".parquet")}.keys`);
+}
+
+/** What the header line of an index says of its part file. */
+export interface KeyIndexHeader {
   readonly format: string;
   readonly version: number;
   readonly hash: string;
   readonly key: readonly string[];
-  /** The part files the index covers, by part number, with their byte sizes. */
-  readonly parts: Readonly<Record<string, number>>;
-  readonly entries: number;
+  /** Byte size of the part file the index describes. */
+  readonly bytes: number;
+  readonly rows: number;
+  /**
+   * Bounds of the file's key texts: every key of the file is within them (null when every key is
+   * NULL). The smallest and largest key when the file is written; a file rewritten without some
+   * rows keeps its bounds, which then may be wider than its keys.
+   */
+  readonly min: string | null;
+  readonly max: string | null;
 }
 
-/** Key hashes (two 32-bit halves) and part numbers, sorted by hash. */
-export interface KeyEntries {
+/** Key hashes (two 32-bit halves), sorted. */
+export interface KeyHashes {
   readonly hi: Uint32Array;
   readonly lo: Uint32Array;
-  readonly part: Uint32Array;
 }
 
-export const emptyEntries = (): KeyEntries => ({ hi: new Uint32Array(0), lo: new Uint32Array(0), part: new Uint32Array(0) });
-
-export interface PartitionIndex {
-  readonly entries: KeyEntries;
-  /** Byte sizes of the part files covered, by part number. */
-  readonly parts: ReadonlyMap<number, number>;
+export interface FileKeyIndex {
+  readonly header: KeyIndexHeader;
+  readonly hashes: KeyHashes;
 }
 
-/** `hi` and `lo` of a key's hash in DuckDB SQL, over the key columns of the relation in scope. */
-export function keyHashColumns(contract: Contract, alias?: string): string {
+
+/** A key as text in DuckDB SQL: the input of its hash and the order of the headers' min and max. */
+export function keyTextSql(contract: Contract, alias?: string): string {
   const column = (k: string): string => `CAST(${alias === undefined ? "" : `${alias}.`}${d.ident(k)} AS VARCHAR)`;
-  const text = contract.key.length === 1 ? column(contract.key[0]) : `concat_ws(chr(31), ${contract.key.map(column).join(", ")})`;
-  const hash = `md5_number(${text})`;
+  return contract.key.length === 1 ? column(contract.key[0]) : `concat_ws(chr(31), ${contract.key.map(column).join(", ")})`;
+}
+
+/** `_hi` and `_lo` of a key's hash in DuckDB SQL, over the key columns of the relation in scope. */
+export function keyHashColumns(contract: Contract, alias?: string): string {
+  const hash = `md5_number(${keyTextSql(contract, alias)})`;
   return `CAST(${hash} >> 96 AS UINTEGER) AS "_hi", CAST((${hash} >> 64) & 4294967295 AS UINTEGER) AS "_lo"`;
 }
 
 /**
- * Reads `_hi`, `_lo` and (when `withPart`) `_part` of a query into sorted typed arrays, chunk by
- * chunk: millions of keys cost a few bytes each, not a JavaScript object each.
+ * Reads `_hi` and `_lo` of a query into sorted typed arrays, chunk by chunk: millions of keys
+ * cost a few bytes each, not a JavaScript object each.
  */
-async function readEntries(connection: DuckDBConnection, sql: string, withPart: boolean): Promise<KeyEntries> {
-  const result = await connection.run(`SELECT "_hi", "_lo", ${withPart ? `"_part"` : "CAST(0 AS UINTEGER)"} FROM (${sql}) ORDER BY "_hi", "_lo"`);
+async function readHashes(connection: DuckDBConnection, sql: string): Promise<KeyHashes> {
+  const result = await connection.run(`SELECT "_hi", "_lo" FROM (${sql}) ORDER BY "_hi", "_lo"`);
   let hi: Uint32Array = new Uint32Array(1 << 16);
   let lo: Uint32Array = new Uint32Array(1 << 16);
-  let part: Uint32Array = new Uint32Array(1 << 16);
   let n = 0;
   for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
     const rows = chunk.rowCount;
@@ -81,114 +104,155 @@ async function readEntries(connection: DuckDBConnection, sql: string, withPart: 
         b.set(a.subarray(0, n));
         return b;
       };
-      [hi, lo, part] = [grow(hi), grow(lo), grow(part)];
+      [hi, lo] = [grow(hi), grow(lo)];
     }
-    const [h, l, p] = [0, 1, 2].map((i) => chunk.getColumnVector(i) as DuckDBUIntegerVector);
+    const [h, l] = [0, 1].map((i) => chunk.getColumnVector(i) as DuckDBUIntegerVector);
     for (let i = 0; i < rows; i++, n++) {
       hi[n] = h.getItem(i) ?? 0;
       lo[n] = l.getItem(i) ?? 0;
-      part[n] = withPart ? (p.getItem(i) ?? 0) : 0;
     }
   }
-  return { hi: hi.slice(0, n), lo: lo.slice(0, n), part: part.slice(0, n) };
+  return { hi: hi.slice(0, n), lo: lo.slice(0, n) };
 }
 
 /** The sorted key hashes of the rows of `source` (a relation with the contract's key columns). */
-export async function keyHashesOf(connection: DuckDBConnection, contract: Contract, source: string): Promise<KeyEntries> {
-  return readEntries(connection, `SELECT ${keyHashColumns(contract)} FROM ${source}`, false);
+export async function keyHashesOf(connection: DuckDBConnection, contract: Contract, source: string): Promise<KeyHashes> {
+  return readHashes(connection, `SELECT ${keyHashColumns(contract)} FROM ${source}`);
 }
 
-/** Index entries of part files (number -> file), read from their key columns. */
-export async function entriesOfFiles(connection: DuckDBConnection, contract: Contract, files: ReadonlyMap<number, string>): Promise<KeyEntries> {
-  if (files.size === 0) return emptyEntries();
-  const branches = [...files].map(([n, file]) => `SELECT ${keyHashColumns(contract)}, CAST(${n} AS UINTEGER) AS "_part" FROM read_parquet(${duckdbReadPath(file)}, hive_partitioning = false)`);
-  return readEntries(connection, branches.join(" UNION ALL "), true);
-}
-
-const compare = (aHi: number, aLo: number, bHi: number, bLo: number): number => (aHi !== bHi ? aHi - bHi : aLo - bLo);
-
-/** Part numbers of `index` that hold one of the hashes of `probes`: a binary search per probe. */
-export function partsHolding(index: KeyEntries, probes: KeyEntries): Set<number> {
-  const parts = new Set<number>();
-  const n = index.hi.length;
-  if (n === 0) return parts;
-  for (let i = 0; i < probes.hi.length; i++) {
-    const [h, l] = [probes.hi[i], probes.lo[i]];
-    let low = 0;
-    let high = n;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (compare(index.hi[mid], index.lo[mid], h, l) < 0) low = mid + 1;
-      else high = mid;
-    }
-    for (let j = low; j < n && index.hi[j] === h && index.lo[j] === l; j++) parts.add(index.part[j]);
-  }
-  return parts;
-}
-
-/** The entries of `a` whose part is not in `drop`, merged with `b` (both sorted): sorted. */
-export function mergeEntries(a: KeyEntries, drop: ReadonlySet<number>, b: KeyEntries): KeyEntries {
-  const size = a.hi.length + b.hi.length;
-  const out = { hi: new Uint32Array(size), lo: new Uint32Array(size), part: new Uint32Array(size) };
-  let [i, j, n] = [0, 0, 0];
-  const take = (from: KeyEntries, at: number): void => {
-    out.hi[n] = from.hi[at];
-    out.lo[n] = from.lo[at];
-    out.part[n++] = from.part[at];
+/** The index of a part file, read from its key columns. */
+export async function indexOfFile(connection: DuckDBConnection, contract: Contract, partFile: string): Promise<FileKeyIndex> {
+  const rows = `read_parquet(${duckdbReadPath(partFile)}, hive_partitioning = false)`;
+  const summary = (await connection.runAndReadAll(`SELECT count(*), min(${keyTextSql(contract)}), max(${keyTextSql(contract)}) FROM ${rows}`)).getRows()[0];
+  const text = (v: unknown): string | null => (v === null ? null : String(v));
+  const header: KeyIndexHeader = {
+    format: FORMAT,
+    version: VERSION,
+    hash: HASH,
+    key: contract.key,
+    bytes: fs.statSync(partFile).size,
+    rows: Number(summary[0]),
+    min: text(summary[1]),
+    max: text(summary[2]),
   };
-  while (i < a.hi.length || j < b.hi.length) {
-    if (i < a.hi.length && drop.has(a.part[i])) {
-      i++;
-    } else if (j >= b.hi.length || (i < a.hi.length && compare(a.hi[i], a.lo[i], b.hi[j], b.lo[j]) <= 0)) {
-      take(a, i++);
-    } else {
-      take(b, j++);
-    }
-  }
-  return { hi: out.hi.slice(0, n), lo: out.lo.slice(0, n), part: out.part.slice(0, n) };
+  return { header, hashes: await readHashes(connection, `SELECT ${keyHashColumns(contract)} FROM ${rows}`) };
 }
 
 function littleEndian(): void {
   if (os.endianness() !== "LE") throw new Error("the curated key index is written little-endian; this machine is big-endian");
 }
 
-/**
- * The index of a partition if it describes `files` (part number -> byte size) exactly;
- * undefined when it is missing, unreadable, of another format or key, or stale.
- */
-export function readKeyIndex(file: string, contract: Contract, files: ReadonlyMap<number, number>): PartitionIndex | undefined {
-  littleEndian();
-  if (!fs.existsSync(file)) return undefined;
-  const bytes = fs.readFileSync(file);
-  const end = bytes.indexOf(0x0a);
-  if (end < 0) return undefined;
-  let header: Header;
+/** The header line of a file, read alone (the hashes after it are read only for candidates). */
+function headerLine(file: string): { text: string; bytes: number } | undefined {
+  const fd = fs.openSync(file, "r");
   try {
-    header = JSON.parse(bytes.subarray(0, end).toString("utf8")) as Header;
+    const chunks: Buffer[] = [];
+    const buffer = Buffer.alloc(4096);
+    for (let at = 0; ; ) {
+      const read = fs.readSync(fd, buffer, 0, buffer.length, at);
+      if (read === 0) return undefined;
+      const end = buffer.subarray(0, read).indexOf(0x0a);
+      chunks.push(Buffer.from(buffer.subarray(0, end < 0 ? read : end)));
+      if (end >= 0) {
+        const line = Buffer.concat(chunks);
+        return { text: line.toString("utf8"), bytes: line.length + 1 };
+      }
+      at += read;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The header of a part file's index if it describes the file as it is (its key, its byte size);
+ * undefined when the index is missing, unreadable, of another format or key, or stale.
+ */
+export function readKeyIndexHeader(partFile: string, contract: Contract): KeyIndexHeader | undefined {
+  const file = keyIndexPath(partFile);
+  if (!fs.existsSync(file)) return undefined;
+  const line = headerLine(file);
+  if (line === undefined) return undefined;
+  let header: KeyIndexHeader;
+  try {
+    header = JSON.parse(line.text) as KeyIndexHeader;
   } catch {
     return undefined;
   }
-  if (header.format !== FORMAT || header.version !== VERSION || header.hash !== HASH || JSON.stringify(header.key) !== JSON.stringify(contract.key)) return undefined;
-  const parts = new Map(Object.entries(header.parts).map(([n, size]) => [Number(n), size]));
-  if (parts.size !== files.size || [...files].some(([n, size]) => parts.get(n) !== size)) return undefined;
-  const start = end + 1;
-  const n = header.entries;
-  if (start % 4 !== 0 || bytes.length !== start + n * 12) return undefined;
-  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + start, n * 3);
-  return { entries: { hi: words.slice(0, n), lo: words.slice(n, 2 * n), part: words.slice(2 * n, 3 * n) }, parts };
+  const described =
+    header.format === FORMAT && header.version === VERSION && header.hash === HASH && JSON.stringify(header.key) === JSON.stringify(contract.key) && header.bytes === fs.statSync(partFile).size;
+  return described && fs.statSync(file).size === line.bytes + header.rows * 8 ? header : undefined;
 }
 
-/** Writes a partition's index: a JSON header line (padded so the arrays are aligned), then the hashes' halves and the part numbers. */
-export function writeKeyIndex(file: string, contract: Contract, entries: KeyEntries, parts: ReadonlyMap<number, number>): void {
+/** The key hashes of a part file's index whose header was read and found current. */
+export function readKeyHashes(partFile: string, header: KeyIndexHeader): KeyHashes {
   littleEndian();
-  const n = entries.hi.length;
-  const header: Header = { format: FORMAT, version: VERSION, hash: HASH, key: contract.key, parts: Object.fromEntries([...parts].sort((a, b) => a[0] - b[0])), entries: n };
-  let text = JSON.stringify(header);
-  while ((Buffer.byteLength(text) + 1) % 4 !== 0) text += " ";
-  const words = new Uint32Array(n * 3);
-  words.set(entries.hi, 0);
-  words.set(entries.lo, n);
-  words.set(entries.part, 2 * n);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, Buffer.concat([Buffer.from(`${text}\n`), Buffer.from(words.buffer)]));
+  const bytes = fs.readFileSync(keyIndexPath(partFile));
+  const start = bytes.length - header.rows * 8;
+  const words = new Uint32Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + bytes.length));
+  return { hi: words.subarray(0, header.rows), lo: words.subarray(header.rows) };
 }
+
+/** Writes a part file's index at `indexFile`: the JSON header line, then the hashes' upper halves, then their lower halves. */
+export function writeKeyIndex(indexFile: string, index: FileKeyIndex): void {
+  littleEndian();
+  const n = index.hashes.hi.length;
+  if (n !== index.header.rows) throw new Error(`key index ${indexFile}: ${n} hashes for ${index.header.rows} rows`);
+  const words = new Uint32Array(n * 2);
+  words.set(index.hashes.hi, 0);
+  words.set(index.hashes.lo, n);
+  fs.mkdirSync(path.dirname(indexFile), { recursive: true });
+  fs.writeFileSync(indexFile, Buffer.concat([Buffer.from(`${JSON.stringify(index.header)}\n`), Buffer.from(words.buffer)]));
+}
+
+/**
+ * The hashes of `index` less one occurrence of each hash of `removed` (both sorted): the index of
+ * a file rewritten without some of its rows. Undefined when a removed hash is not in the index
+ * (the index is then built from the rewritten file instead).
+ */
+export function withoutHashes(index: KeyHashes, removed: KeyHashes): KeyHashes | undefined {
+  const n = index.hi.length - removed.hi.length;
+  if (n < 0) return undefined;
+  const out = { hi: new Uint32Array(n), lo: new Uint32Array(n) };
+  let [r, o] = [0, 0];
+  for (let i = 0; i < index.hi.length; i++) {
+    if (r < removed.hi.length && index.hi[i] === removed.hi[r] && index.lo[i] === removed.lo[r]) {
+      r++;
+      continue;
+    }
+    if (o === n) return undefined;
+    out.hi[o] = index.hi[i];
+    out.lo[o++] = index.lo[i];
+  }
+  return r === removed.hi.length && o === n ? out : undefined;
+}
+
+const before = (aHi: number, aLo: number, bHi: number, bLo: number): boolean => aHi < bHi || (aHi === bHi && aLo < bLo);
+
+/**
+ * Whether `index` holds one of the hashes of `probes` (both sorted): a walk over both when they
+ * are of like size, a binary search per probe when the probes are few.
+ */
+export function holdsAny(index: KeyHashes, probes: KeyHashes): boolean {
+  const [n, k] = [index.hi.length, probes.hi.length];
+  if (n === 0 || k === 0) return false;
+  if (k * Math.log2(n) < n + k) {
+    for (let p = 0; p < k; p++) {
+      let [low, high] = [0, n];
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (before(index.hi[mid], index.lo[mid], probes.hi[p], probes.lo[p])) low = mid + 1;
+        else high = mid;
+      }
+      if (low < n && index.hi[low] === probes.hi[p] && index.lo[low] === probes.lo[p]) return true;
+    }
+    return false;
+  }
+  for (let [i, p] = [0, 0]; i < n && p < k; ) {
+    if (index.hi[i] === probes.hi[p] && index.lo[i] === probes.lo[p]) return true;
+    if (before(index.hi[i], index.lo[i], probes.hi[p], probes.lo[p])) i++;
+    else p++;
+  }
+  return false;
+}
+

@@ -56,9 +56,9 @@ describe("curated: merged incrementally, one row per key", () => {
     const after = mtimes(lake);
     for (const [file, mtime] of Object.entries(before)) expect(after[file], `${file} untouched`).to.equal(mtime);
     expect(Object.keys(after)).to.deep.equal([
-      "trade_month=2024-03/_keys.idx", "trade_month=2024-03/part-0.parquet",
-      "trade_month=2024-04/_keys.idx", "trade_month=2024-04/part-0.parquet",
-      "trade_month=2024-05/_keys.idx", "trade_month=2024-05/part-0.parquet",
+      "trade_month=2024-03/_part-0.keys", "trade_month=2024-03/part-0.parquet",
+      "trade_month=2024-04/_part-0.keys", "trade_month=2024-04/part-0.parquet",
+      "trade_month=2024-05/_part-0.keys", "trade_month=2024-05/part-0.parquet",
     ]);
   });
 
@@ -75,14 +75,15 @@ describe("curated: merged incrementally, one row per key", () => {
     // The March file is rewritten without T1; April gains a file for this load.
     expect(moved.curated).to.include({ mode: "incremental", rows: 4, replaced: 1, filesWritten: 2, filesRemoved: 0 });
     expect(listFiles(path.join(lake, "curated/transactions"))).to.deep.equal([
-      "trade_month=2024-03/_keys.idx", "trade_month=2024-03/part-0.parquet",
-      "trade_month=2024-04/_keys.idx", "trade_month=2024-04/part-0.parquet", "trade_month=2024-04/part-1.parquet",
+      "trade_month=2024-03/_part-0.keys", "trade_month=2024-03/part-0.parquet",
+      "trade_month=2024-04/_part-0.keys", "trade_month=2024-04/_part-1.keys", "trade_month=2024-04/part-0.parquet", "trade_month=2024-04/part-1.parquet",
     ]);
 
-    // A period emptied by the move disappears, its key index with it.
+    // A period emptied by the move disappears, its files' key indexes with them.
     await load(lake, "2024-05-03", { "transactions.csv": trades([["T2", 2, "2024-04-10"]]) });
     expect(listFiles(path.join(lake, "curated/transactions"))).to.deep.equal([
-      "trade_month=2024-04/_keys.idx", "trade_month=2024-04/part-0.parquet", "trade_month=2024-04/part-1.parquet", "trade_month=2024-04/part-2.parquet",
+      "trade_month=2024-04/_part-0.keys", "trade_month=2024-04/_part-1.keys", "trade_month=2024-04/_part-2.keys",
+      "trade_month=2024-04/part-0.parquet", "trade_month=2024-04/part-1.parquet", "trade_month=2024-04/part-2.parquet",
     ]);
     expect((await curated(lake)).map((r) => [r.id, r.month])).to.deep.equal([["T1", "2024-04"], ["T2", "2024-04"], ["T3", "2024-04"], ["T4", "2024-04"]]);
   });
@@ -140,7 +141,18 @@ describe("curated: merged incrementally, one row per key", () => {
     expect(earlier.datasets.find((d) => d.name === "transactions")?.curation).to.deep.equal({ mode: "incremental", reason: null });
   });
 
-  it("finds a load's keys through the partitions' key indexes whatever their order, reading only the files that hold them", async () => {
+  it("rules out by the key ranges in the indexes' headers the files that cannot hold a load's keys: ids from a sequence read one index", async () => {
+    const lake = tempDir("lake");
+    const id = (n: number): string => `T${String(n).padStart(6, "0")}`;
+    const day = (d: number): [string, number, string][] => Array.from({ length: 20 }, (_, i) => [id(d * 20 + i), d, `2024-03-${String(1 + (i % 2) + d).padStart(2, "0")}`]);
+    for (let d = 0; d < 6; d++) await load(lake, `2024-04-0${d + 1}`, { "transactions.csv": trades(day(d)) });
+    // Day 6: twenty new trades and two corrections of day 5.
+    const next = transactionsOf(await load(lake, "2024-04-07", { "transactions.csv": trades([...day(6), [id(100), 99, "2024-03-06"], [id(101), 99, "2024-03-07"]]) }));
+    expect(next.curated).to.include({ mode: "incremental", keyIndexesRead: 1, filesRead: 1, filesWritten: 2, replaced: 2, rows: 140 });
+    expect((await curated(lake)).filter((r) => r.q === 99).map((r) => r.id)).to.deep.equal([id(100), id(101)]);
+  });
+
+  it("finds a load's keys through the files' key indexes whatever their order, reading only the files that hold them", async () => {
     const lake = tempDir("lake");
     // Ids with no order (hashes): every file's min/max range spans every other file's.
     const id = (n: number): string => `T${crypto.createHash("md5").update(String(n)).digest("hex")}`;
@@ -151,11 +163,13 @@ describe("curated: merged incrementally, one row per key", () => {
     }
     const files = listFiles(path.join(lake, "curated/transactions")).filter((f) => f.endsWith(".parquet"));
     expect(files).to.have.length(9);
-    const before = mtimes(lake);
 
-    // New keys only: no curated file is read or rewritten, one file and one index written.
+    // New keys only: no curated file is read or rewritten, one file and its index written.
     const fresh = transactionsOf(await load(lake, "2024-04-04", { "transactions.csv": trades(Array.from({ length: 30 }, (_, i): [string, number, string] => [id(1000 + i), 9, "2024-03-20"])) }));
     expect(fresh.curated).to.include({ mode: "incremental", filesRead: 0, filesWritten: 1, filesRemoved: 0, keyIndexesWritten: 1, replaced: 0, rows: 120 });
+    // Hashes have no order: every file's key range holds some of the load's keys, so every index's hashes are read.
+    expect(fresh.curated.keyIndexesRead).to.equal(9);
+    const before = mtimes(lake);
 
     // One key of the first load re-sent with a trade date in another month: only its file is read and rewritten, and it moves.
     const resent = id(1); // first load, month index 1 -> February
@@ -164,31 +178,45 @@ describe("curated: merged incrementally, one row per key", () => {
     expect(moved.curated.partitions).to.deep.equal(["2024-02", "2024-03"]);
     const after = mtimes(lake);
     const rewritten = Object.keys(before).filter((f) => after[f] !== before[f]);
-    expect(rewritten).to.deep.equal(["trade_month=2024-02/_keys.idx", "trade_month=2024-02/part-0.parquet", "trade_month=2024-03/_keys.idx"]);
+    // The February file and its index are written again; March gains a file and its index; no other file changes.
+    expect(rewritten).to.deep.equal(["trade_month=2024-02/_part-0.keys", "trade_month=2024-02/part-0.parquet"]);
+    expect(Object.keys(after).filter((f) => !(f in before))).to.deep.equal(["trade_month=2024-03/_part-4.keys", "trade_month=2024-03/part-4.parquet"]);
     const rows = await curated(lake);
     expect(rows).to.have.length(121);
     expect(new Set(rows.map((r) => r.id)).size).to.equal(121);
     expect(rows.find((r) => r.id === resent)).to.deep.equal({ id: resent, q: 7, load: "2024-04-05", month: "2024-03" });
   });
 
-  it("rebuilds a missing, stale or foreign key index from its partition's files, and merges correctly through it", async () => {
+  it("rebuilds a missing, stale or foreign key index from its file, and merges correctly through it", async () => {
     const lake = tempDir("lake");
     await load(lake, "2024-05-01", { "transactions.csv": trades([["T1", 1, "2024-03-05"], ["T2", 2, "2024-04-05"]]) });
     await load(lake, "2024-05-02", { "transactions.csv": trades([["T3", 3, "2024-03-06"]]) });
-    const march = path.join(lake, "curated/transactions/trade_month=2024-03/_keys.idx");
-    const april = path.join(lake, "curated/transactions/trade_month=2024-04/_keys.idx");
+    const march = path.join(lake, "curated/transactions/trade_month=2024-03/_part-1.keys");
+    const april = path.join(lake, "curated/transactions/trade_month=2024-04/_part-0.keys");
     fs.rmSync(march);
     fs.writeFileSync(april, "not an index\n");
+    // A lake written before indexes were per file has one per partition: it goes.
+    const legacy = path.join(lake, "curated/transactions/trade_month=2024-03/_keys.idx");
+    fs.writeFileSync(legacy, "{}\n");
     const result = transactionsOf(await load(lake, "2024-05-03", { "transactions.csv": trades([["T1", 9, "2024-03-05"], ["T2", 8, "2024-04-05"], ["T3", 7, "2024-03-06"]]) }));
     expect(result.curated).to.include({ mode: "incremental", replaced: 3, rows: 3 });
     expect((await curated(lake)).map((r) => [r.id, r.q, r.month])).to.deep.equal([["T1", 9, "2024-03"], ["T2", 8, "2024-04"], ["T3", 7, "2024-03"]]);
-    expect(fs.readFileSync(march).subarray(0, 60).toString()).to.match(/^\{"format":"energy-lake curated key index"/);
-    expect(fs.readFileSync(april).subarray(0, 60).toString()).to.match(/^\{"format":"energy-lake curated key index"/);
-    // A part file the index does not list (written by hand) makes it stale: the key in it is found.
+    expect(fs.existsSync(legacy)).to.equal(false);
+    for (const index of listFiles(path.join(lake, "curated/transactions")).filter((f) => f.endsWith(".keys"))) {
+      expect(fs.readFileSync(path.join(lake, "curated/transactions", index)).subarray(0, 60).toString(), index).to.match(/^\{"format":"energy-lake curated key index"/);
+    }
+    // A part file without an index (written by hand) is read: the key in it is found.
     const extra = path.join(lake, "curated/transactions/trade_month=2024-04/part-7.parquet");
     await query(`COPY (SELECT * REPLACE ('T4' AS transaction_id) FROM read_parquet('${lake}/curated/transactions/trade_month=2024-04/part-*.parquet', hive_partitioning = false) LIMIT 1) TO '${extra}' (FORMAT parquet)`);
     await load(lake, "2024-05-04", { "transactions.csv": trades([["T4", 5, "2024-03-01"]]) });
     expect((await curated(lake)).map((r) => [r.id, r.q, r.month])).to.deep.equal([["T1", 9, "2024-03"], ["T2", 8, "2024-04"], ["T3", 7, "2024-03"], ["T4", 5, "2024-03"]]);
+    // An index of another byte size than its file is stale: a file replaced by hand (T2 made T9) is read again.
+    const aprilFile = listFiles(path.join(lake, "curated/transactions/trade_month=2024-04")).filter((f) => f.endsWith(".parquet") && f !== "part-7.parquet")[0];
+    const replaced = path.join(lake, "curated/transactions/trade_month=2024-04", aprilFile);
+    await query(`COPY (SELECT * REPLACE ('T9' AS transaction_id) FROM read_parquet('${replaced}', hive_partitioning = false)) TO '${replaced}.tmp' (FORMAT parquet, COMPRESSION uncompressed)`);
+    fs.renameSync(`${replaced}.tmp`, replaced);
+    await load(lake, "2024-05-05", { "transactions.csv": trades([["T9", 6, "2024-03-01"]]) });
+    expect((await curated(lake)).map((r) => [r.id, r.q, r.month])).to.deep.equal([["T1", 9, "2024-03"], ["T3", 7, "2024-03"], ["T4", 5, "2024-03"], ["T9", 6, "2024-03"]]);
   });
 
   it("keeps one row per key, the latest load winning, over random sequences of loads, re-sends, moves, backfills and re-runs", async () => {

@@ -46,7 +46,7 @@ describe("pipeline: lake run", () => {
     ]);
     expect(listFiles(path.join(lake, "processed/transactions"))).to.deep.equal(["load_date=2024-05-01/part-0.parquet"]);
     // Curated by trade month; the trade month lives only in the path.
-    expect(listFiles(path.join(lake, "curated/transactions"))).to.deep.equal(["trade_month=2024-03/_keys.idx", "trade_month=2024-03/part-0.parquet"]);
+    expect(listFiles(path.join(lake, "curated/transactions"))).to.deep.equal(["trade_month=2024-03/_part-0.keys", "trade_month=2024-03/part-0.parquet"]);
     const columns = await query(`SELECT name FROM parquet_schema('${lake}/curated/transactions/trade_month=2024-03/part-0.parquet') WHERE name <> 'duckdb_schema'`);
     expect(columns.map((c) => c.name)).to.deep.equal([...contracts.find((c) => c.name === "transactions")!.columns.map((c) => c.name), "_load_date", "_source_file", "_row"]);
   });
@@ -115,7 +115,7 @@ describe("pipeline: lake run", () => {
     await load(writeFiles(tempDir("in"), { "transactions.csv": `${header}T1,buy,P1,1,1,wind,2024-03-01\n` }), lake);
     await load(writeFiles(tempDir("in"), { "transactions.csv": `${header}T2,buy,P1,1,1,wind,2024-03-02\n` }), lake);
     expect(listFiles(path.join(lake, "processed/transactions"))).to.deep.equal(["load_date=2024-05-01/part-0.parquet"]);
-    expect(listFiles(path.join(lake, "curated/transactions"))).to.deep.equal(["trade_month=2024-03/_keys.idx", "trade_month=2024-03/part-0.parquet"]);
+    expect(listFiles(path.join(lake, "curated/transactions"))).to.deep.equal(["trade_month=2024-03/_part-0.keys", "trade_month=2024-03/part-0.parquet"]);
     const curated = await query(`SELECT transaction_id FROM '${lake}/curated/transactions/*/*.parquet'`);
     expect(curated).to.deep.equal([{ transaction_id: "T2" }]);
   });

@@ -109,7 +109,7 @@ describe("the lake's lock and transactions", function () {
       await load(trades("T1", "2024-03-01"), lake);
       await load(trades("T2", "2024-03-02"), lake);
       expect(fs.lstatSync(path.join(lake, "curated")).isSymbolicLink()).to.equal(true);
-      expect(listFiles(away)).to.deep.equal(["transactions/trade_month=2024-03/_keys.idx", "transactions/trade_month=2024-03/part-0.parquet"]);
+      expect(listFiles(away)).to.deep.equal(["transactions/trade_month=2024-03/_part-0.keys", "transactions/trade_month=2024-03/part-0.parquet"]);
     } finally {
       fs.rmSync(away, { recursive: true, force: true });
     }

@@ -57,13 +57,13 @@ export async function snapshot(lakeDir: string): Promise<Record<string, unknown>
   for (const file of listFiles(lakeDir)) {
     if (file.startsWith("quality") || file.startsWith(".lake.lock")) continue;
     const full = path.join(lakeDir, file);
-    if (path.basename(file) === "_keys.idx") {
-      // A curated partition's key index records its part files' byte sizes, which DuckDB's
-      // parallel writer does not fix: its entries, the hashes and parts, are the content.
+    if (file.endsWith(".keys")) {
+      // A curated file's key index records its file's byte size, which DuckDB's parallel writer
+      // does not fix: its rows, key range and hashes are the content.
       const bytes = fs.readFileSync(full);
       const end = bytes.indexOf(0x0a);
-      const header = JSON.parse(bytes.subarray(0, end).toString("utf8")) as { parts: Record<string, number> };
-      state[file] = { parts: Object.keys(header.parts), entries: crypto.createHash("sha256").update(bytes.subarray(end + 1)).digest("hex") };
+      const header = JSON.parse(bytes.subarray(0, end).toString("utf8")) as { rows: number; min: string | null; max: string | null };
+      state[file] = { rows: header.rows, min: header.min, max: header.max, hashes: crypto.createHash("sha256").update(bytes.subarray(end + 1)).digest("hex") };
     } else if (file.endsWith(".parquet")) {
       const rows = await query(`SELECT * FROM read_parquet('${full}', hive_partitioning = false)`);
       state[file] = rows.map((r) => JSON.stringify(r)).sort();
