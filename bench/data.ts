@@ -60,12 +60,12 @@ export async function dailyExport(day: number, dir: string, keys: KeyOrder): Pro
     const fresh = trade("n", "CASE WHEN n % 10 = 0 THEN 1 + n % 3 ELSE 0 END", "CAST((n * 13) % 200000 / 10.0 AS DECIMAL(18,1))");
     const corrected = trade("n", "CASE WHEN n % 10 = 0 THEN 2 + n % 3 ELSE 1 END", "CAST((n * 17) % 200000 / 10.0 AS DECIMAL(18,1))");
     // Sequential ids: the previous day's first trades. Random ids: 100 trades of each of five
-    // earlier days drawn from the whole history, sent again with this week's trade date (most
-    // move to another trade month).
+    // earlier days drawn from the whole history (other days and other trades at each load), sent
+    // again with this week's trade date (most move to another trade month).
     const resent =
       keys === "sequential"
         ? `range(${first - DAILY_TRADES}, ${first - DAILY_TRADES + DAILY_CORRECTIONS}) t(n)`
-        : `(SELECT ((${day} * 7 + (j % 5) * 13) % ${day}) * ${DAILY_TRADES} + (j * 7919) % ${DAILY_TRADES} AS n FROM range(${DAILY_CORRECTIONS}) r(j)) t`;
+        : `(SELECT ((${day} * 2654435761 + (j % 5) * 40503) % 4294967296 % ${day}) * ${DAILY_TRADES} + (j * 7919 + ${day} * 104729) % ${DAILY_TRADES} AS n FROM range(${DAILY_CORRECTIONS}) r(j)) t`;
     const corrections = day === 0 ? "" : ` UNION ALL SELECT * FROM (${corrected} FROM ${resent})`;
     await connection.run(`COPY (SELECT * FROM (${fresh} FROM range(${first}, ${first + DAILY_TRADES}) t(n))${corrections}) TO ${csv("transacciones.csv")}`);
     await connection.run(

@@ -29,6 +29,8 @@ export interface HistoryFigures {
   readonly curatedPartitions: number;
   /** Curated files of transactions whose rows the merge read (the key indexes' candidates; max over runs). */
   readonly curatedFilesRead: number;
+  /** Key indexes of transactions whose hashes the merge read (files whose key range holds one of the load's keys; max over runs). */
+  readonly keyIndexesRead?: number;
 }
 
 export interface Figures {
@@ -44,7 +46,7 @@ const figures = (samples: readonly Sample[]): Figures => ({
 });
 
 interface LoadDetail {
-  readonly datasets: readonly { readonly name: string; readonly filesWritten: number; readonly curated: { readonly partitions: readonly string[]; readonly mode: string; readonly filesRead: number } }[];
+  readonly datasets: readonly { readonly name: string; readonly filesWritten: number; readonly curated: { readonly partitions: readonly string[]; readonly mode: string; readonly filesRead: number; readonly keyIndexesRead: number } }[];
 }
 
 /** Measures at each depth of `depths` (ascending), growing one lake from the first load on. */
@@ -80,11 +82,13 @@ export async function benchHistory(work: string, depths: readonly number[], runs
     const filesWritten: Record<string, number> = {};
     let curatedPartitions = 0;
     let curatedFilesRead = 0;
+    let keyIndexesRead = 0;
     for (const sample of samples.load) {
       for (const d of (sample.detail as unknown as LoadDetail).datasets) {
         filesWritten[d.name] = Math.max(filesWritten[d.name] ?? 0, d.filesWritten);
         if (d.name === "transactions") curatedPartitions = Math.max(curatedPartitions, d.curated.partitions.length);
         if (d.name === "transactions") curatedFilesRead = Math.max(curatedFilesRead, d.curated.filesRead);
+        if (d.name === "transactions") keyIndexesRead = Math.max(keyIndexesRead, d.curated.keyIndexesRead);
         if (d.curated.mode !== "incremental") throw new Error(`history bench: the load of ${d.name} rebuilt curated; a daily load must merge`);
       }
     }
@@ -105,6 +109,7 @@ export async function benchHistory(work: string, depths: readonly number[], runs
       filesWritten,
       curatedPartitions,
       curatedFilesRead,
+      keyIndexesRead,
     };
     log(
       `history (${keys} keys): ${depth} prior loads: load ${figure.ratio.loadCpu.median.toFixed(2)}x CPU, ${figure.ratio.loadWall.median.toFixed(2)}x wall; ` +

@@ -254,8 +254,9 @@ function hashesOf(part: CuratedPart): KeyHashes {
 
 /**
  * The parts whose key range (from their index headers) holds one of the keys of the relation
- * `keys`, and the sorted hashes of those of the keys that fall in some part's range: one range
- * join, no curated file read, and keys beyond every range (new trade ids) are not even hashed.
+ * `keys`, and the sorted hashes of those of the keys that fall in some part's range: two ordered
+ * (ASOF) joins of the load's keys with the ranges, whose output is at most the ranges or the keys,
+ * no curated file read, and keys beyond every range (new trade ids) are not even hashed.
  */
 async function partsInKeyRange(connection: DuckDBConnection, c: Curation, parts: readonly CuratedPart[], keys: string): Promise<{ inRange: CuratedPart[]; probes: KeyHashes }> {
   const ranged = parts.filter((p) => p.header.min !== null && p.header.max !== null);
@@ -271,14 +272,18 @@ async function partsInKeyRange(connection: DuckDBConnection, c: Curation, parts:
   }
   appender.closeSync();
   const keyTexts = `(SELECT ${c.keys}, ${keyTextSql(c.contract)} AS "_key" FROM ${keys})`;
-  const hit = (await connection.runAndReadAll(`SELECT DISTINCT r."part" FROM ${ranges} AS r JOIN ${keyTexts} AS k ON k."_key" BETWEEN r."min" AND r."max" ORDER BY 1`))
+  // For each range, the smallest key at or above its lower bound: the range holds a key when that one is within its upper bound.
+  const hit = (await connection.runAndReadAll(`SELECT r."part" FROM ${ranges} AS r ASOF JOIN ${keyTexts} AS k ON k."_key" >= r."min" WHERE k."_key" <= r."max" ORDER BY 1`))
     .getRows()
     .map((r) => ranged[Number(r[0])]);
-  // The keys inside some range: joined with the ranges merged into disjoint spans, so each key meets one span at most.
+  // The keys inside some range: the ranges merged into disjoint spans, each key matched with the last span starting at or below it.
   const spans =
     `SELECT min("min") AS "low", max("max") AS "high" FROM (SELECT *, count(*) FILTER (WHERE "reach" IS NULL OR "min" > "reach") OVER (ORDER BY "min", "max") AS "span" ` +
     `FROM (SELECT "min", "max", max("max") OVER (ORDER BY "min", "max" ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS "reach" FROM ${ranges})) GROUP BY "span"`;
-  const probes = hit.length === 0 ? { hi: new Uint32Array(0), lo: new Uint32Array(0) } : await keyHashesOf(connection, c.contract, `(SELECT k.* FROM ${keyTexts} AS k JOIN (${spans}) AS s ON k."_key" BETWEEN s."low" AND s."high")`);
+  const probes =
+    hit.length === 0
+      ? { hi: new Uint32Array(0), lo: new Uint32Array(0) }
+      : await keyHashesOf(connection, c.contract, `(SELECT k.* FROM ${keyTexts} AS k ASOF JOIN (${spans}) AS s ON k."_key" >= s."low" WHERE k."_key" <= s."high")`);
   await connection.run(`DROP TABLE ${ranges}`);
   return { inRange: hit, probes };
 }

@@ -188,8 +188,8 @@ export function readKeyIndexHeader(partFile: string, contract: Contract): KeyInd
 export function readKeyHashes(partFile: string, header: KeyIndexHeader): KeyHashes {
   littleEndian();
   const bytes = fs.readFileSync(keyIndexPath(partFile));
-  const start = bytes.length - header.rows * 8;
-  const words = new Uint32Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + bytes.length));
+  const start = bytes.byteOffset + bytes.length - header.rows * 8;
+  const words = start % 4 === 0 ? new Uint32Array(bytes.buffer, start, header.rows * 2) : new Uint32Array(bytes.buffer.slice(start, start + header.rows * 8));
   return { hi: words.subarray(0, header.rows), lo: words.subarray(header.rows) };
 }
 
@@ -202,7 +202,10 @@ export function writeKeyIndex(indexFile: string, index: FileKeyIndex): void {
   words.set(index.hashes.hi, 0);
   words.set(index.hashes.lo, n);
   fs.mkdirSync(path.dirname(indexFile), { recursive: true });
-  fs.writeFileSync(indexFile, Buffer.concat([Buffer.from(`${JSON.stringify(index.header)}\n`), Buffer.from(words.buffer)]));
+  // The header is padded so the hashes start 8-byte aligned: they are then read without a copy.
+  let header = JSON.stringify(index.header);
+  while ((Buffer.byteLength(header) + 1) % 8 !== 0) header += " ";
+  fs.writeFileSync(indexFile, Buffer.concat([Buffer.from(`${header}\n`), Buffer.from(words.buffer)]));
 }
 
 /**
