@@ -271,19 +271,21 @@ async function partsInKeyRange(connection: DuckDBConnection, c: Curation, parts:
     appender.endRow();
   }
   appender.closeSync();
-  const keyTexts = `(SELECT ${c.keys}, ${keyTextSql(c.contract)} AS "_key" FROM ${keys})`;
-  // For each range, the smallest key at or above its lower bound: the range holds a key when that one is within its upper bound.
-  const hit = (await connection.runAndReadAll(`SELECT r."part" FROM ${ranges} AS r ASOF JOIN ${keyTexts} AS k ON k."_key" >= r."min" WHERE k."_key" <= r."max" ORDER BY 1`))
-    .getRows()
-    .map((r) => ranged[Number(r[0])]);
-  // The keys inside some range: the ranges merged into disjoint spans, each key matched with the last span starting at or below it.
+  // The keys inside some range: the ranges merged into disjoint spans, each key matched with the
+  // last span starting at or below it (an ordered join: its output is at most the keys).
   const spans =
     `SELECT min("min") AS "low", max("max") AS "high" FROM (SELECT *, count(*) FILTER (WHERE "reach" IS NULL OR "min" > "reach") OVER (ORDER BY "min", "max") AS "span" ` +
     `FROM (SELECT "min", "max", max("max") OVER (ORDER BY "min", "max" ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS "reach" FROM ${ranges})) GROUP BY "span"`;
-  const probes =
-    hit.length === 0
-      ? { hi: new Uint32Array(0), lo: new Uint32Array(0) }
-      : await keyHashesOf(connection, c.contract, `(SELECT k.* FROM ${keyTexts} AS k ASOF JOIN (${spans}) AS s ON k."_key" >= s."low" WHERE k."_key" <= s."high")`);
+  const inSpans = c.table("in_spans");
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE ${inSpans} AS SELECT k.* FROM (SELECT ${c.keys}, ${keyTextSql(c.contract)} AS "_key" FROM ${keys}) AS k ASOF JOIN (${spans}) AS s ON k."_key" >= s."low" WHERE k."_key" <= s."high"`,
+  );
+  // For each range, the smallest of those keys at or above its lower bound: the range holds a key when that one is within its upper bound.
+  const hit = (await connection.runAndReadAll(`SELECT r."part" FROM ${ranges} AS r ASOF JOIN ${inSpans} AS k ON k."_key" >= r."min" WHERE k."_key" <= r."max" ORDER BY 1`))
+    .getRows()
+    .map((r) => ranged[Number(r[0])]);
+  const probes = hit.length === 0 ? { hi: new Uint32Array(0), lo: new Uint32Array(0) } : await keyHashesOf(connection, c.contract, inSpans);
+  await connection.run(`DROP TABLE ${inSpans}`);
   await connection.run(`DROP TABLE ${ranges}`);
   return { inRange: hit, probes };
 }
