@@ -357,8 +357,9 @@ function withQuery(d: Dialect, ctes: readonly [string, string][], final: string,
 /**
  * ONE scan of the batch: `checked` adds one boolean per rule, named after it, TRUE on the rows
  * failing it (plus `<name>__in_scope` for a rule with a `where`), and `counts` counts them. A
- * unique rule groups the batch by its key instead (`<name>__duplicates`, the keys seen more than
- * once), which costs a fraction of ranking every row with a window.
+ * unique rule counts rows with a key less distinct keys in the same scan when there is nothing
+ * to sample and the key is one column; otherwise it groups the batch by its key
+ * (`<name>__duplicates`, the keys seen more than once) and ranks only those keys' rows.
  */
 function aggregateQuery(x: Expressions, target: CheckTarget, rules: readonly CompiledRule[], loadDate: string, sampleSize: number, rawFiles: readonly RawFile[] | undefined): CompiledQuery {
   const { d, contract } = x;
@@ -393,6 +394,12 @@ function aggregateQuery(x: Expressions, target: CheckTarget, rules: readonly Com
         // deduplication. Samples rank only the rows of duplicated keys: curated keeps the last
         // one read, the others are the rows deduplication drops.
         const keys = rule.columns.map((c) => x.typed(c));
+        if (sampleSize === 0 && keys.length === 1) {
+          // Counts only, one key column: rows with a key less distinct keys, in the same scan.
+          const key = scope === undefined ? keys[0] : `CASE WHEN ${id(`${name}__in_scope`)} THEN ${keys[0]} END`;
+          counts.push(`count(${key}) - count(DISTINCT ${key}) AS ${id(resultColumn.failed(name))}`);
+          continue;
+        }
         const where = [...(scope === undefined ? [] : [scope]), ...keys.map((k) => `${k} IS NOT NULL`)];
         const duplicated = `${name}__duplicates`;
         duplicates.push([duplicated, selectSql([...keys, `count(*) AS ${id("_occurrences")}`], id("batch"), [`WHERE ${where.join(" AND ")}`, `GROUP BY ${keys.join(", ")}`, "HAVING count(*) > 1"])]);

@@ -152,6 +152,23 @@ describe("DuckDB check engine", () => {
     expect(result.queries).to.equal(2);
   });
 
+  it("counts the same without samples as with them: unique rules counted in the scan, scoped or not, and grouped by key", async () => {
+    const extra = ruleSet("transactions", [
+      { id: "sells-unique", kind: "unique", columns: ["transaction_id"], where: { column: "transaction_type", equals: "sell" }, ...base },
+      { id: "buys-unique", kind: "unique", columns: ["transaction_id"], where: { column: "transaction_type", equals: "buy" }, ...base },
+      { id: "pair-unique", kind: "unique", columns: ["transaction_type", "counterparty_id"], ...base },
+    ]);
+    const transactions = shipped.find((r) => r.dataset === "transactions") as RuleSet;
+    const rules: RuleSet = { ...transactions, rules: [...transactions.rules, ...extra.rules] };
+    const figures = async (sampleSize?: number): Promise<unknown[][]> => {
+      const [result] = await runChecks({ connection, target: duckdbTarget(defectiveLake), contracts, ruleSets: [rules], loadDate: LOAD_DATE, sampleSize });
+      return result.rules.map((r) => [r.id, r.status, r.failed, r.total]);
+    };
+    const countsOnly = await figures(0);
+    expect(countsOnly).to.deep.equal(await figures());
+    expect(countsOnly).to.deep.include.members([["transactions.transaction_id.unique", "fail", 1, 14], ["sells-unique", "fail", 1, 5], ["buys-unique", "pass", 0, 9], ["pair-unique", "fail", 6, 14]]);
+  });
+
   it("masks PII keys and values in samples", async () => {
     const customers = contracts.find((c) => c.name === "customers")!;
     const piiKeyed: Contract = { ...customers, name: "customers", key: ["id_number"] };

@@ -129,6 +129,12 @@ describe("check SQL compiler", () => {
         }
       }
     }
+    // Counts only, unique rules are counted in the scan (count DISTINCT), scoped ones too.
+    const scopedUnique = ruleSet("transactions", [{ id: "u", kind: "unique", columns: ["transaction_id"], where: { column: "transaction_type", equals: "sell" }, ...base }]);
+    for (const rules of [...shipped, scopedUnique]) {
+      for (const query of compileChecks(rules, contracts, athenaTarget(tables), "?", { sampleSize: 0 }).queries) expect(trinoErrors(query.sql), query.sql).to.deep.equal([]);
+    }
+    expect(compileChecks(scopedUnique, contracts, athenaTarget(tables), "?", { sampleSize: 0 }).queries[0].sql).to.include('count(DISTINCT CASE WHEN "u__in_scope" THEN "transaction_id" END)');
     // The grammar check has teeth: a broken statement is reported.
     expect(trinoErrors("SELECT count_if( FROM t")).to.not.deep.equal([]);
     const parameterised = compileAthenaVerification(shipped.find((r) => r.dataset === "transactions")!, contracts, tables, "?");
