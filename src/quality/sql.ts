@@ -456,9 +456,12 @@ export function referenceTargetNames(rule: ReferencesRule): string[] {
 }
 
 /**
- * One query per referenced dataset: the batch LEFT JOINed with the distinct referenced keys, each
- * target a named boolean in `checked`. Only the rows failing one of them are counted and sampled
- * (the query has no other figure), so a clean batch builds no sample and feeds no aggregate.
+ * One query per referenced dataset, in two steps over the batch. `missing_<column>`: the distinct
+ * values that no referenced key matches, among the rows a target checks (the batch LEFT JOINed
+ * with the distinct referenced keys: a narrow scan, the referencing and `when` columns only).
+ * `checked`: the rows holding such a value, each target a named boolean; only these rows are
+ * counted and sampled, so a clean batch builds no sample and reads no sample column (DuckDB
+ * stops reading a join whose other side is empty).
  */
 function referencesQuery(x: Expressions, target: CheckTarget, contracts: readonly Contract[], dataset: string, refs: readonly TargetRef[], loadDate: string, sampleSize: number): CompiledQuery {
   const { d, contract } = x;
@@ -467,38 +470,46 @@ function referencesQuery(x: Expressions, target: CheckTarget, contracts: readonl
   if (!referenced) throw new Error(`no contract "${dataset}" (rule files are validated before compiling)`);
   const rules = [...new Set(refs.map((r) => r.rule))];
   const batch = checkedBatchSql(target, contract, loadDate, neededColumns(contract, rules.map((r) => r.rule), sampleSize > 0));
-  const known = new Map<string, string>();
-  const ctes: [string, string][] = [["batch", batch]];
-  const joins: string[] = [];
+  /** Per referencing column and referenced key: its CTE names and the conditions of the targets checking it. */
+  const lookups = new Map<string, { column: string; key: string; known: string; missing: string; applies: string[] }>();
   const flags: string[] = [];
-  const flagNames: string[] = [];
   const counts: string[] = [];
   for (const ref of refs) {
     const rule = ref.rule.rule as ReferencesRule;
     const t = rule.targets[ref.targetIndex];
     const joinKey = `${rule.column}->${t.column}`;
-    let keys = known.get(joinKey);
-    if (keys === undefined) {
-      keys = `known_${t.column}${known.size === 0 ? "" : `_${known.size + 1}`}`;
-      known.set(joinKey, keys);
-      ctes.push([keys, selectSql([`DISTINCT ${id(t.column)} AS ${id("_referenced_key")}`], `${target.curatedSource(referenced, loadDate)} AS ${id(dataset)}`)]);
-      joins.push(`LEFT JOIN ${id(keys)} ON ${id("batch")}.${id(rule.column)} = ${id(keys)}.${id("_referenced_key")}`);
+    let lookup = lookups.get(joinKey);
+    if (lookup === undefined) {
+      const suffix = lookups.size === 0 ? "" : `_${lookups.size + 1}`;
+      lookup = { column: rule.column, key: t.column, known: `known_${t.column}${suffix}`, missing: `missing_${t.column}${suffix}`, applies: [] };
+      lookups.set(joinKey, lookup);
     }
     // A row is checked against the first target whose `when` matches it.
     const earlier = rule.targets.slice(0, ref.targetIndex).filter((e) => e.when !== null).map((e) => `NOT COALESCE(${x.condition(e.when as Condition)}, FALSE)`);
-    const applies = [`${id("batch")}.${id(rule.column)} IS NOT NULL`, ...(t.when ? [`COALESCE(${x.condition(t.when)}, FALSE)`] : []), ...earlier];
+    const applies = [`${id("batch")}.${id(rule.column)} IS NOT NULL`, ...(t.when ? [`COALESCE(${x.condition(t.when)}, FALSE)`] : []), ...earlier].join(" AND ");
+    lookup.applies.push(applies);
     const flag = `${ref.rule.name}__${ref.column}`;
-    flags.push(`${applies.join(" AND ")} AND ${id(keys)}.${id("_referenced_key")} IS NULL AS ${id(flag)}`);
-    flagNames.push(flag);
+    flags.push(`${applies} AND ${id(lookup.missing)}.${id("_missing_key")} IS NOT NULL AS ${id(flag)}`);
     // No failing row leaves DuckDB's count_if NULL, not 0.
     counts.push(`COALESCE(${d.countIf(id(flag))}, 0) AS ${id(resultColumn.targetFailed(ref.rule.name, ref.column))}`);
     if (sampleSize > 0) counts.push(`${x.samples(`CASE WHEN ${id(flag)} THEN ${x.rowRecord(rule)} END`, sampleSize)} AS ${id(resultColumn.targetSamples(ref.rule.name, ref.column))}`);
   }
-  ctes.push(["checked", selectSql([`${id("batch")}.*`, ...flags], `${id("batch")}\n${joins.join("\n")}`)]);
+  const ctes: [string, string][] = [["batch", batch]];
+  for (const lookup of lookups.values()) {
+    const column = `${id("batch")}.${id(lookup.column)}`;
+    ctes.push([lookup.known, selectSql([`DISTINCT ${id(lookup.key)} AS ${id("_referenced_key")}`], `${target.curatedSource(referenced, loadDate)} AS ${id(dataset)}`)]);
+    const checks = lookup.applies.length === 1 ? lookup.applies[0] : `(${lookup.applies.map((a) => `(${a})`).join(" OR ")})`;
+    ctes.push([lookup.missing, selectSql([`DISTINCT ${column} AS ${id("_missing_key")}`], `${id("batch")}\nLEFT JOIN ${id(lookup.known)} ON ${column} = ${id(lookup.known)}.${id("_referenced_key")}`, [
+      `WHERE ${id(lookup.known)}.${id("_referenced_key")} IS NULL AND ${checks}`,
+    ])]);
+  }
+  const joins = [...lookups.values()].map((l) => `LEFT JOIN ${id(l.missing)} ON ${id("batch")}.${id(l.column)} = ${id(l.missing)}.${id("_missing_key")}`);
+  const holdsMissing = [...lookups.values()].map((l) => `${id(l.missing)}.${id("_missing_key")} IS NOT NULL`).join(" OR ");
+  ctes.push(["checked", selectSql([`${id("batch")}.*`, ...flags], `${id("batch")}\n${joins.join("\n")}`, [`WHERE ${holdsMissing}`])]);
   return {
     purpose: "references",
     referencedDataset: dataset,
-    sql: withQuery(d, ctes, selectSql(counts, id("checked"), [`WHERE ${flagNames.map(id).join(" OR ")}`])),
+    sql: withQuery(d, ctes, selectSql(counts, id("checked")), new Set(["batch"])),
     rules: rules.map((r) => r.rule.id),
   };
 }

@@ -169,6 +169,23 @@ describe("DuckDB check engine", () => {
     expect(countsOnly).to.deep.include.members([["transactions.transaction_id.unique", "fail", 1, 14], ["sells-unique", "fail", 1, 5], ["buys-unique", "pass", 0, 9], ["pair-unique", "fail", 6, 14]]);
   });
 
+  it("checks references the same whether a referenced dataset's query looks up one column or several", async () => {
+    const rules = [
+      { id: "buys-known", kind: "references", column: "counterparty_id", targets: [{ dataset: "providers", column: "provider_id", when: { column: "transaction_type", equals: "buy" } }], ...base },
+      { id: "sells-not-providers", kind: "references", column: "counterparty_id", targets: [{ dataset: "providers", column: "provider_id", when: { column: "transaction_type", equals: "sell" } }], ...base },
+      { id: "technology-supplied", kind: "references", column: "energy_type", targets: [{ dataset: "providers", column: "energy_type" }], ...base },
+    ];
+    const figures = async (set: RuleSet): Promise<unknown[][]> => {
+      const [result] = await runChecks({ connection, target: duckdbTarget(defectiveLake), contracts, ruleSets: [set], loadDate: LOAD_DATE });
+      return result.rules.map((r) => [r.id, r.failed, r.total, r.samples]);
+    };
+    const together = await figures(ruleSet("transactions", rules));
+    const apart = (await Promise.all(rules.map((rule) => figures(ruleSet("transactions", [rule]))))).flat();
+    expect(together).to.deep.equal(apart);
+    expect(together[0]).to.deep.equal(["buys-known", 1, 14, [row("T0000003", "P0009", 4)]]);
+    expect(together.map((r) => r[1])).to.satisfy((failed: number[]) => failed.every((n) => n > 0));
+  });
+
   it("masks PII keys and values in samples", async () => {
     const customers = contracts.find((c) => c.name === "customers")!;
     const piiKeyed: Contract = { ...customers, name: "customers", key: ["id_number"] };

@@ -135,6 +135,14 @@ describe("check SQL compiler", () => {
       for (const query of compileChecks(rules, contracts, athenaTarget(tables), "?", { sampleSize: 0 }).queries) expect(trinoErrors(query.sql), query.sql).to.deep.equal([]);
     }
     expect(compileChecks(scopedUnique, contracts, athenaTarget(tables), "?", { sampleSize: 0 }).queries[0].sql).to.include('count(DISTINCT CASE WHEN "u__in_scope" THEN "transaction_id" END)');
+    // A referenced dataset looked up by two columns: one query, two missing-value CTEs.
+    const twoLookups = ruleSet("transactions", [
+      { id: "c", kind: "references", column: "counterparty_id", targets: [{ dataset: "providers", column: "provider_id", when: { column: "transaction_type", equals: "buy" } }], ...base },
+      { id: "e", kind: "references", column: "energy_type", targets: [{ dataset: "providers", column: "energy_type" }], ...base },
+    ]);
+    const [, lookups] = compileChecks(twoLookups, contracts, athenaTarget(tables), "?").queries;
+    expect(trinoErrors(lookups.sql), lookups.sql).to.deep.equal([]);
+    expect(lookups.sql).to.include('"missing_provider_id" AS (').and.include('"missing_energy_type_2" AS (');
     // The grammar check has teeth: a broken statement is reported.
     expect(trinoErrors("SELECT count_if( FROM t")).to.not.deep.equal([]);
     const parameterised = compileAthenaVerification(shipped.find((r) => r.dataset === "transactions")!, contracts, tables, "?");
