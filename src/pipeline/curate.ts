@@ -65,37 +65,53 @@ export interface StagedCuration {
   readonly remove: readonly string[];
 }
 
+/** The period number of rows without a date (they go to NULL_PARTITION): below any date's number (DuckDB's years stop at -290308). */
+const NO_PERIOD = "CAST(-9000000000000000000 AS BIGINT)";
+
 /** The SQL fragments of one dataset's merge. */
 class Curation {
   readonly keys: string;
   readonly columns: string;
-  readonly period: string;
   readonly table: (role: string) => string;
 
   constructor(readonly contract: Contract) {
     this.keys = contract.key.map((k) => d.ident(k)).join(", ");
     const typed = contract.columns.map((c) => `CAST(${d.ident(c.name)} AS ${d.sqlType(c.type)}) AS ${d.ident(c.name)}`);
     this.columns = [...typed, `CAST("_load_date" AS DATE) AS "_load_date"`, `CAST("_source_file" AS VARCHAR) AS "_source_file"`, `CAST("_row" AS BIGINT) AS "_row"`].join(", ");
-    const partition = contract.curatedPartition;
-    this.period =
-      partition === undefined
-        ? "CAST(NULL AS VARCHAR)"
-        : `COALESCE(strftime(CAST(${d.ident(partition.column)} AS DATE), ${d.str(PERIOD_FORMATS[partition.granularity])}), ${d.str(NULL_PARTITION)})`;
     this.table = (role) => `curate_${role}_${contract.name}`;
   }
 
-  /** The partition values the rows of `source` fall in, formatted once per distinct date. */
+  /**
+   * The period of a row as a number (2024-03 -> 202403; no date -> NO_PERIOD): what the curated
+   * write partitions by, since a number per row costs much less than formatting a date per row.
+   */
+  periodNumber(day: string): string {
+    const partition = this.contract.curatedPartition;
+    if (partition === undefined) return "CAST(NULL AS BIGINT)";
+    const number = { year: `year(${day})`, month: `year(${day}) * 100 + month(${day})`, day: `(year(${day}) * 100 + month(${day})) * 100 + day(${day})` }[partition.granularity];
+    return `COALESCE(CAST(${number} AS BIGINT), ${NO_PERIOD})`;
+  }
+
+  /** The row's day, from the partition column. */
+  get day(): string {
+    const partition = this.contract.curatedPartition;
+    return partition === undefined ? "CAST(NULL AS DATE)" : `CAST(${d.ident(partition.column)} AS DATE)`;
+  }
+
+  /** The partitions the rows of `source` fall in (value and number), formatted once per distinct date. */
   periodsOf(source: string): string {
     const partition = this.contract.curatedPartition;
-    if (partition === undefined) return `SELECT CAST(NULL AS VARCHAR) AS "_period" WHERE FALSE`;
-    const day = `CAST(${d.ident(partition.column)} AS DATE)`;
-    return `SELECT DISTINCT COALESCE(strftime("_day", ${d.str(PERIOD_FORMATS[partition.granularity])}), ${d.str(NULL_PARTITION)}) AS "_period" FROM (SELECT DISTINCT ${day} AS "_day" FROM ${source}) ORDER BY 1`;
+    if (partition === undefined) return `SELECT CAST(NULL AS VARCHAR) AS "_period", CAST(NULL AS BIGINT) AS "_number" WHERE FALSE`;
+    return (
+      `SELECT DISTINCT COALESCE(strftime("_day", ${d.str(PERIOD_FORMATS[partition.granularity])}), ${d.str(NULL_PARTITION)}) AS "_period", ${this.periodNumber('"_day"')} AS "_number" ` +
+      `FROM (SELECT DISTINCT ${this.day} AS "_day" FROM ${source}) ORDER BY 1`
+    );
   }
 
   /** One row per key of `source`, the latest load, then the last source row, winning. */
   latestPerKey(source: string): string {
     return (
-      `SELECT ${this.columns}, ${this.period} AS "_period" FROM (SELECT *, row_number() OVER (PARTITION BY ${this.keys} ` +
+      `SELECT ${this.columns} FROM (SELECT *, row_number() OVER (PARTITION BY ${this.keys} ` +
       `ORDER BY ${CURATED_PRECEDENCE}) AS "_rank" FROM ${source}) WHERE "_rank" = 1`
     );
   }
@@ -148,20 +164,20 @@ function placeParts(tx: LakeTransaction, files: readonly string[], partitionDir:
  * size bound split again. `taken` gives the part numbers a partition keeps.
  * Returns the lake paths written.
  */
-async function writePeriods(connection: DuckDBConnection, tx: LakeTransaction, c: Curation, source: string, periods: readonly string[], taken: (dir: string) => ReadonlySet<number>): Promise<string[]> {
+async function writePeriods(connection: DuckDBConnection, tx: LakeTransaction, c: Curation, source: string, periods: readonly Period[], taken: (dir: string) => ReadonlySet<number>): Promise<string[]> {
   const partition = c.contract.curatedPartition;
   if (partition === undefined || periods.length === 0) return [];
   const scratch = tx.staged(path.join(SCRATCH_DIR, "curate", c.contract.name));
   fs.rmSync(scratch, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(scratch), { recursive: true });
   await connection.run(
-    `COPY (SELECT ${c.columns}, ${c.period} AS "_period" FROM ${source}) TO ${duckdbWritePath(scratch)} ` +
+    `COPY (SELECT ${c.columns}, ${c.periodNumber(c.day)} AS "_period" FROM ${source}) TO ${duckdbWritePath(scratch)} ` +
       `(${PARQUET_WRITE}, PARTITION_BY ("_period"), FILENAME_PATTERN 'part-{i}')`,
   );
   const written: string[] = [];
   for (const period of periods) {
-    const dir = layerPaths.curatedPartition(c.contract.name, partition, period);
-    let files = partFiles(path.join(scratch, `_period=${period}`));
+    const dir = layerPaths.curatedPartition(c.contract.name, partition, period.value);
+    let files = partFiles(path.join(scratch, `_period=${period.number}`));
     if (files.some((f) => fs.statSync(f).size > TARGET_FILE_BYTES)) {
       // A bulk load put more than a file's worth in this period: split it by size.
       const split = path.join(scratch, "_split");
@@ -178,6 +194,16 @@ async function writePeriods(connection: DuckDBConnection, tx: LakeTransaction, c
   }
   fs.rmSync(tx.staged(path.join(SCRATCH_DIR, "curate")), { recursive: true, force: true });
   return written;
+}
+
+/** A curated partition: its value (the folder's) and the number the write partitions by. */
+interface Period {
+  readonly value: string;
+  readonly number: string;
+}
+
+async function periodsOf(connection: DuckDBConnection, c: Curation, source: string): Promise<Period[]> {
+  return (await connection.runAndReadAll(c.periodsOf(source))).getRows().map((r) => ({ value: String(r[0]), number: String(r[1]) }));
 }
 
 const partNumber = (file: string): number => Number(/part-(\d+)\.parquet$/.exec(file)?.[1]);
@@ -363,9 +389,10 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
 
   // Where the load's keys live now: the key indexes name the candidate files, whose key columns
   // are then joined with the load's keys themselves.
+  // An empty curated (a first load) holds none of them: the load's keys are not even listed.
   const loadKeys = c.table("keys");
-  await connection.run(`CREATE OR REPLACE TEMP TABLE ${loadKeys} AS SELECT ${c.keys} FROM ${incoming}`);
-  const candidates = await curated.holding(loadKeys);
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${loadKeys} AS SELECT ${c.keys} FROM ${existing.length === 0 ? `${incoming} WHERE FALSE` : incoming}`);
+  const candidates = existing.length === 0 ? [] : await curated.holding(loadKeys);
   const hits = c.table("hits");
   await connection.run(
     `CREATE OR REPLACE TEMP TABLE ${hits} AS SELECT filename AS "_file", ${c.keys}, "_load_date" FROM ` +
@@ -418,8 +445,8 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
         derived.set(relative, { header: { ...part.header, bytes: fs.statSync(tx.staged(relative)).size, rows: hashesLeft.hi.length }, hashes: hashesLeft });
       }
     }
-    const periods = (await connection.runAndReadAll(c.periodsOf(incoming))).getRows().map((r) => String(r[0]));
-    for (const period of periods) partitions.add(period);
+    const periods = await periodsOf(connection, c, incoming);
+    for (const period of periods) partitions.add(period.value);
     const taken = (dir: string): Set<number> => new Set(partFiles(path.join(lakeDir, dir)).filter((f) => !removed.has(f)).map(partNumber));
     written.push(...(await writePeriods(connection, tx, c, incoming, periods, taken)));
   }
@@ -464,8 +491,8 @@ async function rebuild(args: CurateArgs, c: Curation, existing: readonly string[
     await connection.run(`COPY (SELECT ${c.columns} FROM ${all} ORDER BY ${c.keys}) TO ${duckdbWritePath(tx.staged(file))} (${PARQUET_WRITE})`);
     written.push(file);
   } else {
-    const periods = (await connection.runAndReadAll(`SELECT DISTINCT "_period" FROM ${all} ORDER BY 1`)).getRows().map((r) => String(r[0]));
-    partitions.push(...periods);
+    const periods = await periodsOf(connection, c, all);
+    partitions.push(...periods.map((p) => p.value));
     written.push(...(await writePeriods(connection, tx, c, all, periods, () => new Set())));
   }
   const rows = await rowCount(connection, written.map((f) => tx.staged(f)));
