@@ -5,7 +5,7 @@ import { Contract } from "../model/contracts";
 import { listParquet, readParquet } from "../sql/batch-source";
 import { duckdbReadPath, duckdbWritePath } from "../sql/duckdb-paths";
 import { duckdb as d } from "../sql/dialect";
-import { FileKeyIndex, holdsAny, indexOfFile, isKeyIndexFile, KeyHashes, KeyIndexHeader, LEGACY_PARTITION_INDEX, keyHashesOf, keyIndexPath, keyTextSql, readKeyHashes, readKeyIndexHeader, withoutHashes, writeKeyIndex } from "./key-index";
+import { FileKeyIndex, holdsAny, indexesByGroup, indexOfFile, isKeyIndexFile, KeyHashes, KeyIndexHeader, LEGACY_PARTITION_INDEX, keyHashesOf, keyIndexPath, keyTextSql, readKeyHashes, readKeyIndexHeader, withoutHashes, writeKeyIndex } from "./key-index";
 import { CURATED_PRECEDENCE, curatedFiles, layerPaths, NULL_PARTITION, PARQUET_WRITE, partFiles, PERIOD_FORMATS, processedFilesOfLoad, processedLoadDates, TARGET_FILE_BYTES } from "./layout";
 import { LakeTransaction, SCRATCH_DIR } from "./transaction";
 
@@ -164,9 +164,17 @@ function placeParts(tx: LakeTransaction, files: readonly string[], partitionDir:
  * size bound split again. `taken` gives the part numbers a partition keeps.
  * Returns the lake paths written.
  */
-async function writePeriods(connection: DuckDBConnection, tx: LakeTransaction, c: Curation, source: string, periods: readonly Period[], taken: (dir: string) => ReadonlySet<number>): Promise<string[]> {
+async function writePeriods(
+  connection: DuckDBConnection,
+  tx: LakeTransaction,
+  c: Curation,
+  source: string,
+  periods: readonly Period[],
+  taken: (dir: string) => ReadonlySet<number>,
+): Promise<{ written: string[]; indexes: Map<string, FileKeyIndex> }> {
   const partition = c.contract.curatedPartition;
-  if (partition === undefined || periods.length === 0) return [];
+  const indexes = new Map<string, FileKeyIndex>();
+  if (partition === undefined || periods.length === 0) return { written: [], indexes };
   const scratch = tx.staged(path.join(SCRATCH_DIR, "curate", c.contract.name));
   fs.rmSync(scratch, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(scratch), { recursive: true });
@@ -175,6 +183,7 @@ async function writePeriods(connection: DuckDBConnection, tx: LakeTransaction, c
       `(${PARQUET_WRITE}, PARTITION_BY ("_period"), FILENAME_PATTERN 'part-{i}')`,
   );
   const written: string[] = [];
+  const whole = new Map<string, Period>();
   for (const period of periods) {
     const dir = layerPaths.curatedPartition(c.contract.name, partition, period.value);
     let files = partFiles(path.join(scratch, `_period=${period.number}`));
@@ -190,10 +199,20 @@ async function writePeriods(connection: DuckDBConnection, tx: LakeTransaction, c
       fs.rmSync(split, { recursive: true, force: true });
       continue;
     }
-    written.push(...placeParts(tx, files, dir, taken(dir)));
+    const placed = placeParts(tx, files, dir, taken(dir));
+    written.push(...placed);
+    if (placed.length === 1) whole.set(placed[0], period);
   }
   fs.rmSync(tx.staged(path.join(SCRATCH_DIR, "curate")), { recursive: true, force: true });
-  return written;
+  // A period written as one file: its index comes from the rows, in one pass for every such period.
+  if (whole.size > 0) {
+    const byPeriod = await indexesByGroup(connection, c.contract, source, c.periodNumber(c.day));
+    for (const [file, period] of whole) {
+      const index = byPeriod.get(period.number);
+      if (index !== undefined) indexes.set(file, { header: { ...index.header, bytes: fs.statSync(tx.staged(file)).size }, hashes: index.hashes });
+    }
+  }
+  return { written, indexes };
 }
 
 /** A curated partition: its value (the folder's) and the number the write partitions by. */
@@ -317,8 +336,9 @@ async function partsInKeyRange(connection: DuckDBConnection, c: Curation, parts:
 }
 
 /**
- * Stages the key index of every part file written (`derived` gives those of rewritten files; the
- * others are read from the files) and of every part whose index was stale, and
+ * Stages the key index of every part file written (`known` gives those already known: a rewritten
+ * file's, derived from its old index, and those computed from the rows written; the others are
+ * read from the files) and of every part whose index was stale, and
  * lists the indexes to remove: those of removed files, and partition-wide indexes of an earlier
  * version of the lake. Returns lake paths, and the rows of the files written (from their indexes).
  */
@@ -330,12 +350,12 @@ async function stageKeyIndexes(
   curated: CuratedFiles,
   written: readonly string[],
   removed: readonly string[],
-  derived: ReadonlyMap<string, FileKeyIndex> = new Map(),
+  known: ReadonlyMap<string, FileKeyIndex> = new Map(),
 ): Promise<{ written: string[]; remove: string[]; rowsWritten: number }> {
   const result = { written: [] as string[], remove: [] as string[], rowsWritten: 0 };
   for (const file of written) {
     const indexPath = keyIndexPath(file);
-    const index = derived.get(file) ?? (await indexOfFile(connection, c.contract, tx.staged(file)));
+    const index = known.get(file) ?? (await indexOfFile(connection, c.contract, tx.staged(file)));
     writeKeyIndex(tx.staged(indexPath), index);
     result.written.push(indexPath);
     result.rowsWritten += index.header.rows;
@@ -413,8 +433,9 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
   const written: string[] = [];
   const remove: string[] = [];
   const partitions = new Set<string>();
-  // Indexes of rewritten files: their old index less the keys the load took out of them.
-  const derived = new Map<string, FileKeyIndex>();
+  // Indexes known without reading the files written: a rewritten file's is its old index less the
+  // keys the load took out of it; a new file's, when it is its period's only one, from its rows.
+  const known = new Map<string, FileKeyIndex>();
   if (contract.curatedPartition === undefined) {
     // One file: the rows the load does not replace, plus the load's rows.
     const file = layerPaths.curatedFile(contract.name);
@@ -442,16 +463,18 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
       written.push(relative);
       const hashesLeft = part === undefined ? undefined : withoutHashes(hashesOf(part), await keyHashesOf(connection, contract, `(SELECT ${c.keys} FROM ${hits} WHERE "_file" = ${d.str(touchedFiles[i])})`));
       if (part !== undefined && hashesLeft !== undefined) {
-        derived.set(relative, { header: { ...part.header, bytes: fs.statSync(tx.staged(relative)).size, rows: hashesLeft.hi.length }, hashes: hashesLeft });
+        known.set(relative, { header: { ...part.header, bytes: fs.statSync(tx.staged(relative)).size, rows: hashesLeft.hi.length }, hashes: hashesLeft });
       }
     }
     const periods = await periodsOf(connection, c, incoming);
     for (const period of periods) partitions.add(period.value);
     const taken = (dir: string): Set<number> => new Set(partFiles(path.join(lakeDir, dir)).filter((f) => !removed.has(f)).map(partNumber));
-    written.push(...(await writePeriods(connection, tx, c, incoming, periods, taken)));
+    const fresh = await writePeriods(connection, tx, c, incoming, periods, taken);
+    written.push(...fresh.written);
+    for (const [file, index] of fresh.indexes) known.set(file, index);
   }
   await connection.run(`DROP TABLE ${losers}; DROP TABLE ${hits}; DROP TABLE ${newer}; DROP TABLE ${loadKeys}`);
-  const indexes = contract.curatedPartition === undefined ? undefined : await stageKeyIndexes(connection, tx, c, lakeDir, curated, written, remove, derived);
+  const indexes = contract.curatedPartition === undefined ? undefined : await stageKeyIndexes(connection, tx, c, lakeDir, curated, written, remove, known);
   // Counted from the files: those the load left alone by their index headers, those it wrote by theirs (data.parquet, always written again, by its footer).
   const rewritten = new Set(written.map((f) => path.join(lakeDir, f)));
   const rows =
@@ -485,6 +508,8 @@ async function rebuild(args: CurateArgs, c: Curation, existing: readonly string[
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${all} AS ${c.latestPerKey(`(${[...history, `SELECT ${c.columns} FROM ${args.incoming}`].join(" UNION ALL ")})`)}`);
   const written: string[] = [];
   const partitions: string[] = [];
+  // Indexes of the files written as one per period, from their rows (see writePeriods).
+  const fromRows = new Map<string, FileKeyIndex>();
   if (contract.curatedPartition === undefined) {
     const file = layerPaths.curatedFile(contract.name);
     fs.mkdirSync(path.dirname(tx.staged(file)), { recursive: true });
@@ -493,11 +518,14 @@ async function rebuild(args: CurateArgs, c: Curation, existing: readonly string[
   } else {
     const periods = await periodsOf(connection, c, all);
     partitions.push(...periods.map((p) => p.value));
-    written.push(...(await writePeriods(connection, tx, c, all, periods, () => new Set())));
+    const fresh = await writePeriods(connection, tx, c, all, periods, () => new Set());
+    written.push(...fresh.written);
+    for (const [file, index] of fresh.indexes) fromRows.set(file, index);
   }
   const rows = await rowCount(connection, written.map((f) => tx.staged(f)));
   await connection.run(`DROP TABLE ${all}`);
-  const indexes = contract.curatedPartition === undefined ? { written: [] as string[] } : await stageKeyIndexes(connection, tx, c, lakeDir, { all: [], parts: [], rows: 0, holding: async () => [] }, written, []);
+  const indexes =
+    contract.curatedPartition === undefined ? { written: [] as string[] } : await stageKeyIndexes(connection, tx, c, lakeDir, { all: [], parts: [], rows: 0, holding: async () => [] }, written, [], fromRows);
   // Every index the rebuild did not write goes with the files it described.
   const datasetDir = layerPaths.curatedDataset(contract.name);
   const folders = fs.existsSync(path.join(lakeDir, datasetDir)) ? fs.readdirSync(path.join(lakeDir, datasetDir), { withFileTypes: true }).filter((e) => e.isDirectory()) : [];

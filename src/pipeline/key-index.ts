@@ -88,11 +88,12 @@ export function keyHashColumns(contract: Contract, alias?: string): string {
 }
 
 /**
- * Reads `_hi` and `_lo` of a query into sorted typed arrays, chunk by chunk: millions of keys
- * cost a few bytes each, not a JavaScript object each.
+ * Reads `_hi` and `_lo` of a query into sorted typed arrays (sorted within each value of the
+ * column `groupedBy`, when given), chunk by chunk: millions of keys cost a few bytes each, not a
+ * JavaScript object each.
  */
-async function readHashes(connection: DuckDBConnection, sql: string): Promise<KeyHashes> {
-  const result = await connection.run(`SELECT "_hi", "_lo" FROM (${sql}) ORDER BY "_hi", "_lo"`);
+async function readHashes(connection: DuckDBConnection, sql: string, groupedBy?: string): Promise<KeyHashes> {
+  const result = await connection.run(`SELECT "_hi", "_lo" FROM (${sql}) ORDER BY ${groupedBy === undefined ? "" : `${groupedBy}, `}"_hi", "_lo"`);
   let hi: Uint32Array = new Uint32Array(1 << 16);
   let lo: Uint32Array = new Uint32Array(1 << 16);
   let n = 0;
@@ -120,21 +121,42 @@ export async function keyHashesOf(connection: DuckDBConnection, contract: Contra
   return readHashes(connection, `SELECT ${keyHashColumns(contract)} FROM ${source}`);
 }
 
+const headerOf = (contract: Contract, bytes: number, rows: number, min: unknown, max: unknown): KeyIndexHeader => ({
+  format: FORMAT,
+  version: VERSION,
+  hash: HASH,
+  key: contract.key,
+  bytes,
+  rows,
+  min: min === null ? null : String(min),
+  max: max === null ? null : String(max),
+});
+
+/**
+ * The indexes of files to be written from the rows of `source`, one per value of the SQL
+ * expression `group` (each file holding exactly the rows of its group), computed from the rows
+ * in one pass instead of read back from the files; `bytes` is 0 until the file is written.
+ */
+export async function indexesByGroup(connection: DuckDBConnection, contract: Contract, source: string, group: string): Promise<Map<string, FileKeyIndex>> {
+  const groups = (
+    await connection.runAndReadAll(`SELECT CAST(${group} AS VARCHAR), count(*), min(${keyTextSql(contract)}), max(${keyTextSql(contract)}) FROM ${source} GROUP BY ${group} ORDER BY ${group}`)
+  ).getRows();
+  const hashes = await readHashes(connection, `SELECT ${group} AS "_group", ${keyHashColumns(contract)} FROM ${source}`, `"_group"`);
+  const indexes = new Map<string, FileKeyIndex>();
+  let at = 0;
+  for (const [value, count, min, max] of groups) {
+    const rows = Number(count);
+    indexes.set(String(value), { header: headerOf(contract, 0, rows, min, max), hashes: { hi: hashes.hi.subarray(at, at + rows), lo: hashes.lo.subarray(at, at + rows) } });
+    at += rows;
+  }
+  return indexes;
+}
+
 /** The index of a part file, read from its key columns. */
 export async function indexOfFile(connection: DuckDBConnection, contract: Contract, partFile: string): Promise<FileKeyIndex> {
   const rows = `read_parquet(${duckdbReadPath(partFile)}, hive_partitioning = false)`;
   const summary = (await connection.runAndReadAll(`SELECT count(*), min(${keyTextSql(contract)}), max(${keyTextSql(contract)}) FROM ${rows}`)).getRows()[0];
-  const text = (v: unknown): string | null => (v === null ? null : String(v));
-  const header: KeyIndexHeader = {
-    format: FORMAT,
-    version: VERSION,
-    hash: HASH,
-    key: contract.key,
-    bytes: fs.statSync(partFile).size,
-    rows: Number(summary[0]),
-    min: text(summary[1]),
-    max: text(summary[2]),
-  };
+  const header = headerOf(contract, fs.statSync(partFile).size, Number(summary[0]), summary[1], summary[2]);
   return { header, hashes: await readHashes(connection, `SELECT ${keyHashColumns(contract)} FROM ${rows}`) };
 }
 

@@ -1,3 +1,4 @@
+import { DuckDBInstance } from "@duckdb/node-api";
 import { expect } from "chai";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -8,6 +9,7 @@ import { loadRuleSets } from "../../src/model/rules";
 import { loadSummaryText } from "../../src/cli/commands/run";
 import { renderMarkdown } from "../../src/report/render-markdown";
 import { runLoad } from "../../src/pipeline/load";
+import { indexOfFile, readKeyHashes, readKeyIndexHeader } from "../../src/pipeline/key-index";
 import { listFiles, query, tempDir, writeFiles } from "../support/lake";
 
 const contracts = loadContracts();
@@ -217,6 +219,37 @@ describe("curated: merged incrementally, one row per key", () => {
     fs.renameSync(`${replaced}.tmp`, replaced);
     await load(lake, "2024-05-05", { "transactions.csv": trades([["T9", 6, "2024-03-01"]]) });
     expect((await curated(lake)).map((r) => [r.id, r.q, r.month])).to.deep.equal([["T1", 9, "2024-03"], ["T3", 7, "2024-03"], ["T4", 5, "2024-03"], ["T9", 6, "2024-03"]]);
+  });
+
+  it("writes with every curated file a key index that describes it as the file itself reads back, however the index was made", async () => {
+    const lake = tempDir("lake");
+    // New files from their rows (one per period), a file rewritten without a key (its index derived), a null trade date.
+    await load(lake, "2024-05-01", { "transactions.csv": trades([["T1", 1, "2024-03-05"], ["T2", 2, "2024-03-06"], ["T3", 3, "2024-04-01"], ["T4", 4, ""]]) });
+    await load(lake, "2024-05-02", { "transactions.csv": trades([["T1", 9, "2024-04-30"], ["T5", 5, "2024-04-30"]]) });
+    const instance = await DuckDBInstance.create(":memory:");
+    const connection = await instance.connect();
+    try {
+      const transactions = contracts.find((c) => c.name === "transactions");
+      if (transactions === undefined) throw new Error("no transactions contract");
+      const parts = listFiles(path.join(lake, "curated/transactions")).filter((f) => f.endsWith(".parquet"));
+      expect(parts).to.have.length(4);
+      for (const part of parts.map((f) => path.join(lake, "curated/transactions", f))) {
+        const header = readKeyIndexHeader(part, transactions);
+        expect(header, `${part}: a current index`).to.not.equal(undefined);
+        if (header === undefined) continue;
+        const fromFile = await indexOfFile(connection, transactions, part);
+        expect(header.rows, part).to.equal(fromFile.header.rows);
+        expect(header.bytes, part).to.equal(fromFile.header.bytes);
+        // Bounds hold every key (a rewritten file keeps its old ones).
+        if (fromFile.header.min !== null) expect(header.min !== null && header.min <= fromFile.header.min && (header.max ?? "") >= (fromFile.header.max ?? ""), part).to.equal(true);
+        const hashes = readKeyHashes(part, header);
+        expect([...hashes.hi], part).to.deep.equal([...fromFile.hashes.hi]);
+        expect([...hashes.lo], part).to.deep.equal([...fromFile.hashes.lo]);
+      }
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
   });
 
   it("keeps one row per key, the latest load winning, over random sequences of loads, re-sends, moves, backfills and re-runs", async () => {
