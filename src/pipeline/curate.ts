@@ -252,8 +252,10 @@ interface CuratedPart {
   readonly header: KeyIndexHeader;
   /** The index did not describe the file (missing or stale) and was rebuilt from it: it is written with the load. */
   readonly rebuilt?: FileKeyIndex;
-  /** Its key hashes, once read. */
+  /** Its key hashes, kept once read when the file may hold one of the load's keys (its index after a rewrite is derived from them). */
   hashes?: KeyHashes;
+  /** Its index's hashes were read by this load. */
+  hashesRead?: boolean;
 }
 
 /** The curated files of a dataset, and which of them may hold given keys. */
@@ -286,14 +288,23 @@ async function readCurated(connection: DuckDBConnection, c: Curation, lakeDir: s
     rows: parts.reduce((sum, p) => sum + p.header.rows, 0),
     holding: async (keys) => {
       const { inRange, probes } = await partsInKeyRange(connection, c, parts, keys);
-      return inRange.filter((p) => holdsAny(hashesOf(p), probes)).map((p) => p.file);
+      const holding: string[] = [];
+      for (const part of inRange) {
+        if (holdsAny(hashesOf(part), probes)) holding.push(part.file);
+        // Dropped once they rule their file out: with keys of no order every index is read, one at a time.
+        else part.hashes = undefined;
+      }
+      return holding;
     },
   };
 }
 
 /** A part's key hashes, read from its index once per load (a rewritten file's index is derived from them). */
 function hashesOf(part: CuratedPart): KeyHashes {
-  if (part.hashes === undefined) part.hashes = part.rebuilt?.hashes ?? readKeyHashes(part.file, part.header);
+  if (part.hashes === undefined) {
+    part.hashes = part.rebuilt?.hashes ?? readKeyHashes(part.file, part.header);
+    part.hashesRead = part.rebuilt === undefined;
+  }
   return part.hashes;
 }
 
@@ -490,7 +501,7 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
       filesRead: candidates.length,
       filesWritten: written.length,
       filesRemoved: remove.length,
-      keyIndexesRead: curated.parts.filter((p) => p.hashes !== undefined && p.rebuilt === undefined).length,
+      keyIndexesRead: curated.parts.filter((p) => p.hashesRead === true).length,
       keyIndexesWritten: indexes?.written.length ?? 0,
     },
     remove: [...remove, ...(indexes?.remove ?? [])],
