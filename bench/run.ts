@@ -18,7 +18,8 @@ import { benchStorage, StorageFigures } from "./storage";
 const USAGE =
   "npm run bench [-- --quick] [--runs N] [--work DIR]\n" +
   "  trying things out (prints the page, writes nothing): [--only pipeline,checks,history,storage] [--rows N,M] [--depths 1,5]\n" +
-  "  --write: write the page and bench/results.json from such a run too (the page names the plan)";
+  "  --write: write the page and bench/results.json from such a run too (the page names the plan)\n" +
+  "  --render: measure nothing; write the page and chart again from bench/results.json and bench/analysis.md";
 
 export interface BenchPlan {
   readonly mode: "quick" | "full";
@@ -48,6 +49,19 @@ export const PLANS: Readonly<Record<"quick" | "full", Omit<BenchPlan, "runs">>> 
 const SECTIONS = ["pipeline", "checks", "history", "storage"] as const;
 type Section = (typeof SECTIONS)[number];
 
+/** What a run measured, section by section. */
+function planOf(plan: BenchPlan, sections: readonly Section[]): string {
+  const n = (x: number): string => x.toLocaleString("en-US");
+  const random = plan.randomKeyDepths.length > 0 ? ` and ${plan.randomKeyDepths.join(", ")} (random ids, re-sent trades)` : "";
+  const parts: Record<Section, string> = {
+    pipeline: `pipeline ${plan.pipelineRows.map(n).join(", ")} rows`,
+    checks: `checks ${n(plan.checkRows)}`,
+    history: `history at ${plan.historyDepths.join(", ")} prior loads (sequential ids)${random}`,
+    storage: `storage ${n(plan.storageRows)}`,
+  };
+  return sections.map((s) => parts[s]).join("; ");
+}
+
 async function duckdbVersion(): Promise<string> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
@@ -67,8 +81,22 @@ async function main(): Promise<void> {
       depths: { type: "string" },
       work: { type: "string" },
       write: { type: "boolean", default: false },
+      render: { type: "boolean", default: false },
     },
   });
+  const root = path.join(__dirname, "..");
+  const resultsFile = path.join(root, "bench", "results.json");
+  const analysis = fs.readFileSync(path.join(__dirname, "analysis.md"), "utf8");
+  const writePage = (results: BenchResults): void => {
+    fs.writeFileSync(path.join(root, "docs", "img", "benchmarks.svg"), renderChart(results));
+    fs.writeFileSync(path.join(root, "docs", "benchmarks.md"), renderMarkdown(results, analysis));
+  };
+  if (values.render) {
+    if (!fs.existsSync(resultsFile)) throw new Error(`--render: ${resultsFile} does not exist; run the bench first (npm run bench)`);
+    writePage(JSON.parse(fs.readFileSync(resultsFile, "utf8")) as BenchResults);
+    process.stderr.write(`wrote docs/benchmarks.md and docs/img/benchmarks.svg from ${path.relative(root, resultsFile)}\n`);
+    return;
+  }
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 3) throw new Error(`--runs ${values.runs}: every figure is the min/median/max of at least 3 runs; use 3 or more\n${USAGE}`);
   const sections = (values.only?.split(",") ?? [...SECTIONS]) as Section[];
@@ -114,9 +142,7 @@ async function main(): Promise<void> {
   }
   const results: BenchResults = {
     mode: plan.mode,
-    plan:
-      `pipeline ${plan.pipelineRows.map((n) => n.toLocaleString("en-US")).join(", ")} rows; checks ${plan.checkRows.toLocaleString("en-US")}; ` +
-      `history at ${plan.historyDepths.join(", ")} prior loads (sequential ids)${plan.randomKeyDepths.length > 0 ? ` and ${plan.randomKeyDepths.join(", ")} (random ids, re-sent trades)` : ""}; storage ${plan.storageRows.toLocaleString("en-US")}; sections ${sections.join(", ")}`,
+    plan: planOf(plan, sections),
     runs,
     sections,
     started: started.toISOString(),
@@ -127,19 +153,19 @@ async function main(): Promise<void> {
     history,
     storage,
   };
-  const analysis = fs.readFileSync(path.join(__dirname, "analysis.md"), "utf8");
   if (trial) {
     process.stdout.write(renderMarkdown(results, analysis));
     return;
   }
-  const root = path.join(__dirname, "..");
-  const resultsFile = path.join(root, "bench", "results.json");
   if (values.only !== undefined && fs.existsSync(resultsFile)) {
     // A run of some sections (--only ... --write) keeps the other sections' figures of the kept results.
     const kept = JSON.parse(fs.readFileSync(resultsFile, "utf8")) as BenchResults;
     Object.assign(results, {
       sections: [...new Set([...kept.sections, ...sections])],
-      plan: `${kept.plan ?? kept.mode}; then ${results.plan}`,
+      // The page describes both runs: it starts with the kept one, and says when this one ran.
+      started: kept.started,
+      seconds: kept.seconds + results.seconds,
+      plan: `${kept.plan ?? kept.mode}; then, from ${results.started.slice(11, 16)} UTC (${results.seconds} s), ${results.plan}`,
       ...(sections.includes("pipeline") ? {} : { pipeline: kept.pipeline }),
       ...(sections.includes("checks") ? {} : { checks: kept.checks }),
       ...(sections.includes("history") ? {} : { history: kept.history }),
@@ -147,8 +173,7 @@ async function main(): Promise<void> {
     });
   }
   fs.writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
-  fs.writeFileSync(path.join(root, "docs", "img", "benchmarks.svg"), renderChart(results));
-  fs.writeFileSync(path.join(root, "docs", "benchmarks.md"), renderMarkdown(results, analysis));
+  writePage(results);
   log(`wrote bench/results.json, docs/benchmarks.md and docs/img/benchmarks.svg (${results.seconds} s)`);
 }
 
