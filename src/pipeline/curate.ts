@@ -316,7 +316,8 @@ function hashesOf(part: CuratedPart): KeyHashes {
  */
 async function partsInKeyRange(connection: DuckDBConnection, c: Curation, parts: readonly CuratedPart[], keys: string): Promise<{ inRange: CuratedPart[]; probes: KeyHashes }> {
   const ranged = parts.filter((p) => p.header.min !== null && p.header.max !== null);
-  if (ranged.length === 0) return { inRange: [], probes: { hi: new Uint32Array(0), lo: new Uint32Array(0) } };
+  const none: KeyHashes = { hi: new Uint32Array(0), lo: new Uint32Array(0) };
+  if (ranged.length === 0) return { inRange: [], probes: none };
   const ranges = c.table("ranges");
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${ranges} ("part" INTEGER, "min" VARCHAR, "max" VARCHAR)`);
   const appender = await connection.createAppender(ranges);
@@ -340,7 +341,7 @@ async function partsInKeyRange(connection: DuckDBConnection, c: Curation, parts:
   const hit = (await connection.runAndReadAll(`SELECT r."part" FROM ${ranges} AS r ASOF JOIN ${inSpans} AS k ON k."_key" >= r."min" WHERE k."_key" <= r."max" ORDER BY 1`))
     .getRows()
     .map((r) => ranged[Number(r[0])]);
-  const probes = hit.length === 0 ? { hi: new Uint32Array(0), lo: new Uint32Array(0) } : await keyHashesOf(connection, c.contract, inSpans);
+  const probes = hit.length === 0 ? none : await keyHashesOf(connection, c.contract, inSpans);
   await connection.run(`DROP TABLE ${inSpans}`);
   await connection.run(`DROP TABLE ${ranges}`);
   return { inRange: hit, probes };
@@ -419,8 +420,8 @@ export async function stageCurated(args: CurateArgs): Promise<StagedCuration> {
   let incoming = await withoutLosers(args.incoming, losers, `i."_source_file" = m."_source_file" AND i."_row" = m."_row"`);
 
   // Where the load's keys live now: the key indexes name the candidate files, whose key columns
-  // are then joined with the load's keys themselves.
-  // An empty curated (a first load) holds none of them: the load's keys are not even listed.
+  // are then joined with the load's keys themselves. An empty curated (a first load) holds none
+  // of them: the load's keys are not even listed.
   const loadKeys = c.table("keys");
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${loadKeys} AS SELECT ${c.keys} FROM ${existing.length === 0 ? `${incoming} WHERE FALSE` : incoming}`);
   const candidates = existing.length === 0 ? [] : await curated.holding(loadKeys);
