@@ -19,6 +19,19 @@ describe("the lake CLI: rules, compile, check and report", function () {
     expect(lake(["run", "--input", sample, "--lake", lakeDir, "--load-date", "2026-01-05", "--format", "json"]).status).to.equal(1);
   });
 
+  it("report: a load run without its checks has no report, and lake report says so and how to write it", () => {
+    const lakeCopy = tempDir("cli-lake-unchecked");
+    fs.cpSync(lakeDir, lakeCopy, { recursive: true });
+    expect(lake(["run", "--input", path.join(PROJECT_ROOT, "data", "sample"), "--lake", lakeCopy, "--load-date", "2026-01-06", "--no-checks"]).status).to.equal(0);
+    const latest = lake(["report", "--lake", lakeCopy]);
+    expect(latest.status, latest.stderr).to.equal(0);
+    expect(latest.stderr).to.include("the latest load, 2026-01-06, has no report (its checks were not run, as with lake run --no-checks, or did not finish); showing the report of 2026-01-05");
+    expect(latest.stderr).to.include(`lake check --lake ${lakeCopy} --load-date 2026-01-06`);
+    const named = lake(["report", "--lake", lakeCopy, "--load-date", "2026-01-06"]);
+    expect(named.status).to.equal(2);
+    expect(named.stderr).to.include("the load of 2026-01-06 is in the lake but its checks were not run (lake run --no-checks) or did not finish");
+  });
+
   it("rules validate: ok for the shipped rules, every problem of a bad file with exit 2", () => {
     const ok = lake(["rules", "validate"]);
     expect(ok.status).to.equal(0);

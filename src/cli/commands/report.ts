@@ -68,12 +68,16 @@ export async function reportCommand(argv: string[]): Promise<number> {
       const unreported = loadDates(path.resolve(lake)).filter((d) => d > latestReported);
       if (values["load-date"] === undefined && unreported.length > 0) {
         const latest = unreported[unreported.length - 1];
-        process.stderr.write(`warning: the latest load, ${latest}, has no report (its checks did not finish); showing the report of ${latestReported}. Run \`lake check --lake ${lake} --load-date ${latest}\` to write it.\n`);
+        process.stderr.write(
+          `warning: the latest load, ${latest}, has no report (its checks were not run, as with lake run --no-checks, or did not finish); showing the report of ${latestReported}. Run \`lake check --lake ${lake} --load-date ${latest}\` to write it.\n`,
+        );
       }
       const loadDate = values["load-date"] ?? latestReported;
       return renderOne(history, loadDate, values, () => {
         const loaded = loadDates(path.resolve(lake)).includes(loadDate);
-        const why = loaded ? `the load of ${loadDate} is in the lake but its checks did not finish; run \`lake check --lake ${lake} --load-date ${loadDate}\` to write it` : `reports kept: ${history.map((r) => r.load_date).join(", ")}`;
+        const why = loaded
+          ? `the load of ${loadDate} is in the lake but its checks were not run (lake run --no-checks) or did not finish; run \`lake check --lake ${lake} --load-date ${loadDate}\` to write it`
+          : `reports kept: ${history.map((r) => r.load_date).join(", ")}`;
         return `${lake}: no report for load ${loadDate}; ${why}`;
       });
     }, (message) => process.stderr.write(`${message}\n`));
