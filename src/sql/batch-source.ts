@@ -41,7 +41,9 @@ function typedProcessedSql(d: Dialect, contract: Contract, source: string, colum
       `(${d.ident(c.name)} IS NOT NULL) AS ${d.ident(presentName(c.name))}`,
       `CAST(${d.ident(c.name)} AS ${d.sqlType(c.type)}) AS ${d.ident(c.name)}`,
     ]);
-  return `SELECT ${[d.ident("_source_file"), d.ident("_row"), ...typed].join(", ")} FROM ${source} AS ${d.ident("processed")}`;
+  // One column per line, as the typed view lays out its steps.
+  const meta = `${d.ident("_source_file")}, ${d.ident("_row")}`;
+  return `SELECT ${[meta, ...typed].join(",\n  ")}\nFROM ${source} AS ${d.ident("processed")}`;
 }
 
 /** A relation of no rows with the batch's text columns, for a load that wrote nothing. */
@@ -60,7 +62,7 @@ export function checkedBatchSql(target: CheckTarget, contract: Contract, loadDat
   if (processed !== undefined) branches.push(typedProcessedSql(d, contract, processed, columns));
   if (quarantine !== undefined) branches.push(typedViewSql(d, contract, quarantine, columns));
   if (branches.length === 0) branches.push(typedViewSql(d, contract, emptyTextBatch(d, contract), columns));
-  return branches.join(" UNION ALL ");
+  return branches.join("\nUNION ALL\n");
 }
 
 /**

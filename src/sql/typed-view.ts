@@ -176,14 +176,21 @@ export function typedViewSql(d: Dialect, contract: Contract, source: string, onl
       `${typedValueSql(d, contract, c, clean, d.ident(c.name + FOLDED_SUFFIX))} AS ${d.ident(c.name)}`,
     ];
   });
-  const meta = [d.ident("_source_file"), d.ident("_row"), ...carried.map((c) => d.ident(c))];
-  // A rule set may need no column at all (only header rules): then the list is the metadata alone.
-  const select = (list: readonly string[]): string => `SELECT ${[...meta, ...list].join(", ")} FROM`;
+  const meta = [d.ident("_source_file"), d.ident("_row"), ...carried.map((c) => d.ident(c))].join(", ");
+  // One step per level, a column per line, so a user auditing compiled SQL can follow a value
+  // through the steps. Only the space between items is laid out: values and `source` are left as they are.
+  const pad = (depth: number): string => "  ".repeat(depth);
+  const select = (list: readonly string[], depth: number): string =>
+    // A rule set may need no column at all (only header rules): then the list is the metadata alone.
+    `SELECT ${[meta, ...list].join(`,\n${pad(depth + 1)}`)}\n${pad(depth)}FROM`;
   return (
-    `${select(typed)} ` +
-    `(${select(cleaned)} ` +
-    `(${select(marked)} ` +
-    `(${select(trimmed)} ${source} AS batch) AS trimmed) AS marked) AS cleaned`
+    `${select(typed, 0)} (\n` +
+    `  ${select(cleaned, 1)} (\n` +
+    `    ${select(marked, 2)} (\n` +
+    `      ${select(trimmed, 3)} ${source} AS batch\n` +
+    `    ) AS trimmed\n` +
+    `  ) AS marked\n` +
+    `) AS cleaned`
   );
 }
 

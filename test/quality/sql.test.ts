@@ -118,6 +118,21 @@ describe("check SQL compiler", () => {
     }
   });
 
+  it("lays the typed batch out a column per line, each step of the typed view on its own level, for a user to audit", () => {
+    const transactions = shipped.find((r) => r.dataset === "transactions")!;
+    const columns = contracts.find((c) => c.name === "transactions")!.columns.map((c) => c.name);
+    for (const target of [duckdbTarget(lake), athenaTarget(tables)]) {
+      const lines = compileChecks(transactions, contracts, target, LOAD_DATE).queries[0].sql.split("\n").map((l) => l.trim());
+      for (const column of columns) {
+        // Processed rows (typed by the load) and quarantined rows (typed here): one line each per column and step.
+        expect(lines, `${column}: processed`).to.include(`(${JSON.stringify(column)} IS NOT NULL) AS "${column}__present",`);
+        expect(lines, `${column}: quarantine`).to.include(`(${JSON.stringify(`${column}__clean`)} IS NOT NULL) AS "${column}__present",`);
+        expect(lines.some((l) => l.startsWith(`"${column}" AS "${column}__raw", NULLIF(`)), `${column}: trimmed`).to.equal(true);
+      }
+      for (const step of [") AS trimmed", ") AS marked", ") AS cleaned", "UNION ALL"]) expect(lines, step).to.include(step);
+    }
+  });
+
   it("compiles every shipped rule set to Athena statements Trino's grammar accepts, with a literal or a parameter load date", () => {
     for (const rules of shipped) {
       for (const loadDate of [LOAD_DATE, "?"]) {
