@@ -124,9 +124,15 @@ function checksTable(c: CheckFigures): string {
   return [
     `${int(c.rows)} transactions, the ${c.rules} shipped transactions rules, ${"references"} against curated providers (500) and customers (20,000).`,
     "",
-    "| strategy | queries | batch MiB read | wall s | CPU s | CPU / floor |",
-    "|---|---:|---:|---:|---:|---:|",
-    ...c.strategies.map((s) => `| ${s.name} | ${s.queries} | ${fixed(s.mibRead, 1)} | ${range(s.wall)} | ${range(s.cpu)} | ${range(s.ratioToFloor, 2, "x")} |`),
+    "| strategy | queries | batch MiB read | referenced MiB read | Athena would bill (MiB) | wall s | CPU s | CPU / floor |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ...c.strategies.map(
+      (s) =>
+        `| ${s.name} | ${s.queries} | ${fixed(s.mibRead, 1)} | ${s.referencedMibRead === undefined ? "—" : fixed(s.referencedMibRead, 2)} | ${s.athenaBilledMib === undefined ? "—" : int(s.athenaBilledMib)} | ` +
+        `${range(s.wall)} | ${range(s.cpu)} | ${range(s.ratioToFloor, 2, "x")} |`,
+    ),
+    "",
+    "Athena bills each query for the bytes it scans, rounded up to the MiB, at least 10 MB: one query per rule pays that minimum once per rule.",
   ].join("\n");
 }
 
